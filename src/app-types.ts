@@ -1,0 +1,17 @@
+/** Hono environment shared by every router: bindings and per-request variables. */
+import type { Config, Env } from "./config";
+import type { SessionInfo } from "./sessions/user-do";
+
+export interface CurrentSession extends SessionInfo {
+  userId: string;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    config: Config;
+    /** Random per-request nonce (reserved for CSP if a page ever needs an inline element). */
+    browserId: string;
+    session: CurrentSession | null;
+  };
+}

@@ -1,0 +1,123 @@
+/** Env bindings and one parse of vars into a typed Config (fail fast on misconfiguration). */
+import type { UserDO } from "./sessions/user-do";
+
+export interface Env {
+  DB: D1Database;
+  KV: KVNamespace;
+  USER: DurableObjectNamespace<UserDO>;
+  ASSETS?: Fetcher;
+  SEND_EMAIL?: { send(message: unknown): Promise<void> };
+  ISSUER: string;
+  RP_ID: string;
+  RP_NAME?: string;
+  ALLOWED_ORIGINS?: string;
+  EMAIL_TRANSPORT?: string;
+  EMAIL_FROM?: string;
+  SMTP_URL?: string;
+  EMAIL_HTTP_URL?: string;
+  EMAIL_HTTP_KEY?: string;
+  KEY_ENCRYPTION_SECRET?: string;
+  ADMIN_TOKEN?: string;
+  DEMO_ENABLED?: string;
+}
+
+export type EmailTransportName = "log" | "smtp" | "http" | "cloudflare";
+
+export interface Config {
+  issuer: string;
+  /** Origin of the issuer (scheme://host[:port]); the hosted pages live here. */
+  origin: string;
+  rpId: string;
+  rpName: string;
+  /** Origins accepted in WebAuthn clientDataJSON (WebAuthn L3 §7.1 step 9). */
+  allowedOrigins: string[];
+  /** True only when the issuer is plain http on a loopback host: enables dev-only behaviour. */
+  insecureDev: boolean;
+  secureCookies: boolean;
+  emailTransport: EmailTransportName;
+  emailFrom: string;
+  smtpUrl?: string;
+  emailHttpUrl?: string;
+  emailHttpKey?: string;
+  keyEncryptionSecret: string;
+  adminToken?: string;
+  demoEnabled: boolean;
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+const DEV_ONLY_KEY_SECRET = "latchkey-dev-only-key-encryption-secret";
+const TRANSPORTS: readonly EmailTransportName[] = ["log", "smtp", "http", "cloudflare"];
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses env once per isolate; throws ConfigError on anything a deploy must not run with. */
+export function getConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const config = parseConfig(env);
+  cache.set(env, config);
+  return config;
+}
+
+export function parseConfig(env: Env): Config {
+  if (!env.ISSUER) throw new ConfigError("ISSUER is required");
+  let issuerUrl: URL;
+  try {
+    issuerUrl = new URL(env.ISSUER);
+  } catch {
+    throw new ConfigError(`ISSUER is not a URL: ${env.ISSUER}`);
+  }
+  // OIDC Discovery §3: the issuer has no query or fragment.
+  if (issuerUrl.search || issuerUrl.hash) throw new ConfigError("ISSUER must not have a query or fragment");
+  const insecureDev = issuerUrl.protocol === "http:" && LOOPBACK_HOSTS.has(issuerUrl.hostname);
+  if (issuerUrl.protocol !== "https:" && !insecureDev) {
+    throw new ConfigError("ISSUER must be https (plain http is allowed only on localhost)");
+  }
+  const issuer = env.ISSUER.replace(/\/+$/, "");
+  const origin = issuerUrl.origin;
+  const rpId = env.RP_ID || issuerUrl.hostname;
+  const allowedOrigins = (env.ALLOWED_ORIGINS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!allowedOrigins.includes(origin)) allowedOrigins.unshift(origin);
+  for (const o of allowedOrigins) {
+    const u = new URL(o);
+    if (u.protocol !== "https:" && !(insecureDev && LOOPBACK_HOSTS.has(u.hostname))) {
+      throw new ConfigError(`allowed origin must be https: ${o}`);
+    }
+  }
+  const transport = (env.EMAIL_TRANSPORT || "log") as EmailTransportName;
+  if (!TRANSPORTS.includes(transport)) throw new ConfigError(`EMAIL_TRANSPORT must be one of ${TRANSPORTS.join(", ")}`);
+  // The log transport prints sign-in links: never in production.
+  if (transport === "log" && !insecureDev) throw new ConfigError("EMAIL_TRANSPORT=log is only allowed on a localhost issuer");
+  if (transport === "smtp" && !env.SMTP_URL) throw new ConfigError("SMTP_URL is required for EMAIL_TRANSPORT=smtp");
+  if (transport === "http" && !env.EMAIL_HTTP_URL) throw new ConfigError("EMAIL_HTTP_URL is required for EMAIL_TRANSPORT=http");
+  if (transport === "cloudflare" && !env.SEND_EMAIL) throw new ConfigError("the SEND_EMAIL binding is required for EMAIL_TRANSPORT=cloudflare");
+  let keyEncryptionSecret = env.KEY_ENCRYPTION_SECRET ?? "";
+  if (keyEncryptionSecret.length < 32) {
+    if (!insecureDev) throw new ConfigError("KEY_ENCRYPTION_SECRET (at least 32 characters) is required");
+    keyEncryptionSecret = keyEncryptionSecret || DEV_ONLY_KEY_SECRET;
+  }
+  return {
+    issuer,
+    origin,
+    rpId,
+    rpName: env.RP_NAME || "Latchkey",
+    allowedOrigins,
+    insecureDev,
+    secureCookies: issuerUrl.protocol === "https:",
+    emailTransport: transport,
+    emailFrom: env.EMAIL_FROM || `Latchkey <no-reply@${issuerUrl.hostname}>`,
+    smtpUrl: env.SMTP_URL,
+    emailHttpUrl: env.EMAIL_HTTP_URL,
+    emailHttpKey: env.EMAIL_HTTP_KEY,
+    keyEncryptionSecret,
+    adminToken: env.ADMIN_TOKEN && env.ADMIN_TOKEN.length >= 16 ? env.ADMIN_TOKEN : undefined,
+    demoEnabled: env.DEMO_ENABLED === "true",
+  };
+}

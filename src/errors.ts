@@ -1,0 +1,114 @@
+/** Typed errors with stable codes, and the single map from a code to an HTTP / OAuth wire response. */
+
+/** Codes of Latchkey's own JSON API ({error, message}). */
+export const API_ERRORS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  csrf_failed: 403,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  challenge_invalid: 400,
+  challenge_replayed: 400,
+  credential_unknown: 400,
+  verification_failed: 400,
+  counter_regression: 400,
+  link_invalid: 400,
+  link_used: 400,
+  last_credential: 409,
+  rate_limited: 429,
+  temporarily_unavailable: 503,
+} as const;
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** Hostile or malformed input to Latchkey's own endpoints. The message is safe to show to the caller. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+    this.status = API_ERRORS[code];
+  }
+}
+
+/** RFC 6749 §4.1.2.1, §5.2, RFC 6750 §3.1, RFC 7591 §3.2.2, OIDC Core §3.1.2.6 error codes. */
+export const OAUTH_ERRORS = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  unsupported_response_type: 400,
+  invalid_scope: 400,
+  access_denied: 403,
+  server_error: 500,
+  temporarily_unavailable: 503,
+  login_required: 400,
+  consent_required: 400,
+  interaction_required: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  invalid_client_metadata: 400,
+  invalid_redirect_uri: 400,
+  unsupported_token_type: 400,
+  slow_down: 429,
+} as const;
+export type OAuthErrorCode = keyof typeof OAUTH_ERRORS;
+
+export class OAuthError extends Error {
+  override name = "OAuthError";
+  status: number;
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description?: string,
+    status?: number,
+    readonly retryAfter?: number,
+  ) {
+    super(description ?? code);
+    this.status = status ?? OAUTH_ERRORS[code];
+  }
+}
+
+const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
+
+/** The one place an error becomes a wire response. Unknown errors are logged and become a 500 without detail. */
+export function errorResponse(err: unknown): Response {
+  if (err instanceof ApiError) {
+    const headers: Record<string, string> = { ...NO_STORE, "Content-Type": "application/json" };
+    if (err.retryAfter !== undefined) headers["Retry-After"] = String(err.retryAfter);
+    return new Response(JSON.stringify({ error: err.code, message: err.message }), { status: err.status, headers });
+  }
+  if (err instanceof OAuthError) {
+    const headers: Record<string, string> = { ...NO_STORE, "Content-Type": "application/json" };
+    if (err.retryAfter !== undefined) headers["Retry-After"] = String(err.retryAfter);
+    // RFC 6749 §5.2: invalid_client with HTTP auth answers 401 with WWW-Authenticate.
+    if (err.code === "invalid_client" && err.status === 401) headers["WWW-Authenticate"] = 'Basic realm="latchkey"';
+    const body: Record<string, string> = { error: err.code };
+    if (err.description) body.error_description = err.description;
+    return new Response(JSON.stringify(body), { status: err.status, headers });
+  }
+  if (isStorageFault(err)) {
+    return new Response(JSON.stringify({ error: "temporarily_unavailable", message: "A storage service did not answer. Try again." }), {
+      status: 503,
+      headers: { ...NO_STORE, "Content-Type": "application/json", "Retry-After": "1" },
+    });
+  }
+  console.error("unhandled error", err);
+  return new Response(JSON.stringify({ error: "server_error", message: "Something went wrong on our side." }), {
+    status: 500,
+    headers: { ...NO_STORE, "Content-Type": "application/json" },
+  });
+}
+
+/** Durable Object and D1 faults that are worth retrying (they carry `retryable` or come from storage). */
+function isStorageFault(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & { retryable?: boolean; overloaded?: boolean };
+  return e.retryable === true || e.overloaded === true || /D1_ERROR|Durable Object|KV (GET|PUT)/.test(e.message);
+}

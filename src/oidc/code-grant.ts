@@ -1,0 +1,41 @@
+/** What an authorization code stands for, and the pure checks at its redemption (RFC 6749 §4.1.3, RFC 7636 §4.6). */
+import type { Amr } from "../sessions/user-do";
+
+export interface CodeGrant {
+  userId: string;
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  nonce: string | null;
+  /** RFC 7636 S256 code_challenge, or null when the (confidential) client sent none. */
+  codeChallenge: string | null;
+  sid: string;
+  authTime: number;
+  amr: Amr[];
+}
+
+export interface CodeRedemptionRequest {
+  clientId: string;
+  /** redirect_uri sent to the token endpoint, or null when absent. */
+  redirectUri: string | null;
+  /** base64url(SHA-256(code_verifier)) computed by the token endpoint, or null when no verifier was sent. */
+  verifierChallenge: string | null;
+}
+
+export type CodeCheck = { ok: true } | { ok: false; detail: string };
+
+export function checkCodeRedemption(grant: CodeGrant, req: CodeRedemptionRequest): CodeCheck {
+  // RFC 6749 §4.1.3: the code was issued to this authenticated client.
+  if (grant.clientId !== req.clientId) return { ok: false, detail: "code was issued to another client" };
+  // RFC 6749 §4.1.3: redirect_uri must be present and identical when it was in the authorization request (always, here).
+  if (req.redirectUri !== grant.redirectUri) return { ok: false, detail: "redirect_uri does not match the authorization request" };
+  if (grant.codeChallenge !== null) {
+    // RFC 7636 §4.6: code_verifier is required and S256(code_verifier) must equal code_challenge.
+    if (req.verifierChallenge === null) return { ok: false, detail: "code_verifier is required" };
+    if (req.verifierChallenge !== grant.codeChallenge) return { ok: false, detail: "code_verifier does not match code_challenge" };
+  } else if (req.verifierChallenge !== null) {
+    // RFC 9700 §2.1.1 / PKCE downgrade: a verifier without a challenge means the request was tampered with.
+    return { ok: false, detail: "code_verifier sent but no code_challenge was used" };
+  }
+  return { ok: true };
+}
