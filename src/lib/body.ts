@@ -29,7 +29,7 @@ async function readCapped(req: Request, limit: number): Promise<string> {
     offset += c.byteLength;
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(all);
   } catch {
     throw new ApiError("invalid_request", "The body is not valid UTF-8.");
   }

@@ -12,6 +12,14 @@ export interface CodeGrant {
   sid: string;
   authTime: number;
   amr: Amr[];
+  /** Identity claims captured at authorization (OIDC Core §5.1), released by scope. */
+  claims: UserClaims;
+}
+
+export interface UserClaims {
+  email: string;
+  email_verified: boolean;
+  name: string | null;
 }
 
 export interface CodeRedemptionRequest {

@@ -6,7 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config";
-import { checkCodeRedemption, type CodeGrant, type CodeRedemptionRequest } from "../oidc/code-grant";
+import { checkCodeRedemption, type CodeGrant, type CodeRedemptionRequest, type UserClaims } from "../oidc/code-grant";
 
 export type Amr = "hwk" | "swk" | "user" | "pop" | "email" | "mfa";
 
@@ -62,7 +62,7 @@ export interface RefreshGrant {
   sid: string | null;
   authTime: number;
   amr: Amr[];
-  nonce: null;
+  claims: UserClaims;
 }
 
 export type RotateRefreshResult =
@@ -117,6 +117,7 @@ export class UserDO extends DurableObject<Env> {
         sid TEXT,
         auth_time INTEGER NOT NULL,
         amr TEXT NOT NULL,
+        claims TEXT NOT NULL,
         created_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL,
         revoked_at INTEGER
@@ -248,17 +249,17 @@ export class UserDO extends DurableObject<Env> {
       const check = checkCodeRedemption(grant, request);
       if (!check.ok) return { ok: false, reason: "mismatch", detail: check.detail };
       this.#sql.exec("UPDATE codes SET family_id = ? WHERE hash = ?", issue.familyId, codeHash);
-      this.#createFamily(issue, grant.clientId, grant.scope, grant.sid, grant.authTime, grant.amr, now);
+      this.#createFamily(issue, grant, now);
       return { ok: true, grant };
     });
     this.#scheduleAlarm();
     return result;
   }
 
-  #createFamily(issue: FamilyIssue, clientId: string, scope: string, sid: string | null, authTime: number, amr: Amr[], now: number): void {
+  #createFamily(issue: FamilyIssue, grant: CodeGrant, now: number): void {
     this.#sql.exec(
-      "INSERT INTO families (id, client_id, scope, sid, auth_time, amr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      issue.familyId, clientId, scope, sid, authTime, JSON.stringify(amr), now, issue.grantExpiresAt,
+      "INSERT INTO families (id, client_id, scope, sid, auth_time, amr, claims, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      issue.familyId, grant.clientId, grant.scope, grant.sid, grant.authTime, JSON.stringify(grant.amr), JSON.stringify(grant.claims), now, issue.grantExpiresAt,
     );
     if (issue.refreshHash) {
       this.#sql.exec(
@@ -307,7 +308,7 @@ export class UserDO extends DurableObject<Env> {
           sid: family.sid === null ? null : String(family.sid),
           authTime: Number(family.auth_time),
           amr: JSON.parse(String(family.amr)) as Amr[],
-          nonce: null,
+          claims: JSON.parse(String(family.claims)) as UserClaims,
         },
       };
     });
@@ -353,8 +354,8 @@ export class UserDO extends DurableObject<Env> {
 
   #scheduleAlarm(): void {
     // Fire-and-forget is safe: alarm writes are part of the output gate.
-    void this.ctx.storage.getAlarm().then((at) => {
-      if (at === null) return this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
+    void this.ctx.storage.getAlarm().then(async (at) => {
+      if (at === null) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
     });
   }
 

@@ -1,0 +1,85 @@
+/** Hono composition: middleware order, routers, and the one onError. */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "./app-types";
+import { getConfig } from "./config";
+import { ApiError, errorResponse, OAuthError } from "./errors";
+import { demoRoutes } from "./demo/routes";
+import { authorizeRoutes } from "./oidc/authorize";
+import { discoveryRoutes } from "./oidc/discovery";
+import { jwksRoutes } from "./oidc/jwks";
+import { logoutRoutes } from "./oidc/logout";
+import { registerRoutes } from "./oidc/register";
+import { revokeRoutes } from "./oidc/revoke";
+import { tokenRoutes } from "./oidc/token";
+import { userinfoRoutes } from "./oidc/userinfo";
+import { passkeyRoutes } from "./passkeys/routes";
+import { securityHeaders } from "./security-headers";
+import { browserBinding } from "./sessions/browser";
+import { loadSession } from "./sessions/session";
+import { accountRoutes } from "./ui/account-routes";
+import { MessagePage } from "./ui/pages/message";
+import { pageRoutes } from "./ui/page-routes";
+import { renderPage } from "./ui/render";
+
+export const app = new Hono<AppEnv>();
+
+/** Browser-facing paths: they get the browser binding cookie and the session. */
+const BROWSER_PATHS = ["/", "/signin", "/signout", "/auth/*", "/passkey/*", "/account", "/account/*", "/authorize", "/authorize/*", "/logout", "/demo", "/demo/*"];
+
+app.use("*", async function configMiddleware(c, next) {
+  c.set("session", null);
+  c.set("config", getConfig(c.env));
+  await next();
+});
+app.use("*", securityHeaders());
+for (const path of BROWSER_PATHS) {
+  app.use(path, browserBinding());
+  app.use(path, loadSession());
+}
+
+app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/", pageRoutes);
+app.route("/", passkeyRoutes);
+app.route("/", accountRoutes);
+app.route("/", discoveryRoutes);
+app.route("/", jwksRoutes);
+app.route("/", registerRoutes);
+app.route("/", authorizeRoutes);
+app.route("/", tokenRoutes);
+app.route("/", userinfoRoutes);
+app.route("/", revokeRoutes);
+app.route("/", logoutRoutes);
+app.route("/", demoRoutes(async (req, c) => app.fetch(req, c.env, c.executionCtx)));
+
+/** Form posts and page loads get an HTML error page; JSON and OAuth endpoints get their wire format. */
+function wantsHtml(c: Context<AppEnv>): boolean {
+  if (c.req.method === "GET") return (c.req.header("accept") ?? "").includes("text/html");
+  return (c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded") && !/^\/(token|revoke|register|userinfo)$/.test(c.req.path);
+}
+
+app.onError(async (err, c) => {
+  if (!(err instanceof OAuthError) && wantsHtml(c)) {
+    const res = errorResponse(err);
+    const message = err instanceof ApiError ? err.message : "Something went wrong on our side. Try again in a moment.";
+    const title = res.status === 401 ? "Please sign in" : res.status >= 500 ? "Something went wrong" : "That did not work";
+    return renderPage(
+      c,
+      <MessagePage title={title}>
+        <p>{message}</p>
+        <p>
+          <a href={res.status === 401 ? "/signin" : "/"}>Continue</a>
+        </p>
+      </MessagePage>,
+      res.status as 400,
+    );
+  }
+  return errorResponse(err);
+});
+
+app.notFound((c) => {
+  const err = new ApiError("not_found", "There is nothing at this address.");
+  if (wantsHtml(c)) {
+    return renderPage(c, <MessagePage title="Not found"><p>{err.message}</p></MessagePage>, 404);
+  }
+  return errorResponse(err);
+});

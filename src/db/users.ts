@@ -1,0 +1,29 @@
+/** Users table queries. */
+import { eq } from "drizzle-orm";
+import { randomToken } from "../lib/crypto";
+import { db } from "./client";
+import { users } from "./schema";
+
+export type User = typeof users.$inferSelect;
+
+export async function findUserByEmail(d1: D1Database, email: string): Promise<User | null> {
+  return (await db(d1).select().from(users).where(eq(users.email, email)).get()) ?? null;
+}
+
+export async function findUserById(d1: D1Database, id: string): Promise<User | null> {
+  return (await db(d1).select().from(users).where(eq(users.id, id)).get()) ?? null;
+}
+
+/**
+ * Creates the user for a verified address, or returns the one that already exists (two redemptions
+ * racing for a new address end with one user). One statement, so never a half-written user.
+ */
+export async function upsertVerifiedUser(d1: D1Database, email: string, now: number): Promise<User> {
+  const row = await db(d1)
+    .insert(users)
+    .values({ id: randomToken(16), email, emailVerifiedAt: now, createdAt: now })
+    .onConflictDoUpdate({ target: users.email, set: { email } })
+    .returning()
+    .get();
+  return row;
+}

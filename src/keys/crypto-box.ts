@@ -1,0 +1,63 @@
+/** AES-256-GCM sealing of secrets at rest under a key derived (HKDF-SHA-256) from KEY_ENCRYPTION_SECRET. */
+import { base64url, fromBase64url } from "../lib/crypto";
+
+const encoder = new TextEncoder();
+/** RFC 5869 §3.1: a fixed, application-specific salt; the `info` below binds the derived key to its one use. */
+const HKDF_SALT = encoder.encode("latchkey/key-encryption/v1");
+const HKDF_INFO = encoder.encode("latchkey signing-key private JWK");
+/** NIST SP 800-38D §8.2.2: 96-bit random IVs. */
+const IV_BYTES = 12;
+
+const derived = new Map<string, Promise<CryptoKey>>();
+
+/** Derives (once per isolate and secret) the non-extractable AES-GCM key. */
+function boxKey(secret: string): Promise<CryptoKey> {
+  let key = derived.get(secret);
+  if (!key) {
+    key = (async () => {
+      const ikm = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
+      return crypto.subtle.deriveKey(
+        { name: "HKDF", hash: "SHA-256", salt: HKDF_SALT, info: HKDF_INFO },
+        ikm,
+        { name: "AES-GCM", length: 256 },
+        false,
+        ["encrypt", "decrypt"],
+      );
+    })();
+    derived.set(secret, key);
+  }
+  return key;
+}
+
+/**
+ * Encrypts `plaintext`; returns base64url(iv || ciphertext+tag). `aad` (e.g. the kid) is authenticated
+ * but not stored, so a sealed value cannot be moved to another row.
+ */
+export async function encryptString(secret: string, plaintext: string, aad: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const ct = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(aad) }, await boxKey(secret), encoder.encode(plaintext)),
+  );
+  const out = new Uint8Array(IV_BYTES + ct.byteLength);
+  out.set(iv, 0);
+  out.set(ct, IV_BYTES);
+  return base64url(out);
+}
+
+/** Reverses `encryptString`; throws (a plain Error: this is our own data, not caller input) when the secret, aad or bytes do not match. */
+export async function decryptString(secret: string, sealed: string, aad: string): Promise<string> {
+  const bytes = fromBase64url(sealed);
+  // 12-byte IV + at least the 16-byte GCM tag.
+  if (bytes.byteLength < IV_BYTES + 16) throw new Error("sealed value is too short");
+  let pt: ArrayBuffer;
+  try {
+    pt = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: encoder.encode(aad) },
+      await boxKey(secret),
+      bytes.subarray(IV_BYTES),
+    );
+  } catch {
+    throw new Error("sealed value does not decrypt under KEY_ENCRYPTION_SECRET (wrong secret or tampered row)");
+  }
+  return new TextDecoder().decode(pt);
+}

@@ -1,0 +1,166 @@
+/** Signing keys in D1: created on first need, private part encrypted at rest, cached per isolate, rotated by cron. */
+import { and, eq, isNull, lt } from "drizzle-orm";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import type { Config, Env } from "../config";
+import { db as dbFor } from "../db/client";
+import { signingKeys } from "../db/schema";
+import { KEY_CACHE_TTL_S } from "../oidc/token-lifetimes";
+import { decryptString, encryptString } from "./crypto-box";
+import { planKeyRotation, selectPublishedKeys, selectSigningKey, type KeyPlan, type SigningAlg } from "./key-policy";
+
+export type { SigningAlg } from "./key-policy";
+
+export type SigningKeyRow = typeof signingKeys.$inferSelect;
+
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlg;
+  /** Non-extractable private key for jose's SignJWT. */
+  key: CryptoKey;
+}
+
+export interface PublicJwks {
+  keys: JWK[];
+}
+
+interface CachedRows {
+  rows: SigningKeyRow[];
+  loadedAt: number;
+  /** Parsed public JWKs by kid, so serving or verifying against the JWKS does no JSON parsing. */
+  publicJwks: Map<string, JWK>;
+}
+
+/** Isolate cache of all rows: a warm isolate signs and serves the JWKS without a D1 read. */
+let cached: CachedRows | null = null;
+/** Decrypted, imported private keys by kid (a kid's key never changes). */
+const privateKeys = new Map<string, Promise<CryptoKey>>();
+/** One in-flight creation per algorithm per isolate. */
+const creating = new Map<SigningAlg, Promise<void>>();
+
+/** Forgets the isolate cache (after a write here, and in tests). */
+export function clearSigningKeyCache(): void {
+  cached = null;
+  privateKeys.clear();
+}
+
+/** Every signing_keys row, straight from D1. */
+export async function listSigningKeys(env: Env): Promise<SigningKeyRow[]> {
+  return dbFor(env.DB).select().from(signingKeys).all();
+}
+
+async function loadCache(env: Env, now: number, fresh = false): Promise<CachedRows> {
+  const age = cached ? now - cached.loadedAt : Infinity;
+  if (!fresh && cached && age >= 0 && age < KEY_CACHE_TTL_S * 1000) return cached;
+  const rows = await listSigningKeys(env);
+  cached = { rows, loadedAt: now, publicJwks: new Map(rows.map((r) => [r.kid, JSON.parse(r.publicJwk) as JWK])) };
+  return cached;
+}
+
+async function loadRows(env: Env, now: number, fresh = false): Promise<SigningKeyRow[]> {
+  return (await loadCache(env, now, fresh)).rows;
+}
+
+/** Generates a key pair, seals the private JWK under KEY_ENCRYPTION_SECRET and inserts the row. Returns the kid. */
+export async function createSigningKey(env: Env, config: Config, alg: SigningAlg, createdAt: number, signFrom: number): Promise<string> {
+  const { publicKey, privateKey } =
+    alg === "RS256"
+      ? await generateKeyPair("RS256", { modulusLength: 2048, extractable: true })
+      : await generateKeyPair("ES256", { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  // RFC 7638: the kid is the JWK thumbprint, so it is stable and unique per key.
+  const kid = await calculateJwkThumbprint(publicJwk, "sha256");
+  const privateJwk = await exportJWK(privateKey);
+  const row: SigningKeyRow = {
+    kid,
+    alg,
+    // RFC 7517 §4.2, §4.4, §4.5: use, alg and kid are published with the key.
+    publicJwk: JSON.stringify({ ...publicJwk, kid, use: "sig", alg }),
+    privateJwkEnc: await encryptString(config.keyEncryptionSecret, JSON.stringify(privateJwk), kid),
+    createdAt,
+    signFrom,
+    retiredAt: null,
+    unpublishAt: null,
+  };
+  await dbFor(env.DB).insert(signingKeys).values(row).run();
+  return kid;
+}
+
+/**
+ * First need: create a key that signs at once. Two isolates may do this at the same moment; both rows are
+ * published, `selectSigningKey` picks the same one everywhere once they see both, and rotation retires the other.
+ */
+async function ensureSigningKey(env: Env, config: Config, alg: SigningAlg, now: number): Promise<void> {
+  let inFlight = creating.get(alg);
+  if (!inFlight) {
+    inFlight = (async () => {
+      try {
+        const rows = await loadRows(env, now, true);
+        if (!selectSigningKey(rows, alg, now)) await createSigningKey(env, config, alg, now, now);
+      } finally {
+        creating.delete(alg);
+      }
+    })();
+    creating.set(alg, inFlight);
+  }
+  await inFlight;
+}
+
+async function importPrivateKey(config: Config, row: SigningKeyRow): Promise<CryptoKey> {
+  let key = privateKeys.get(row.kid);
+  if (!key) {
+    key = (async () => {
+      const jwk = JSON.parse(await decryptString(config.keyEncryptionSecret, row.privateJwkEnc, row.kid)) as JWK;
+      // The decrypted key must be the one the kid (its public thumbprint, RFC 7638) names.
+      if ((await calculateJwkThumbprint(jwk, "sha256")) !== row.kid) throw new Error(`signing key ${row.kid} does not match its kid`);
+      const imported = await importJWK(jwk, row.alg, { extractable: false });
+      if (imported instanceof Uint8Array) throw new Error(`signing key ${row.kid} is not an asymmetric key`);
+      return imported;
+    })();
+    key.catch(() => privateKeys.delete(row.kid));
+    privateKeys.set(row.kid, key);
+  }
+  return key;
+}
+
+/** The key that signs for `alg` at `now` (the newest whose signFrom has passed and that is not retired); created on first need. */
+export async function getSigningKey(env: Env, config: Config, alg: SigningAlg, now: number): Promise<SigningKey> {
+  let row = selectSigningKey(await loadRows(env, now), alg, now);
+  if (!row) {
+    await ensureSigningKey(env, config, alg, now);
+    row = selectSigningKey(await loadRows(env, now, true), alg, now);
+  }
+  if (!row) throw new Error(`no ${alg} signing key after creating one`);
+  return { kid: row.kid, alg, key: await importPrivateKey(config, row) };
+}
+
+/** RFC 7517 §5 JWK Set of every published key (pending, active, and retired until its tokens expire). */
+export async function getPublicJwks(env: Env, now: number): Promise<PublicJwks> {
+  const { rows, publicJwks } = await loadCache(env, now);
+  return { keys: selectPublishedKeys(rows, now).map((r) => ({ ...publicJwks.get(r.kid)! })) };
+}
+
+export interface RotationResult {
+  plan: KeyPlan;
+  created: string[];
+}
+
+/** Cron: reads the rows fresh, applies `planKeyRotation`, and drops the isolate cache. */
+export async function rotateKeys(env: Env, config: Config, now: number): Promise<RotationResult> {
+  const plan = planKeyRotation(await listSigningKeys(env), now);
+  const db = dbFor(env.DB);
+  const created: string[] = [];
+  for (const c of plan.create) created.push(await createSigningKey(env, config, c.alg, now, c.signFrom));
+  const writes = [
+    ...plan.retire.map((r) =>
+      db
+        .update(signingKeys)
+        .set({ retiredAt: r.retiredAt, unpublishAt: r.unpublishAt })
+        .where(and(eq(signingKeys.kid, r.kid), isNull(signingKeys.retiredAt))),
+    ),
+    ...plan.delete.map((kid) => db.delete(signingKeys).where(and(eq(signingKeys.kid, kid), lt(signingKeys.unpublishAt, now)))),
+  ];
+  const [first, ...rest] = writes;
+  if (first) await db.batch([first, ...rest]);
+  clearSigningKeyCache();
+  return { plan, created };
+}

@@ -1,0 +1,168 @@
+/**
+ * The authorization endpoint (RFC 6749 §4.1, OIDC Core §3.1.2): validate, then SSO with a live session,
+ * consent for third-party clients, or park the request and show the sign-in page.
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv, CurrentSession } from "../app-types";
+import { findUserById } from "../db/users";
+import { readForm } from "../lib/body";
+import { assertCsrf, csrfToken } from "../sessions/browser";
+import { userObject } from "../sessions/user-object";
+import { MessagePage } from "../ui/pages/message";
+import { ConsentPage } from "../ui/pages/consent";
+import { SignInPage } from "../ui/pages/signin";
+import { renderPage } from "../ui/render";
+import { checkAuthorizationRequest, checkClientAndRedirect, clientRedirect, sessionSatisfies } from "./authorize-request";
+import { getClient, type ClientRecord } from "./clients";
+import { issueCode } from "./issue-code";
+import { verifyOwnJwt } from "./own-tokens";
+import { loadParkedRequest, parkRequest, type ParkedRequest } from "./parked-request";
+
+export const authorizeRoutes = new Hono<AppEnv>();
+
+authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
+  let params: Map<string, string>;
+  if (c.req.method === "POST") {
+    // OIDC Core §3.1.2.1: POST uses form serialization.
+    try {
+      params = await readForm(c);
+    } catch {
+      return errorPage(c, "The sign-in request could not be read.");
+    }
+  } else {
+    params = new Map();
+    for (const [k, v] of new URL(c.req.url).searchParams) {
+      // RFC 6749 §3.1: parameters must not be repeated.
+      if (params.has(k)) return errorPage(c, `The sign-in request repeats "${k}".`);
+      params.set(k, v);
+    }
+  }
+  const get = (k: string) => (params.get(k) === "" ? undefined : params.get(k));
+  const config = c.get("config");
+  const now = Date.now();
+  const clientId = get("client_id");
+  const client = clientId && clientId.length <= 128 ? await getClient(c.env, clientId) : null;
+  const target = checkClientAndRedirect(client, clientId, get("redirect_uri"), get("state"));
+  // RFC 6749 §4.1.2.1: never redirect before client_id and redirect_uri are known-good.
+  if (!target.ok) return errorPage(c, target.message);
+  const { redirectUri, state } = target;
+  const fail = (error: string, description: string) => c.redirect(clientRedirect(redirectUri, { error, error_description: description, state }, config.issuer), 302);
+
+  const check = checkAuthorizationRequest(target.client, get);
+  if (!check.ok) return fail(check.error, check.description);
+  const req = check.request;
+
+  // OIDC Core §3.1.2.1 id_token_hint: must be one we issued; a mismatch with the session's user needs a new sign-in.
+  let hintedSub: string | null = null;
+  if (req.idTokenHint) {
+    const hint = await verifyOwnJwt(c.env, config, req.idTokenHint, now, { allowExpired: true });
+    if (!hint?.sub) return fail("invalid_request", "id_token_hint is not valid");
+    hintedSub = hint.sub;
+  }
+  let session = c.get("session");
+  if (session && hintedSub && session.userId !== hintedSub) session = null;
+
+  const parked: Omit<ParkedRequest, "expiresAt"> = {
+    clientId: target.client.id,
+    clientName: target.client.name,
+    clientLogoUri: target.client.logoUri,
+    redirectUri,
+    scope: req.scope.join(" "),
+    state,
+    nonce: req.nonce,
+    codeChallenge: req.codeChallenge,
+    maxAge: req.maxAge,
+    prompt: req.prompt,
+    freshAfter: req.prompt.includes("login") || req.prompt.includes("create") ? now : null,
+  };
+
+  if (session && sessionSatisfies(session.authTime, now, req.maxAge, parked.freshAfter)) {
+    return continueWithSession(c, target.client, { ...parked, expiresAt: now }, session, null, now);
+  }
+  // OIDC Core §3.1.2.6: prompt=none and no usable session.
+  if (req.prompt.includes("none")) return fail("login_required", "the user is not signed in");
+
+  const rid = await parkRequest(c.env, parked, now);
+  return renderPage(
+    c,
+    <SignInPage
+      csrf={await csrfToken(c)}
+      returnTo={`/authorize/continue?rid=${rid}`}
+      loginHint={req.loginHint?.slice(0, 254)}
+      client={{ name: target.client.name, logoUri: target.client.logoUri }}
+    />,
+  );
+});
+
+/** Resumes a parked request after sign-in. */
+authorizeRoutes.get("/authorize/continue", async (c) => {
+  const now = Date.now();
+  const rid = c.req.query("rid") ?? "";
+  const parked = await loadParkedRequest(c.env, rid, now);
+  if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
+  const client = await getClient(c.env, parked.clientId);
+  if (!client || !client.redirectUris.includes(parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
+  const session = c.get("session");
+  if (!session || !sessionSatisfies(session.authTime, now, parked.maxAge, parked.freshAfter)) {
+    return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={`/authorize/continue?rid=${rid}`} client={{ name: client.name, logoUri: client.logoUri }} />);
+  }
+  return continueWithSession(c, client, parked, session, rid, now);
+});
+
+/** The consent form's answer. */
+authorizeRoutes.post("/authorize/consent", async (c) => {
+  const form = await readForm(c);
+  await assertCsrf(c, form.get("csrf"));
+  const now = Date.now();
+  const rid = form.get("rid") ?? "";
+  const parked = await loadParkedRequest(c.env, rid, now);
+  const session = c.get("session");
+  if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
+  const client = await getClient(c.env, parked.clientId);
+  if (!client || !client.redirectUris.includes(parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
+  if (!session) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
+  const issuer = c.get("config").issuer;
+  if (form.get("decision") !== "allow") {
+    // OIDC Core §3.1.2.6 access_denied: the person said no.
+    return c.redirect(clientRedirect(parked.redirectUri, { error: "access_denied", error_description: "the user denied the request", state: parked.state }, issuer), 303);
+  }
+  await userObject(c.env, session.userId).grantConsent(client.id, parked.scope.split(" "), now);
+  return finish(c, parked, session, now, 303);
+});
+
+async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, parked: ParkedRequest, session: CurrentSession, rid: string | null, now: number): Promise<Response> {
+  const scopes = parked.scope.split(" ");
+  if (!client.firstParty) {
+    const granted = await userObject(c.env, session.userId).getConsent(client.id);
+    const missing = scopes.some((s) => !granted.includes(s));
+    if (missing || parked.prompt.includes("consent")) {
+      // OIDC Core §3.1.2.6 consent_required under prompt=none.
+      if (parked.prompt.includes("none")) {
+        return c.redirect(clientRedirect(parked.redirectUri, { error: "consent_required", error_description: "consent is required", state: parked.state }, c.get("config").issuer), 302);
+      }
+      const id = rid ?? (await parkRequest(c.env, parked, now));
+      const user = await findUserById(c.env.DB, session.userId);
+      return renderPage(c, <ConsentPage csrf={await csrfToken(c)} rid={id} clientName={client.name} logoUri={client.logoUri} scopes={scopes} email={user?.email ?? ""} />);
+    }
+  }
+  return finish(c, parked, session, now, 302);
+}
+
+async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: CurrentSession, now: number, status: 302 | 303): Promise<Response> {
+  const user = await findUserById(c.env.DB, session.userId);
+  if (!user) return errorPage(c, "Your account could not be found.");
+  const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, scope: parked.scope.split(" "), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now);
+  // RFC 6749 §4.1.2 + RFC 9207 iss.
+  return c.redirect(clientRedirect(parked.redirectUri, { code, state: parked.state }, c.get("config").issuer), status);
+}
+
+function errorPage(c: Context<AppEnv>, message: string): Promise<Response> {
+  return renderPage(
+    c,
+    <MessagePage title="This sign-in request cannot be used">
+      <p>{message}</p>
+      <p>Go back to the application you came from and try again.</p>
+    </MessagePage>,
+    400,
+  );
+}

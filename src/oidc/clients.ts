@@ -1,0 +1,272 @@
+/** OAuth client registry: RFC 7591 metadata parsing (pure), and client records from D1 through a short isolate cache. */
+import type { Env } from "../config";
+import { findClientRow, insertClientRowIfAbsent, type ClientRow, type NewClientRow } from "../db/clients";
+import { CLIENT_CACHE_TTL_S } from "./token-lifetimes";
+
+export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
+export type GrantType = "authorization_code" | "refresh_token";
+export type IdTokenAlg = "ES256" | "RS256";
+
+export interface ClientRecord {
+  id: string;
+  secretHash: string | null;
+  name: string;
+  logoUri: string | null;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: string[];
+  responseTypes: string[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  idTokenSignedResponseAlg: IdTokenAlg;
+  firstParty: boolean;
+}
+
+/** Client metadata as accepted at registration, with RFC 7591 §2 names and defaults applied. */
+export interface ClientMetadata {
+  redirect_uris: string[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  grant_types: GrantType[];
+  response_types: ["code"];
+  client_name?: string;
+  logo_uri?: string;
+  post_logout_redirect_uris: string[];
+  id_token_signed_response_alg: IdTokenAlg;
+  /** Latchkey extension: a first-party client skips the consent screen. */
+  first_party: boolean;
+}
+
+export type MetadataResult =
+  | { ok: true; metadata: ClientMetadata }
+  | { ok: false; error: "invalid_client_metadata" | "invalid_redirect_uri"; description: string };
+
+export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ["client_secret_basic", "client_secret_post", "none"];
+const GRANT_TYPES: readonly GrantType[] = ["authorization_code", "refresh_token"];
+const ID_TOKEN_ALGS: readonly IdTokenAlg[] = ["ES256", "RS256"];
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const MAX_URIS = 20;
+const MAX_URI_LENGTH = 2000;
+const MAX_NAME_LENGTH = 200;
+/** C0/C1 controls and bidi overrides: they have no place in a name shown on the consent page and can spoof it. */
+const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+class MetadataError extends Error {
+  constructor(
+    readonly error: "invalid_client_metadata" | "invalid_redirect_uri",
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+/** Why `raw` cannot be a redirection endpoint, or null when it can. */
+export function redirectUriProblem(raw: string): string | null {
+  if (raw.length > MAX_URI_LENGTH) return "is too long";
+  // RFC 6749 §3.1.2: the endpoint URI MUST NOT include a fragment (an empty one included).
+  if (raw.includes("#")) return "must not contain a fragment";
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // RFC 6749 §3.1.2: the redirection endpoint URI MUST be an absolute URI.
+    return "is not an absolute URI";
+  }
+  if (url.username || url.password) return "must not contain credentials";
+  const scheme = url.protocol.slice(0, -1).toLowerCase();
+  if (scheme === "https") return url.hostname ? null : "has no host";
+  // RFC 8252 §7.3 (loopback redirect for native apps); RFC 9700 §2.6 otherwise requires TLS.
+  if (scheme === "http") return LOOPBACK_HOSTS.has(url.hostname) ? null : "must use https (http is allowed only on 127.0.0.1, [::1] or localhost)";
+  // RFC 8252 §7.1: a private-use scheme is a reverse domain name (contains a period), e.g. com.example.app:/cb.
+  // That also keeps out javascript:, data:, file: and similar.
+  if (/^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$/.test(scheme)) return null;
+  return "must use https, http on a loopback host, or a reverse-domain private-use scheme";
+}
+
+function uriList(body: Record<string, unknown>, key: string, code: "invalid_client_metadata" | "invalid_redirect_uri", required: boolean): string[] {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    if (required) throw new MetadataError(code, `${key} is required`);
+    return [];
+  }
+  if (!Array.isArray(v)) throw new MetadataError(code, `${key} must be an array of URIs`);
+  if (required && v.length === 0) throw new MetadataError(code, `${key} must not be empty`);
+  if (v.length > MAX_URIS) throw new MetadataError(code, `${key} has more than ${MAX_URIS} entries`);
+  const out: string[] = [];
+  for (const u of v) {
+    if (typeof u !== "string") throw new MetadataError(code, `${key} must contain only strings`);
+    const problem = redirectUriProblem(u);
+    if (problem) throw new MetadataError(code, `${key}: ${JSON.stringify(u.slice(0, 100))} ${problem}`);
+    if (!out.includes(u)) out.push(u);
+  }
+  return out;
+}
+
+function stringArray(body: Record<string, unknown>, key: string): string[] | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x): x is string => typeof x === "string")) {
+    throw new MetadataError("invalid_client_metadata", `${key} must be a non-empty array of strings`);
+  }
+  return [...new Set(v)];
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw new MetadataError("invalid_client_metadata", `${key} must be a string`);
+  return v;
+}
+
+function oneOf<T extends string>(body: Record<string, unknown>, key: string, allowed: readonly T[], fallback: T): T {
+  const v = optionalString(body, key);
+  if (v === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new MetadataError("invalid_client_metadata", `${key} must be one of ${allowed.join(", ")}`);
+  }
+  return v as T;
+}
+
+function parseOrThrow(body: unknown): ClientMetadata {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new MetadataError("invalid_client_metadata", "the body must be a JSON object");
+  }
+  const o = body as Record<string, unknown>;
+
+  // RFC 7591 §2: redirect_uris; this server only runs redirect-based flows, so they are required.
+  const redirectUris = uriList(o, "redirect_uris", "invalid_redirect_uri", true);
+  // OIDC RP-Initiated Logout 1.0 §3.1: post_logout_redirect_uris follow the same rules.
+  const postLogout = uriList(o, "post_logout_redirect_uris", "invalid_client_metadata", false);
+
+  // RFC 7591 §2: token_endpoint_auth_method defaults to client_secret_basic.
+  const authMethod = oneOf(o, "token_endpoint_auth_method", AUTH_METHODS, "client_secret_basic");
+
+  // RFC 7591 §2: grant_types defaults to ["authorization_code"], response_types to ["code"].
+  const grants = stringArray(o, "grant_types") ?? ["authorization_code"];
+  for (const g of grants) {
+    if (!(GRANT_TYPES as readonly string[]).includes(g)) {
+      throw new MetadataError("invalid_client_metadata", `grant_types: ${JSON.stringify(g.slice(0, 60))} is not supported (use ${GRANT_TYPES.join(", ")})`);
+    }
+  }
+  const responses = stringArray(o, "response_types") ?? ["code"];
+  if (responses.some((r) => r !== "code")) {
+    throw new MetadataError("invalid_client_metadata", 'response_types: only "code" is supported');
+  }
+  // RFC 7591 §2.1: response_type "code" requires grant_type "authorization_code" (and refresh_token alone is unusable).
+  if (!grants.includes("authorization_code")) {
+    throw new MetadataError("invalid_client_metadata", 'grant_types must include "authorization_code" for response_types ["code"]');
+  }
+
+  const name = optionalString(o, "client_name");
+  if (name !== undefined) {
+    if (name.trim().length === 0 || name.length > MAX_NAME_LENGTH) {
+      throw new MetadataError("invalid_client_metadata", `client_name must be 1 to ${MAX_NAME_LENGTH} characters`);
+    }
+    if (UNSAFE_NAME_CHARS.test(name)) throw new MetadataError("invalid_client_metadata", "client_name contains control characters");
+  }
+
+  const logoUri = optionalString(o, "logo_uri");
+  if (logoUri !== undefined) {
+    let ok = logoUri.length <= MAX_URI_LENGTH;
+    try {
+      const u = new URL(logoUri);
+      ok &&= u.protocol === "https:" && !u.username && !u.password;
+    } catch {
+      ok = false;
+    }
+    // RFC 7591 §2: logo_uri is a URL the authorization server shows; only https is fetched from our pages.
+    if (!ok) throw new MetadataError("invalid_client_metadata", "logo_uri must be an https URL");
+  }
+
+  // OIDC Registration 1.0 §2: id_token_signed_response_alg defaults to RS256 there; Latchkey defaults to ES256 and never allows "none".
+  const alg = oneOf(o, "id_token_signed_response_alg", ID_TOKEN_ALGS, "ES256");
+
+  const firstParty = o.first_party ?? false;
+  if (typeof firstParty !== "boolean") throw new MetadataError("invalid_client_metadata", "first_party must be a boolean");
+
+  const metadata: ClientMetadata = {
+    redirect_uris: redirectUris,
+    token_endpoint_auth_method: authMethod,
+    grant_types: grants as GrantType[],
+    response_types: ["code"],
+    post_logout_redirect_uris: postLogout,
+    id_token_signed_response_alg: alg,
+    first_party: firstParty,
+  };
+  if (name !== undefined) metadata.client_name = name;
+  if (logoUri !== undefined) metadata.logo_uri = logoUri;
+  return metadata;
+}
+
+/** RFC 7591 §2 and §3.2.2: validates untrusted registration metadata. Unknown fields are ignored (§2). */
+export function parseClientMetadata(body: unknown): MetadataResult {
+  try {
+    return { ok: true, metadata: parseOrThrow(body) };
+  } catch (e) {
+    if (e instanceof MetadataError) return { ok: false, error: e.error, description: e.description };
+    throw e;
+  }
+}
+
+export function rowToRecord(row: ClientRow): ClientRecord {
+  return {
+    id: row.id,
+    secretHash: row.secretHash,
+    name: row.name,
+    logoUri: row.logoUri,
+    redirectUris: JSON.parse(row.redirectUris) as string[],
+    postLogoutRedirectUris: JSON.parse(row.postLogoutRedirectUris) as string[],
+    grantTypes: JSON.parse(row.grantTypes) as string[],
+    responseTypes: JSON.parse(row.responseTypes) as string[],
+    tokenEndpointAuthMethod: row.tokenEndpointAuthMethod as TokenEndpointAuthMethod,
+    idTokenSignedResponseAlg: row.idTokenSignedResponseAlg as IdTokenAlg,
+    firstParty: row.firstParty,
+  };
+}
+
+export function recordToRow(record: ClientRecord, createdAt: number): NewClientRow {
+  return {
+    id: record.id,
+    secretHash: record.secretHash,
+    name: record.name,
+    logoUri: record.logoUri,
+    redirectUris: JSON.stringify(record.redirectUris),
+    postLogoutRedirectUris: JSON.stringify(record.postLogoutRedirectUris),
+    grantTypes: JSON.stringify(record.grantTypes),
+    responseTypes: JSON.stringify(record.responseTypes),
+    tokenEndpointAuthMethod: record.tokenEndpointAuthMethod,
+    idTokenSignedResponseAlg: record.idTokenSignedResponseAlg,
+    firstParty: record.firstParty,
+    createdAt,
+  };
+}
+
+const MAX_CACHED_CLIENTS = 500;
+/** Isolate cache by client_id, misses included (ids are random, so a cached miss cannot hide a new registration). */
+const clientCache = new Map<string, { record: ClientRecord | null; at: number }>();
+
+export function clearClientCache(): void {
+  clientCache.clear();
+}
+
+/** The client registered as `clientId`, or null. A warm isolate answers from memory for CLIENT_CACHE_TTL_S. */
+export async function getClient(env: Env, clientId: string): Promise<ClientRecord | null> {
+  const now = Date.now();
+  const hit = clientCache.get(clientId);
+  if (hit && now - hit.at >= 0 && now - hit.at < CLIENT_CACHE_TTL_S * 1000) return hit.record;
+  // Client ids are short random strings; anything else is not worth a D1 read.
+  if (clientId.length === 0 || clientId.length > 200) return null;
+  const row = await findClientRow(env.DB, clientId);
+  const record = row ? rowToRecord(row) : null;
+  clientCache.delete(clientId);
+  if (clientCache.size >= MAX_CACHED_CLIENTS) {
+    const oldest = clientCache.keys().next();
+    if (!oldest.done) clientCache.delete(oldest.value);
+  }
+  clientCache.set(clientId, { record, at: now });
+  return record;
+}
+
+/** INSERT OR IGNORE of a client with a known id (seeding the demo relying party). */
+export async function ensureClient(env: Env, record: ClientRecord): Promise<void> {
+  await insertClientRowIfAbsent(env.DB, recordToRow(record, Date.now()));
+  clientCache.delete(record.id);
+}

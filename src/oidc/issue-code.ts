@@ -1,0 +1,41 @@
+/** Mints an authorization code `<userId>.<secret>`: the prefix routes redemption to the user's Durable Object. */
+import type { CurrentSession } from "../app-types";
+import type { Env } from "../config";
+import type { User } from "../db/users";
+import { randomToken, sha256b64url } from "../lib/crypto";
+import { userObject } from "../sessions/user-object";
+import type { CodeGrant } from "./code-grant";
+import { CODE_TTL_S } from "./token-lifetimes";
+
+export interface CodeRequest {
+  clientId: string;
+  redirectUri: string;
+  scope: string[];
+  nonce: string | null;
+  codeChallenge: string | null;
+}
+
+export async function issueCode(env: Env, req: CodeRequest, session: CurrentSession, user: User, now: number): Promise<string> {
+  const secret = randomToken(32);
+  const grant: CodeGrant = {
+    userId: session.userId,
+    clientId: req.clientId,
+    redirectUri: req.redirectUri,
+    scope: req.scope.join(" "),
+    nonce: req.nonce,
+    codeChallenge: req.codeChallenge,
+    sid: session.sid,
+    authTime: session.authTime,
+    amr: session.amr,
+    claims: { email: user.email, email_verified: user.emailVerifiedAt !== null, name: user.name },
+  };
+  // RFC 6749 §4.1.2: short-lived; stored only as a hash.
+  await userObject(env, session.userId).storeCode(await sha256b64url(secret), grant, now + CODE_TTL_S * 1000);
+  return `${session.userId}.${secret}`;
+}
+
+/** Splits a code or refresh token into the user id (routing) and the secret; null when malformed. */
+export function splitUserToken(token: string): { userId: string; secret: string } | null {
+  const m = /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  return m ? { userId: m[1]!, secret: m[2]! } : null;
+}

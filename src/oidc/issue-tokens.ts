@@ -1,0 +1,42 @@
+/** Signs the token response for a grant: RFC 9068 access token, ID token when `openid`, and the refresh token. */
+import type { Config, Env } from "../config";
+import { getSigningKey } from "../keys/signing-keys";
+import { randomToken } from "../lib/crypto";
+import { atHash } from "./at-hash";
+import type { ClientRecord } from "./clients";
+import { signJwt } from "./own-tokens";
+import { accessTokenClaims, idTokenClaims, type TokenSubject } from "./token-claims";
+import { ACCESS_TOKEN_TTL_S } from "./token-lifetimes";
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  scope: string;
+  id_token?: string;
+  refresh_token?: string;
+}
+
+/** Loads (or creates) the signing keys this response needs, before any single-use value is consumed. */
+export async function prepareSigning(env: Env, config: Config, client: ClientRecord, now: number): Promise<void> {
+  await getSigningKey(env, config, "ES256", now);
+  if (client.idTokenSignedResponseAlg !== "ES256") await getSigningKey(env, config, client.idTokenSignedResponseAlg, now);
+}
+
+export async function issueTokens(
+  env: Env,
+  config: Config,
+  client: ClientRecord,
+  subject: TokenSubject,
+  opts: { nonce: string | null; audience: string; refreshToken: string | null },
+  now: number,
+): Promise<TokenResponse> {
+  const accessToken = await signJwt(env, config, "ES256", "at+jwt", accessTokenClaims(subject, opts.audience, randomToken(16), now), now);
+  const response: TokenResponse = { access_token: accessToken, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_S, scope: subject.scope.join(" ") };
+  if (subject.scope.includes("openid")) {
+    const alg = client.idTokenSignedResponseAlg;
+    response.id_token = await signJwt(env, config, alg, "JWT", idTokenClaims(subject, opts.nonce, await atHash(accessToken, alg), randomToken(16), now), now);
+  }
+  if (opts.refreshToken) response.refresh_token = opts.refreshToken;
+  return response;
+}

@@ -1,0 +1,72 @@
+/** RP-Initiated Logout 1.0 (`end_session_endpoint`): ends the session in the user's DO, then returns to the client. */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../app-types";
+import { readForm } from "../lib/body";
+import { assertCsrf, csrfToken } from "../sessions/browser";
+import { endCurrentSession } from "../sessions/session";
+import { Layout } from "../ui/layout";
+import { MessagePage } from "../ui/pages/message";
+import { renderPage } from "../ui/render";
+import { getClient } from "./clients";
+import { verifyOwnJwt } from "./own-tokens";
+
+export const logoutRoutes = new Hono<AppEnv>();
+
+logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
+  let params: Map<string, string>;
+  if (c.req.method === "POST") params = await readForm(c);
+  else params = new Map(new URL(c.req.url).searchParams);
+  const get = (k: string) => (params.get(k) || undefined)?.slice(0, 8192);
+  const config = c.get("config");
+  const now = Date.now();
+
+  // RP-Initiated Logout §2: id_token_hint is an ID token we issued (expired is fine).
+  const hintRaw = get("id_token_hint");
+  const hint = hintRaw ? await verifyOwnJwt(c.env, config, hintRaw, now, { allowExpired: true }) : null;
+  if (hintRaw && !hint) return message(c, "This sign-out request is not valid.", 400);
+  const hintAud = hint ? (Array.isArray(hint.aud) ? hint.aud[0] : hint.aud) : undefined;
+  const clientId = get("client_id") ?? hintAud;
+  if (hint && get("client_id") && get("client_id") !== hintAud) return message(c, "This sign-out request is not valid.", 400);
+
+  // RP-Initiated Logout §3: post_logout_redirect_uri must exactly match one registered for the client.
+  const postLogout = get("post_logout_redirect_uri");
+  let redirect: string | null = null;
+  if (postLogout) {
+    const client = clientId ? await getClient(c.env, clientId) : null;
+    if (!client || !client.postLogoutRedirectUris.includes(postLogout)) return message(c, "The address to return to after signing out is not registered.", 400);
+    const url = new URL(postLogout);
+    const state = get("state");
+    if (state) url.searchParams.set("state", state);
+    redirect = url.toString();
+  }
+
+  const session = c.get("session");
+  const confirmed = c.req.method === "POST" && params.get("confirm") === "yes";
+  if (confirmed) await assertCsrf(c, params.get("csrf"));
+  // Without a hint naming this session's user, ask first, so another site cannot sign people out silently.
+  if (session && !confirmed && !(hint && hint.sub === session.userId)) {
+    const csrf = await csrfToken(c);
+    return renderPage(
+      c,
+      <Layout title="Sign out?" csrf={csrf}>
+        <h1>Sign out?</h1>
+        <p>An application asked to sign you out of Latchkey on this device.</p>
+        <form method="post" action="/logout">
+          <input type="hidden" name="csrf" value={csrf} />
+          <input type="hidden" name="confirm" value="yes" />
+          {[...params].filter(([k]) => ["post_logout_redirect_uri", "state", "client_id", "id_token_hint"].includes(k)).map(([k, v]) => (
+            <input type="hidden" name={k} value={v} />
+          ))}
+          <button type="submit" class="primary">Sign out</button>
+        </form>
+      </Layout>,
+    );
+  }
+  if (session) await endCurrentSession(c);
+  if (redirect) return c.redirect(redirect, 303);
+  return message(c, "You are signed out.", 200);
+});
+
+function message(c: Context<AppEnv>, text: string, status: 200 | 400) {
+  return renderPage(c, <MessagePage title={status === 200 ? "Signed out" : "Cannot sign out"}><p>{text}</p></MessagePage>, status);
+}

@@ -1,0 +1,41 @@
+/** Authorization requests parked in KV while the person signs in (RFC 6749 §4.1.1 parameters, validated). */
+import type { Env } from "../config";
+import { randomToken } from "../lib/crypto";
+
+export const PARKED_REQUEST_TTL_S = 30 * 60;
+
+export interface ParkedRequest {
+  clientId: string;
+  clientName: string;
+  clientLogoUri: string | null;
+  redirectUri: string;
+  scope: string;
+  state: string | null;
+  nonce: string | null;
+  codeChallenge: string | null;
+  /** Seconds; null when absent. */
+  maxAge: number | null;
+  prompt: string[];
+  /** Earliest acceptable auth_time (ms) after prompt=login, so the resumed request needs a fresh sign-in. */
+  freshAfter: number | null;
+  expiresAt: number;
+}
+
+export async function parkRequest(env: Env, req: Omit<ParkedRequest, "expiresAt">, now: number): Promise<string> {
+  const rid = randomToken(24);
+  const record: ParkedRequest = { ...req, expiresAt: now + PARKED_REQUEST_TTL_S * 1000 };
+  await env.KV.put(`az:${rid}`, JSON.stringify(record), { expirationTtl: PARKED_REQUEST_TTL_S });
+  return rid;
+}
+
+export async function loadParkedRequest(env: Env, rid: string, now: number): Promise<ParkedRequest | null> {
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(rid)) return null;
+  const record = await env.KV.get<ParkedRequest>(`az:${rid}`, "json");
+  if (!record || now >= record.expiresAt) return null;
+  return record;
+}
+
+export async function loadParkedClient(env: Env, rid: string): Promise<{ name: string; logoUri: string | null } | null> {
+  const record = await loadParkedRequest(env, rid, Date.now());
+  return record ? { name: record.clientName, logoUri: record.clientLogoUri } : null;
+}

@@ -1,0 +1,33 @@
+/** Token revocation (RFC 7009) for refresh tokens (the whole family) and RFC 9068 access tokens. */
+import { Hono } from "hono";
+import type { AppEnv } from "../app-types";
+import { sha256b64url } from "../lib/crypto";
+import { userObject } from "../sessions/user-object";
+import { authenticateClient } from "./client-auth";
+import { splitUserToken } from "./issue-code";
+import { verifyOwnJwt } from "./own-tokens";
+import { readOAuthForm } from "./token";
+import { OAuthError } from "../errors";
+
+export const revokeRoutes = new Hono<AppEnv>();
+
+revokeRoutes.post("/revoke", async (c) => {
+  const form = await readOAuthForm(c);
+  const client = await authenticateClient(c, form);
+  const token = form.get("token");
+  // RFC 7009 §2.1: token is required.
+  if (!token) throw new OAuthError("invalid_request", "token is required");
+  const now = Date.now();
+  const asRefresh = splitUserToken(token);
+  if (asRefresh) {
+    await userObject(c.env, asRefresh.userId).revokeRefresh(await sha256b64url(asRefresh.secret), client.id, now);
+  } else {
+    const claims = await verifyOwnJwt(c.env, c.get("config"), token, now, { typ: "at+jwt" });
+    // RFC 7009 §2.1: only the client the token was issued to may revoke it.
+    if (claims && claims.client_id === client.id && typeof claims.sub === "string" && typeof claims.jti === "string" && typeof claims.exp === "number") {
+      await userObject(c.env, claims.sub).revokeAccessToken(claims.jti, claims.exp * 1000);
+    }
+  }
+  // RFC 7009 §2.2: 200 whether or not the token was valid (invalid tokens do not cause an error).
+  return c.body(null, 200, { "Cache-Control": "no-store" });
+});

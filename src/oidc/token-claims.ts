@@ -1,0 +1,67 @@
+/** Pure builders of ID token (OIDC Core §2, §3.1.3.6) and access token (RFC 9068 §2.2) claim sets. */
+import type { JWTPayload } from "jose";
+import type { Amr } from "../sessions/user-do";
+import type { UserClaims } from "./code-grant";
+import { ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S } from "./token-lifetimes";
+
+export interface TokenSubject {
+  issuer: string;
+  userId: string;
+  clientId: string;
+  scope: string[];
+  sid: string | null;
+  authTime: number;
+  amr: Amr[];
+  claims: UserClaims;
+  familyId: string;
+}
+
+/** OIDC Core §5.4: claims released by scope. */
+export function scopedClaims(scope: string[], claims: UserClaims): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (scope.includes("email")) {
+    out.email = claims.email;
+    out.email_verified = claims.email_verified;
+  }
+  if (scope.includes("profile") && claims.name) out.name = claims.name;
+  return out;
+}
+
+/** acr: "1" is our only level (phishing-resistant passkey or email possession); amr says how (RFC 8176). */
+export function idTokenClaims(s: TokenSubject, nonce: string | null, atHash: string, jti: string, nowMs: number): JWTPayload {
+  const iat = Math.floor(nowMs / 1000);
+  return {
+    iss: s.issuer,
+    sub: s.userId,
+    aud: s.clientId,
+    exp: iat + ID_TOKEN_TTL_S,
+    iat,
+    auth_time: Math.floor(s.authTime / 1000),
+    ...(nonce !== null ? { nonce } : {}),
+    amr: s.amr,
+    acr: "1",
+    azp: s.clientId,
+    ...(s.sid ? { sid: s.sid } : {}),
+    at_hash: atHash,
+    jti,
+    ...scopedClaims(s.scope, s.claims),
+  };
+}
+
+export function accessTokenClaims(s: TokenSubject, audience: string, jti: string, nowMs: number): JWTPayload {
+  const iat = Math.floor(nowMs / 1000);
+  return {
+    iss: s.issuer,
+    sub: s.userId,
+    aud: audience,
+    exp: iat + ACCESS_TOKEN_TTL_S,
+    iat,
+    jti,
+    client_id: s.clientId,
+    scope: s.scope.join(" "),
+    auth_time: Math.floor(s.authTime / 1000),
+    ...(s.sid ? { sid: s.sid } : {}),
+    // Latchkey: the grant (refresh family) this token belongs to, so revoking the grant revokes the token at userinfo.
+    gid: s.familyId,
+  };
+}

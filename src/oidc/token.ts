@@ -1,0 +1,130 @@
+/** The token endpoint (RFC 6749 §3.2): authorization_code (with PKCE) and refresh_token grants; one DO call each. */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../app-types";
+import { OAuthError } from "../errors";
+import { readForm } from "../lib/body";
+import { randomToken, sha256b64url } from "../lib/crypto";
+import { userObject } from "../sessions/user-object";
+import { authenticateClient } from "./client-auth";
+import type { ClientRecord } from "./clients";
+import { splitUserToken } from "./issue-code";
+import { issueTokens, prepareSigning } from "./issue-tokens";
+import { REFRESH_TOKEN_TTL_S } from "./token-lifetimes";
+
+export const tokenRoutes = new Hono<AppEnv>();
+
+const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
+
+export async function readOAuthForm(c: Context<AppEnv>): Promise<Map<string, string>> {
+  return readForm(c, undefined, (message, code) =>
+    code === "payload_too_large" ? new OAuthError("invalid_request", message, 413) : new OAuthError("invalid_request", message),
+  );
+}
+
+tokenRoutes.post("/token", async (c) => {
+  const form = await readOAuthForm(c);
+  const client = await authenticateClient(c, form);
+  const grantType = form.get("grant_type");
+  if (!grantType) throw new OAuthError("invalid_request", "grant_type is required");
+  if (grantType !== "authorization_code" && grantType !== "refresh_token") throw new OAuthError("unsupported_grant_type", `grant_type ${grantType} is not supported`);
+  // RFC 6749 §5.2 unauthorized_client: the client is not registered for this grant.
+  if (!client.grantTypes.includes(grantType)) throw new OAuthError("unauthorized_client", `this client may not use ${grantType}`);
+  const body = grantType === "authorization_code" ? await authorizationCodeGrant(c, client, form) : await refreshTokenGrant(c, client, form);
+  return c.json(body, 200, NO_STORE);
+});
+
+/** RFC 8707 resource indicator → access token audience; the issuer when absent. */
+function audienceOf(form: Map<string, string>, issuer: string): string {
+  const resource = form.get("resource");
+  if (resource === undefined) return issuer;
+  try {
+    const url = new URL(resource);
+    if (url.hash) throw new Error();
+    return resource;
+  } catch {
+    throw new OAuthError("invalid_request", "resource must be an absolute URI without a fragment", 400);
+  }
+}
+
+function wantsRefresh(client: ClientRecord): boolean {
+  return client.grantTypes.includes("refresh_token");
+}
+
+async function authorizationCodeGrant(c: Context<AppEnv>, client: ClientRecord, form: Map<string, string>) {
+  const config = c.get("config");
+  const now = Date.now();
+  const code = form.get("code");
+  if (!code) throw new OAuthError("invalid_request", "code is required");
+  const verifier = form.get("code_verifier");
+  // RFC 7636 §4.1: 43-128 characters of the unreserved set.
+  if (verifier !== undefined && !VERIFIER.test(verifier)) throw new OAuthError("invalid_grant", "code_verifier is malformed");
+  const audience = audienceOf(form, config.issuer);
+  const parts = splitUserToken(code);
+  if (!parts) throw new OAuthError("invalid_grant", "the code is invalid, expired or already used");
+
+  // Keys are loaded before the code is spent, so a storage fault cannot burn a code without answering.
+  await prepareSigning(c.env, config, client, now);
+  const refreshToken = wantsRefresh(client) ? `${parts.userId}.${randomToken(32)}` : null;
+  const familyId = randomToken(16);
+  const result = await userObject(c.env, parts.userId).redeemCode(
+    await sha256b64url(parts.secret),
+    { clientId: client.id, redirectUri: form.get("redirect_uri") ?? null, verifierChallenge: verifier === undefined ? null : await sha256b64url(verifier) },
+    {
+      familyId,
+      refreshHash: refreshToken ? await sha256b64url(refreshToken.slice(parts.userId.length + 1)) : null,
+      refreshExpiresAt: now + REFRESH_TOKEN_TTL_S * 1000,
+      grantExpiresAt: now + REFRESH_TOKEN_TTL_S * 1000,
+    },
+    now,
+  );
+  // RFC 6749 §5.2 invalid_grant for every code failure; the reason goes to the description, not a different code.
+  if (!result.ok) {
+    const why = { invalid: "the code is invalid", expired: "the code has expired", replayed: "the code was already used; tokens issued for it are revoked", mismatch: result.detail ?? "the code does not match this request" }[result.reason];
+    throw new OAuthError("invalid_grant", why);
+  }
+  const g = result.grant;
+  return issueTokens(
+    c.env,
+    config,
+    client,
+    { issuer: config.issuer, userId: g.userId, clientId: client.id, scope: g.scope.split(" "), sid: g.sid, authTime: g.authTime, amr: g.amr, claims: g.claims, familyId },
+    { nonce: g.nonce, audience, refreshToken },
+    now,
+  );
+}
+
+async function refreshTokenGrant(c: Context<AppEnv>, client: ClientRecord, form: Map<string, string>) {
+  const config = c.get("config");
+  const now = Date.now();
+  const presented = form.get("refresh_token");
+  if (!presented) throw new OAuthError("invalid_request", "refresh_token is required");
+  const parts = splitUserToken(presented);
+  if (!parts) throw new OAuthError("invalid_grant", "the refresh token is invalid");
+  const audience = audienceOf(form, config.issuer);
+  const nextSecret = randomToken(32);
+  await prepareSigning(c.env, config, client, now);
+  // RFC 9700 §4.14.2: rotate on every use; reuse of a rotated token revokes the family (in the DO, atomically).
+  const result = await userObject(c.env, parts.userId).rotateRefresh(await sha256b64url(parts.secret), await sha256b64url(nextSecret), client.id, now + REFRESH_TOKEN_TTL_S * 1000, now);
+  if (!result.ok) {
+    const why = { invalid: "the refresh token is invalid", expired: "the refresh token has expired", reused: "the refresh token was already used; the grant is revoked", revoked: "the grant was revoked", client_mismatch: "the refresh token was issued to another client" }[result.reason];
+    throw new OAuthError("invalid_grant", why);
+  }
+  const g = result.grant;
+  let scope = g.scope.split(" ");
+  const requested = form.get("scope");
+  if (requested !== undefined) {
+    // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+    const narrowed = requested.split(" ").filter(Boolean);
+    if (narrowed.length === 0 || narrowed.some((s) => !scope.includes(s))) throw new OAuthError("invalid_scope", "the requested scope exceeds the grant");
+    scope = narrowed;
+  }
+  return issueTokens(
+    c.env,
+    config,
+    client,
+    { issuer: config.issuer, userId: parts.userId, clientId: client.id, scope, sid: g.sid, authTime: g.authTime, amr: g.amr, claims: g.claims, familyId: g.familyId },
+    { nonce: null, audience, refreshToken: `${parts.userId}.${nextSecret}` },
+    now,
+  );
+}

@@ -1,0 +1,131 @@
+/** Passkey sign-in (WebAuthn L3 §7.2): usernameless, email-hinted and conditional UI share one ceremony. */
+import {
+  generateAuthenticationOptions,
+  verifyAuthenticationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+} from "@simplewebauthn/server";
+import type { Config, Env } from "../config";
+import { recordEvent } from "../db/audit";
+import { findCredential, listCredentials, recordAssertion } from "../db/credentials";
+import { findUserByEmail } from "../db/users";
+import { ApiError } from "../errors";
+import { fromBase64url, hmacSha256 } from "../lib/crypto";
+import { asObject, requiredObject, requiredString } from "../lib/validate";
+import type { Amr } from "../sessions/user-do";
+import { challengeFromClientData, challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
+import { checkSignCounter } from "./sign-counter";
+import { messageOf } from "./registration";
+
+/**
+ * Options for `navigator.credentials.get`. With an email, allowCredentials lists that user's passkeys;
+ * for an unknown address it lists a stable decoy id, so the answer does not reveal whether the account exists.
+ */
+export async function startAuthentication(env: Env, config: Config, email: string | null, browserId: string, now: number): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  let userId: string | null = null;
+  let allow: { id: string; transports?: string[] }[] = [];
+  if (email) {
+    const user = await findUserByEmail(env.DB, email);
+    const creds = user ? await listCredentials(env.DB, user.id) : [];
+    if (user && creds.length > 0) {
+      userId = user.id;
+      allow = creds.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as string[] }));
+    } else {
+      allow = [{ id: (await hmacSha256(config.keyEncryptionSecret, `decoy-credential:${email}`)).slice(0, 43), transports: ["internal", "hybrid"] }];
+    }
+  }
+  const { challenge } = await issueChallenge(env, { browserId, purpose: "authenticate", userId }, now);
+  return generateAuthenticationOptions({
+    rpID: config.rpId,
+    allowCredentials: allow,
+    challenge: fromBase64url(challenge),
+    timeout: CHALLENGE_TTL_S * 1000,
+    userVerification: "preferred",
+  });
+}
+
+export interface VerifiedSignIn {
+  userId: string;
+  credentialId: string;
+  amr: Amr[];
+  /** The challenge's one-time id: the caller consumes it atomically with session creation. */
+  consume: { id: string; expiresAt: number };
+  assertion: { counter: number; backupEligible: boolean; backupState: boolean };
+}
+
+export async function verifyAuthentication(env: Env, config: Config, browserId: string, body: unknown, now: number): Promise<VerifiedSignIn> {
+  const input = asObject(body);
+  const raw = requiredObject(input, "response");
+  const response = raw as unknown as AuthenticationResponseJSON;
+  const credentialId = requiredString(raw, "id", 1024);
+  const inner = requiredObject(raw, "response");
+  const challenge = challengeFromClientData(inner.clientDataJSON);
+  const record = await loadChallenge(env, challenge, browserId, "authenticate", now);
+
+  // WebAuthn L3 §7.2 step 5: the credential must be one registered here (and in allowCredentials when it was sent).
+  const credential = await findCredential(env.DB, credentialId);
+  if (!credential) throw new ApiError("credential_unknown", "This passkey is not registered here. Sign in with an email link instead.");
+  if (record.userId !== null && credential.userId !== record.userId) throw new ApiError("credential_unknown", "This passkey belongs to another account.");
+
+  // WebAuthn L3 §7.2 step 6: userHandle, when present, must map to the credential's owner; it is required when
+  // no user was identified before the ceremony (usernameless / conditional UI).
+  const userHandle = typeof inner.userHandle === "string" && inner.userHandle.length > 0 ? inner.userHandle : null;
+  if (record.userId === null && userHandle === null) throw new ApiError("verification_failed", "The passkey did not say which account it belongs to.");
+  if (userHandle !== null && !userHandleMatches(userHandle, credential.userId)) {
+    throw new ApiError("verification_failed", "The passkey does not belong to this account.");
+  }
+
+  let verification;
+  try {
+    // WebAuthn L3 §7.2 steps 11-21: type, challenge, origin, RP ID hash, UP (UV preferred), signature.
+    // The stored counter is checked below (step 22) so the outcome is a typed clone signal, not a string.
+    verification = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: config.allowedOrigins,
+      expectedRPID: config.rpId,
+      credential: {
+        id: credential.id,
+        publicKey: fromBase64url(credential.publicKey),
+        counter: 0,
+        transports: JSON.parse(credential.transports) as never,
+      },
+      requireUserVerification: false,
+    });
+  } catch (err) {
+    throw new ApiError("verification_failed", `The passkey could not be verified: ${messageOf(err)}`);
+  }
+  if (!verification.verified) throw new ApiError("verification_failed", "The passkey could not be verified.");
+  const info = verification.authenticationInfo;
+
+  // WebAuthn L3 §7.2 step 22: a signature counter that did not grow signals a cloned authenticator.
+  if (!checkSignCounter(credential.counter, info.newCounter)) {
+    await recordEvent(env.DB, "passkey.counter_regression", credential.userId, { credentialId: credential.id, stored: credential.counter, received: info.newCounter }, now);
+    throw new ApiError("counter_regression", "This passkey looks copied, so we did not accept it. Sign in with an email link and review your passkeys.");
+  }
+
+  const backupEligible = info.credentialDeviceType === "multiDevice";
+  const amr: Amr[] = ["pop", backupEligible ? "swk" : "hwk"];
+  if (info.userVerified) amr.push("mfa");
+  return {
+    userId: credential.userId,
+    credentialId: credential.id,
+    amr,
+    consume: challengeOneTimeId(challenge, record.expiresAt),
+    assertion: { counter: info.newCounter, backupEligible, backupState: info.credentialBackedUp },
+  };
+}
+
+function userHandleMatches(userHandle: string, userId: string): boolean {
+  try {
+    return new TextDecoder().decode(fromBase64url(userHandle)) === userId;
+  } catch {
+    return false;
+  }
+}
+
+/** Stores the assertion's counter and refreshed backup flags (WebAuthn L3 §7.2 steps 19-22). */
+export async function recordSignIn(env: Env, signIn: VerifiedSignIn, now: number): Promise<void> {
+  await recordAssertion(env.DB, signIn.credentialId, { ...signIn.assertion, lastUsedAt: now });
+}
+

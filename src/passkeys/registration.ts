@@ -1,0 +1,100 @@
+/** Passkey registration (WebAuthn L3 §7.1) for a signed-in user, over @simplewebauthn/server. */
+import {
+  generateRegistrationOptions,
+  verifyRegistrationResponse,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type RegistrationResponseJSON,
+} from "@simplewebauthn/server";
+import type { Config, Env } from "../config";
+import { insertCredential, listCredentials } from "../db/credentials";
+import { ApiError } from "../errors";
+import { base64url, fromBase64url } from "../lib/crypto";
+import { asObject, optionalString, requiredObject } from "../lib/validate";
+import { userObject } from "../sessions/user-object";
+import { authenticatorName } from "./aaguid-names";
+import { challengeFromClientData, challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
+
+export interface RegistrationUser {
+  id: string;
+  email: string;
+}
+
+export async function startRegistration(env: Env, config: Config, user: RegistrationUser, browserId: string, now: number): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const existing = await listCredentials(env.DB, user.id);
+  const { challenge } = await issueChallenge(env, { browserId, purpose: "register", userId: user.id }, now);
+  return generateRegistrationOptions({
+    rpName: config.rpName,
+    rpID: config.rpId,
+    userName: user.email,
+    userDisplayName: user.email,
+    // The user handle is the user id's bytes: opaque, no PII (WebAuthn L3 §14.6.1).
+    userID: new Uint8Array(new TextEncoder().encode(user.id)),
+    // Bytes, not the string: a string would be UTF-8 encoded and then base64url'd again by the library.
+    challenge: fromBase64url(challenge),
+    timeout: CHALLENGE_TTL_S * 1000,
+    attestationType: "none",
+    // WebAuthn L3 §5.4.3: never register a second credential on an authenticator that already has one for this user.
+    excludeCredentials: existing.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as string[] })),
+    authenticatorSelection: { residentKey: "required", requireResidentKey: true, userVerification: "preferred" },
+    extensions: { credProps: true },
+  });
+}
+
+export interface RegisteredPasskey {
+  id: string;
+  name: string;
+}
+
+export async function finishRegistration(env: Env, config: Config, user: RegistrationUser, browserId: string, body: unknown, now: number): Promise<RegisteredPasskey> {
+  const input = asObject(body);
+  const response = requiredObject(input, "response") as unknown as RegistrationResponseJSON;
+  const nickname = optionalString(input, "name", 64)?.trim();
+  const inner = requiredObject(input.response as Record<string, unknown>, "response");
+  const challenge = challengeFromClientData(inner.clientDataJSON);
+  const record = await loadChallenge(env, challenge, browserId, "register", now);
+  if (record.userId !== user.id) throw new ApiError("challenge_invalid", "This request belongs to another account.");
+
+  let verification;
+  try {
+    // WebAuthn L3 §7.1 steps 7-12 (type, challenge, origin, RP ID hash), 13-15 (UP, UV preferred), 17 (alg), 19-21 (attestation "none").
+    verification = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: config.allowedOrigins,
+      expectedRPID: config.rpId,
+      requireUserVerification: false,
+    });
+  } catch (err) {
+    throw new ApiError("verification_failed", `The passkey could not be verified: ${messageOf(err)}`);
+  }
+  if (!verification.verified) throw new ApiError("verification_failed", "The passkey could not be verified.");
+  const info = verification.registrationInfo;
+
+  // Single use: the challenge is consumed in the user's Durable Object, not trusted to KV.
+  const fresh = await userObject(env, user.id).consumeOnce(challengeOneTimeId(challenge, record.expiresAt));
+  if (!fresh) throw new ApiError("challenge_replayed", "This passkey request was already used. Try again.");
+
+  const id = info.credential.id;
+  const name = nickname || authenticatorName(info.aaguid);
+  // WebAuthn L3 §7.1 step 26: a credential id registered before is refused.
+  const inserted = await insertCredential(env.DB, {
+    id,
+    userId: user.id,
+    publicKey: base64url(info.credential.publicKey),
+    counter: info.credential.counter,
+    transports: JSON.stringify(response.response.transports ?? []),
+    aaguid: info.aaguid,
+    // WebAuthn L3 §6.1 flags BE / BS.
+    backupEligible: info.credentialDeviceType === "multiDevice",
+    backupState: info.credentialBackedUp,
+    name,
+    createdAt: now,
+    lastUsedAt: null,
+  });
+  if (!inserted) throw new ApiError("verification_failed", "This passkey is already registered.");
+  return { id, name };
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message.slice(0, 200) : "unknown error";
+}

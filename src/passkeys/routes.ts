@@ -1,0 +1,62 @@
+/** JSON endpoints of the passkey ceremonies; every one is CSRF-checked and bound to the browser cookie. */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../app-types";
+import { findUserById } from "../db/users";
+import { ApiError } from "../errors";
+import { readJson } from "../lib/body";
+import { safeReturnTo } from "../lib/return-to";
+import { asObject, normalizeEmail, optionalString } from "../lib/validate";
+import { assertCsrf } from "../sessions/browser";
+import { startSession } from "../sessions/session";
+import { recordSignIn, startAuthentication, verifyAuthentication } from "./authentication";
+import { finishRegistration, startRegistration } from "./registration";
+
+export const passkeyRoutes = new Hono<AppEnv>();
+
+async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  await assertCsrf(c, c.req.header("x-csrf-token"));
+  return asObject(await readJson(c));
+}
+
+async function signedInUser(c: Context<AppEnv>) {
+  const session = c.get("session");
+  if (!session) throw new ApiError("unauthenticated", "Sign in first.");
+  const user = await findUserById(c.env.DB, session.userId);
+  if (!user) throw new ApiError("unauthenticated", "Sign in first.");
+  return user;
+}
+
+passkeyRoutes.post("/auth/passkey/options", async (c) => {
+  const body = await jsonBody(c);
+  const email = body.email === undefined || body.email === null || body.email === "" ? null : normalizeEmail(body.email);
+  const options = await startAuthentication(c.env, c.get("config"), email, c.get("browserId"), Date.now());
+  return c.json(options, 200, { "Cache-Control": "no-store" });
+});
+
+passkeyRoutes.post("/auth/passkey/verify", async (c) => {
+  const body = await jsonBody(c);
+  const now = Date.now();
+  const config = c.get("config");
+  const signIn = await verifyAuthentication(c.env, config, c.get("browserId"), body, now);
+  // The challenge is consumed in the user's Durable Object together with the session's creation.
+  const session = await startSession(c, { userId: signIn.userId, method: "passkey", amr: signIn.amr, consume: signIn.consume }, now);
+  if (!session) throw new ApiError("challenge_replayed", "This sign-in attempt was already used. Try again.");
+  await recordSignIn(c.env, signIn, now);
+  const redirect = safeReturnTo(optionalString(body, "return_to"), config.origin);
+  return c.json({ ok: true, redirect }, 200, { "Cache-Control": "no-store" });
+});
+
+passkeyRoutes.post("/auth/passkey/register/options", async (c) => {
+  await jsonBody(c);
+  const user = await signedInUser(c);
+  const options = await startRegistration(c.env, c.get("config"), user, c.get("browserId"), Date.now());
+  return c.json(options, 200, { "Cache-Control": "no-store" });
+});
+
+passkeyRoutes.post("/auth/passkey/register/verify", async (c) => {
+  const body = await jsonBody(c);
+  const user = await signedInUser(c);
+  const passkey = await finishRegistration(c.env, c.get("config"), user, c.get("browserId"), body, Date.now());
+  const redirect = safeReturnTo(optionalString(body, "return_to"), c.get("config").origin);
+  return c.json({ ok: true, passkey, redirect }, 201, { "Cache-Control": "no-store" });
+});

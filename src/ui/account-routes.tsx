@@ -1,0 +1,80 @@
+/** The account page and its form actions (rename/delete passkeys, end sessions). */
+import { Hono, type Context } from "hono";
+import type { AppEnv, CurrentSession } from "../app-types";
+import { recordEvent } from "../db/audit";
+import { countCredentials, deleteCredential, listCredentials, renameCredential } from "../db/credentials";
+import { findUserById } from "../db/users";
+import { ApiError } from "../errors";
+import { readForm } from "../lib/body";
+import { assertCsrf, csrfToken } from "../sessions/browser";
+import { userObject } from "../sessions/user-object";
+import { AccountPage, ConfirmDeleteLastPage } from "./pages/account";
+import { renderPage } from "./render";
+
+export const accountRoutes = new Hono<AppEnv>();
+
+function requireSession(c: Context<AppEnv>): CurrentSession {
+  const session = c.get("session");
+  if (!session) throw new ApiError("unauthenticated", "Sign in first.");
+  return session;
+}
+
+const NOTICES: Record<string, string> = {
+  renamed: "Passkey renamed.",
+  deleted: "Passkey deleted.",
+  ended: "Session ended.",
+};
+
+accountRoutes.get("/account", async (c) => {
+  const session = c.get("session");
+  if (!session) return c.redirect("/signin?return_to=%2Faccount", 302);
+  const [user, passkeys, sessions] = await Promise.all([
+    findUserById(c.env.DB, session.userId),
+    listCredentials(c.env.DB, session.userId),
+    userObject(c.env, session.userId).listSessions(Date.now()),
+  ]);
+  if (!user) return c.redirect("/signin", 302);
+  const notice = NOTICES[c.req.query("done") ?? ""];
+  return renderPage(c, <AccountPage csrf={await csrfToken(c)} email={user.email} passkeys={passkeys} sessions={sessions} currentSid={session.sid} notice={notice} />);
+});
+
+async function accountForm(c: Context<AppEnv>): Promise<{ session: CurrentSession; form: Map<string, string> }> {
+  const form = await readForm(c);
+  await assertCsrf(c, form.get("csrf"));
+  return { session: requireSession(c), form };
+}
+
+function field(form: Map<string, string>, key: string, max: number): string {
+  const v = (form.get(key) ?? "").trim();
+  if (!v || v.length > max) throw new ApiError("invalid_request", `"${key}" is missing or too long.`);
+  return v;
+}
+
+accountRoutes.post("/account/passkeys/rename", async (c) => {
+  const { session, form } = await accountForm(c);
+  const ok = await renameCredential(c.env.DB, session.userId, field(form, "id", 1024), field(form, "name", 64));
+  if (!ok) throw new ApiError("not_found", "That passkey is not on your account.");
+  return c.redirect("/account?done=renamed", 303);
+});
+
+accountRoutes.post("/account/passkeys/delete", async (c) => {
+  const { session, form } = await accountForm(c);
+  const id = field(form, "id", 1024);
+  const passkeys = await listCredentials(c.env.DB, session.userId);
+  const target = passkeys.find((p) => p.id === id);
+  if (!target) throw new ApiError("not_found", "That passkey is not on your account.");
+  // Never remove the last passkey without an explicit confirmation.
+  if (passkeys.length === 1 && form.get("confirm") !== "yes") {
+    return renderPage(c, <ConfirmDeleteLastPage csrf={await csrfToken(c)} id={target.id} name={target.name} />, 409);
+  }
+  if (!(await deleteCredential(c.env.DB, session.userId, id))) throw new ApiError("not_found", "That passkey is not on your account.");
+  await recordEvent(c.env.DB, "passkey.deleted", session.userId, { credentialId: id, remaining: (await countCredentials(c.env.DB, session.userId)) }, Date.now());
+  return c.redirect("/account?done=deleted", 303);
+});
+
+accountRoutes.post("/account/sessions/end", async (c) => {
+  const { session, form } = await accountForm(c);
+  const ended = await userObject(c.env, session.userId).endSession(field(form, "sid", 64));
+  if (!ended) throw new ApiError("not_found", "That session has already ended.");
+  return c.redirect("/account?done=ended", 303);
+});

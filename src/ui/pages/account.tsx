@@ -1,0 +1,125 @@
+/** The account page: passkeys (list, rename, delete, add) and sessions (list, end one, end all). */
+import type { Credential } from "../../db/credentials";
+import type { SessionInfo } from "../../sessions/user-do";
+import { Layout, Status } from "../layout";
+import { describeDevice, formatTime } from "../format";
+
+export interface AccountProps {
+  csrf: string;
+  email: string;
+  passkeys: Credential[];
+  sessions: SessionInfo[];
+  currentSid: string;
+  notice?: string;
+}
+
+export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notice }: AccountProps) {
+  return (
+    <Layout title="Your account" csrf={csrf} page="account">
+      <header class="row">
+        <h1>Your account</h1>
+        <form method="post" action="/signout">
+          <input type="hidden" name="csrf" value={csrf} />
+          <button type="submit">Sign out</button>
+        </form>
+      </header>
+      <p>
+        Signed in as <strong>{email}</strong>
+      </p>
+      {notice ? <p class="notice">{notice}</p> : null}
+
+      <section aria-labelledby="passkeys-heading">
+        <h2 id="passkeys-heading">Passkeys</h2>
+        {passkeys.length === 0 ? <p>You have no passkeys yet. You sign in with email links.</p> : null}
+        <ul class="list" aria-label="Passkeys">
+          {passkeys.map((p) => (
+            <li>
+              <div>
+                <strong>{p.name}</strong>
+                <small>
+                  Added {formatTime(p.createdAt)} · {p.lastUsedAt ? `last used ${formatTime(p.lastUsedAt)}` : "never used"}
+                  {p.backupState ? " · synced" : ""}
+                </small>
+              </div>
+              <form method="post" action="/account/passkeys/rename" class="inline">
+                <input type="hidden" name="csrf" value={csrf} />
+                <input type="hidden" name="id" value={p.id} />
+                <label>
+                  <span class="visually-hidden">New name for {p.name}</span>
+                  <input name="name" value={p.name} maxlength={64} required />
+                </label>
+                <button type="submit">Rename</button>
+              </form>
+              <form method="post" action="/account/passkeys/delete" class="inline">
+                <input type="hidden" name="csrf" value={csrf} />
+                <input type="hidden" name="id" value={p.id} />
+                <button type="submit" class="danger" aria-label={`Delete ${p.name}`}>
+                  Delete
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+        <button type="button" id="add-passkey" class="primary">
+          Add a passkey
+        </button>
+        <Status />
+      </section>
+
+      <section aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading">Where you are signed in</h2>
+        <ul class="list" aria-label="Sessions">
+          {sessions.map((s) => (
+            <li>
+              <div>
+                <strong>{describeDevice(s.userAgent)}</strong>
+                {s.sid === currentSid ? <span class="badge">This device</span> : null}
+                <small>
+                  Signed in {formatTime(s.createdAt)} with {s.method === "passkey" ? "a passkey" : "an email link"} · last active{" "}
+                  {formatTime(s.lastSeenAt)}
+                  {s.country ? ` · ${s.country}` : ""}
+                </small>
+              </div>
+              {s.sid === currentSid ? null : (
+                <form method="post" action="/account/sessions/end" class="inline">
+                  <input type="hidden" name="csrf" value={csrf} />
+                  <input type="hidden" name="sid" value={s.sid} />
+                  <button type="submit">End session</button>
+                </form>
+              )}
+            </li>
+          ))}
+        </ul>
+        <form method="post" action="/account/sessions/end-all">
+          <input type="hidden" name="csrf" value={csrf} />
+          <button type="submit" class="danger">
+            Sign out everywhere
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+export function ConfirmDeleteLastPage({ csrf, id, name }: { csrf: string; id: string; name: string }) {
+  return (
+    <Layout title="Delete your last passkey?" csrf={csrf}>
+      <h1>Delete your last passkey?</h1>
+      <p>
+        <strong>{name}</strong> is your only passkey. Without it you can still sign in with an email link, but it will take
+        longer and depends on access to your mailbox.
+      </p>
+      <form method="post" action="/account/passkeys/delete">
+        <input type="hidden" name="csrf" value={csrf} />
+        <input type="hidden" name="id" value={id} />
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit" class="danger">
+          Delete it anyway
+        </button>
+      </form>
+      <p>
+        <a href="/account">Keep it</a>
+      </p>
+    </Layout>
+  );
+}

@@ -1,0 +1,172 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { SoftAuthenticator } from "../helpers/soft-authenticator";
+import { ORIGIN, TestBrowser } from "../helpers/browser";
+import { addPasskey, passkeySignIn, signUp, userWithPasskey } from "../helpers/accounts";
+
+describe("passkey registration", () => {
+  it("stores the credential with AAGUID name, transports, backup flags and excludes existing passkeys", async () => {
+    const { browser } = await signUp();
+    const auth = await SoftAuthenticator.create({ aaguid: "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4", backupEligible: true, backupState: true });
+    await addPasskey(browser, auth);
+    const row = await env.DB.prepare("SELECT * FROM credentials WHERE id = ?").bind(auth.credentialId).first<Record<string, unknown>>();
+    expect(row).toMatchObject({ name: "Google Password Manager", aaguid: "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4", backup_eligible: 1, backup_state: 1 });
+    expect(JSON.parse(String(row!.transports))).toEqual(["internal", "hybrid"]);
+    const options = (await (await browser.postJson("/auth/passkey/register/options", {})).json()) as { excludeCredentials: { id: string }[]; authenticatorSelection: Record<string, unknown>; attestation: string };
+    expect(options.excludeCredentials.map((c) => c.id)).toEqual([auth.credentialId]);
+    expect(options.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "preferred" });
+    expect(options.attestation).toBe("none");
+    // A second passkey on another authenticator is fine.
+    await addPasskey(browser);
+    const n = await env.DB.prepare("SELECT count(*) AS n FROM credentials WHERE user_id = (SELECT user_id FROM credentials WHERE id = ?)").bind(auth.credentialId).first<{ n: number }>();
+    expect(n!.n).toBe(2);
+  });
+
+  it("refuses registration without a session", async () => {
+    const browser = new TestBrowser();
+    const res = await browser.postJson("/auth/passkey/register/options", {});
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: "unauthenticated" });
+  });
+
+  it("rejects a replayed registration challenge and keeps one credential", async () => {
+    const { browser } = await signUp();
+    const auth = await SoftAuthenticator.create();
+    const options = await (await browser.postJson("/auth/passkey/register/options", {})).json();
+    const response = await auth.register(options as never, ORIGIN);
+    expect((await browser.postJson("/auth/passkey/register/verify", { response })).status).toBe(201);
+    const replay = await browser.postJson("/auth/passkey/register/verify", { response });
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: "challenge_replayed" });
+  });
+});
+
+describe("passkey sign-in", () => {
+  it("signs in usernameless and refreshes counter, backup flags and last use", async () => {
+    const { auth } = await userWithPasskey();
+    const row = await env.DB.prepare("SELECT counter, last_used_at, backup_state FROM credentials WHERE id = ?").bind(auth.credentialId).first<Record<string, number>>();
+    expect(row!.counter).toBe(1);
+    expect(row!.last_used_at).toBeGreaterThan(0);
+    expect(row!.backup_state).toBe(1);
+  });
+
+  it("email-hinted options list the user's passkeys; an unknown address gets a decoy, not an empty list", async () => {
+    const { email, auth } = await userWithPasskey();
+    const browser = new TestBrowser();
+    const known = (await (await browser.postJson("/auth/passkey/options", { email })).json()) as { allowCredentials: { id: string }[] };
+    expect(known.allowCredentials.map((c) => c.id)).toEqual([auth.credentialId]);
+    const unknown = (await (await browser.postJson("/auth/passkey/options", { email: "nobody-here@example.test" })).json()) as { allowCredentials: { id: string }[] };
+    expect(unknown.allowCredentials).toHaveLength(1);
+    expect(unknown.allowCredentials[0]!.id).not.toBe(auth.credentialId);
+    const again = (await (await browser.postJson("/auth/passkey/options", { email: "nobody-here@example.test" })).json()) as { allowCredentials: { id: string }[] };
+    expect(again.allowCredentials[0]!.id).toBe(unknown.allowCredentials[0]!.id);
+  });
+
+  it("replayed assertion: the challenge is consumed in the user's Durable Object even while KV still holds it", async () => {
+    const { browser: b0 } = await signUp();
+    // A synced passkey that does not count signatures (counter stays 0), so only the challenge guards a replay.
+    const auth = await addPasskey(b0, await SoftAuthenticator.create({ backupEligible: true, backupState: true }));
+    const browser = new TestBrowser();
+    const options = await (await browser.postJson("/auth/passkey/options", {})).json();
+    const response = await auth.authenticate(options as never, ORIGIN, { counter: 0 });
+    expect((await browser.postJson("/auth/passkey/verify", { response })).status).toBe(200);
+    const replay = await browser.postJson("/auth/passkey/verify", { response });
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: "challenge_replayed" });
+  });
+
+  it("phishing: an assertion made for another origin is rejected", async () => {
+    const { auth } = await userWithPasskey();
+    const browser = new TestBrowser();
+    const options = await (await browser.postJson("/auth/passkey/options", {})).json();
+    const response = await auth.authenticate(options as never, "https://evil.example");
+    const res = await browser.postJson("/auth/passkey/verify", { response });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "verification_failed" });
+    expect(browser.sessionCookie).toBeUndefined();
+  });
+
+  it("cloned authenticator: a counter that goes back is rejected and recorded as an audit event", async () => {
+    const { auth } = await userWithPasskey();
+    const browser = new TestBrowser();
+    let options = await (await browser.postJson("/auth/passkey/options", {})).json();
+    expect((await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN, { counter: 10 }) })).status).toBe(200);
+    const clone = new TestBrowser();
+    options = await (await clone.postJson("/auth/passkey/options", {})).json();
+    const res = await clone.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN, { counter: 5 }) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "counter_regression" });
+    expect(clone.sessionCookie).toBeUndefined();
+    const event = await env.DB.prepare("SELECT type, detail FROM audit_events WHERE type = 'passkey.counter_regression' AND detail LIKE ?").bind(`%${auth.credentialId}%`).first<{ detail: string }>();
+    expect(JSON.parse(event!.detail)).toMatchObject({ stored: 10, received: 5 });
+  });
+
+  it("a challenge issued to one browser cannot be used from another", async () => {
+    const { auth } = await userWithPasskey();
+    const victim = new TestBrowser();
+    const options = await (await victim.postJson("/auth/passkey/options", {})).json();
+    const response = await auth.authenticate(options as never, ORIGIN);
+    const attacker = new TestBrowser();
+    const res = await attacker.postJson("/auth/passkey/verify", { response });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "challenge_invalid" });
+  });
+
+  it("a userHandle that names another user is rejected", async () => {
+    const { auth } = await userWithPasskey();
+    const browser = new TestBrowser();
+    const options = await (await browser.postJson("/auth/passkey/options", {})).json();
+    const response = await auth.authenticate(options as never, ORIGIN, { userHandle: btoa("someone-else-entirely").replace(/=+$/, "") });
+    const res = await browser.postJson("/auth/passkey/verify", { response });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "verification_failed" });
+  });
+
+  it("an unknown credential id gets credential_unknown", async () => {
+    const stranger = await SoftAuthenticator.create();
+    const { browser: b } = await signUp();
+    await addPasskey(b, stranger);
+    await env.DB.prepare("DELETE FROM credentials WHERE id = ?").bind(stranger.credentialId).run();
+    const browser = new TestBrowser();
+    const res = await passkeySignIn(browser, stranger);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "credential_unknown" });
+  });
+
+  it("return_to is kept to same-origin paths", async () => {
+    const { auth } = await userWithPasskey();
+    const ok = await passkeySignIn(new TestBrowser(), auth, "/authorize/continue?rid=abc");
+    expect(await ok.json()).toMatchObject({ redirect: "/authorize/continue?rid=abc" });
+    const evil = await passkeySignIn(new TestBrowser(), auth, "//evil.example/steal");
+    expect(await evil.json()).toMatchObject({ redirect: "/account" });
+  });
+});
+
+describe("bad input on ceremony endpoints", () => {
+  it("malformed JSON, wrong types, wrong content type, oversized bodies and missing CSRF get precise 4xx", async () => {
+    const browser = new TestBrowser();
+    const csrf = await browser.csrf();
+    const post = (body: string, type = "application/json", headers: Record<string, string> = { "x-csrf-token": csrf }) =>
+      browser.fetch("/auth/passkey/verify", { method: "POST", body, headers: { "content-type": type, ...headers } });
+    let res = await post("{not json");
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_json" });
+    res = await post(JSON.stringify({ response: "nope" }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_request" });
+    res = await post(JSON.stringify([1, 2]));
+    expect(await res.json()).toMatchObject({ error: "invalid_request" });
+    res = await post("a=b", "text/plain");
+    expect(res.status).toBe(415);
+    res = await post(JSON.stringify({ response: { id: "x".repeat(70_000) } }));
+    expect(res.status).toBe(413);
+    res = await post(JSON.stringify({}), "application/json", {});
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: "csrf_failed" });
+    res = await browser.fetch("/auth/passkey/options", { method: "POST", json: {}, headers: { "x-csrf-token": csrf, origin: "https://evil.example" } });
+    expect(res.status).toBe(403);
+    res = await browser.postJson("/auth/passkey/verify", { response: { id: "abc", response: { clientDataJSON: "!!!" } } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_request" });
+  });
+});

@@ -1,0 +1,187 @@
+/** Vitest globalSetup (runs in Node): a real SMTP server, a silent TCP server and a mailbox HTTP API on loopback. */
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { simpleParser } from "mailparser";
+import { SMTPServer } from "smtp-server";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** smtp://user:pass@127.0.0.1:port of the test SMTP server (AUTH PLAIN/LOGIN, no STARTTLS). */
+    smtpUrl: string;
+    /** http://127.0.0.1:port of the mailbox API: GET/DELETE /messages, POST /send (the http transport's endpoint). */
+    mailboxUrl: string;
+    /** smtp://127.0.0.1:port of a server that accepts connections and never says a word. */
+    smtpSilentUrl: string;
+  }
+}
+
+const SMTP_USER = "latchkey-test";
+const SMTP_PASS = "smtp-pass-0123456789";
+/** Bearer key the mailbox's POST /send accepts; test/email/http-transport.test.ts uses the same literal. */
+const HTTP_KEY = "http-key-0123456789";
+
+/** One received message as the mailbox API returns it. */
+interface StoredMail {
+  via: "smtp" | "http";
+  /** Envelope sender (SMTP) or the `from` field (HTTP). */
+  from: string;
+  /** Envelope recipients, lower-cased. */
+  to: string[];
+  /** The SMTP AUTH user of the session, or null when the client did not authenticate. */
+  authUser: string | null;
+  subject: string;
+  text: string;
+  html: string;
+  /** Header name (lower case) → unfolded raw value, as on the wire. */
+  headers: Record<string, string>;
+  raw: string;
+}
+
+const messages: StoredMail[] = [];
+
+function listen(server: Server | ReturnType<typeof createHttpServer>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+async function storeSmtp(raw: Buffer, envelope: { from: string; to: string[]; authUser: string | null }): Promise<void> {
+  // mailparser is an independent MIME implementation, so a bug in src/email/mime.ts cannot hide behind it.
+  const parsed = await simpleParser(raw);
+  const headers: Record<string, string> = {};
+  for (const { key, line } of parsed.headerLines) {
+    headers[key] = line.slice(line.indexOf(":") + 1).replace(/\r?\n(?=[ \t])/g, "").trim();
+  }
+  messages.push({
+    via: "smtp",
+    from: envelope.from,
+    to: envelope.to,
+    authUser: envelope.authUser,
+    subject: parsed.subject ?? "",
+    text: parsed.text ?? "",
+    html: parsed.html || "",
+    headers,
+    raw: raw.toString("utf8"),
+  });
+}
+
+function startSmtp(): SMTPServer {
+  return new SMTPServer({
+    banner: "latchkey test mailbox",
+    logger: false,
+    authOptional: true,
+    authMethods: ["PLAIN", "LOGIN"],
+    // Loopback only: no certificate to trust inside workerd, so no STARTTLS either.
+    disabledCommands: ["STARTTLS"],
+    allowInsecureAuth: true,
+    size: 1024 * 1024,
+    onAuth(auth, _session, callback) {
+      if (auth.username === SMTP_USER && auth.password === SMTP_PASS) callback(null, { user: auth.username });
+      else callback(new Error("Invalid username or password"));
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        const envelope = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((a) => a.address.toLowerCase()),
+          authUser: typeof session.user === "string" ? session.user : null,
+        };
+        storeSmtp(Buffer.concat(chunks), envelope).then(
+          () => callback(),
+          (err: Error) => callback(err),
+        );
+      });
+    },
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "Content-Type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+async function mailbox(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const to = url.searchParams.get("to")?.toLowerCase();
+  const matches = (m: StoredMail) => !to || m.to.includes(to);
+  if (url.pathname === "/messages" && req.method === "GET") return json(res, 200, messages.filter(matches));
+  if (url.pathname === "/messages" && req.method === "DELETE") {
+    const keep = messages.filter((m) => !matches(m));
+    messages.length = 0;
+    messages.push(...keep);
+    return json(res, 200, { ok: true });
+  }
+  if (url.pathname === "/send" && req.method === "POST") {
+    // Stands in for a mail API behind the http transport.
+    if (req.headers.authorization !== `Bearer ${HTTP_KEY}`) return json(res, 401, { error: "bad key" });
+    const raw = await readBody(req);
+    let body: Partial<Record<"from" | "to" | "subject" | "text" | "html", unknown>>;
+    try {
+      body = JSON.parse(raw) as typeof body;
+    } catch {
+      return json(res, 400, { error: "not JSON" });
+    }
+    const { from, to: rcpt, subject, text, html } = body;
+    if (![from, rcpt, subject, text, html].every((v) => typeof v === "string")) return json(res, 400, { error: "missing field" });
+    messages.push({
+      via: "http",
+      from: from as string,
+      to: [(rcpt as string).toLowerCase()],
+      authUser: null,
+      subject: subject as string,
+      text: text as string,
+      html: html as string,
+      headers: { "content-type": req.headers["content-type"] ?? "" },
+      raw,
+    });
+    return json(res, 202, { queued: true });
+  }
+  json(res, 404, { error: "not found" });
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const smtp = startSmtp();
+  const smtpPort = await listen(smtp.server);
+
+  const idle = new Set<Socket>();
+  const silent = createTcpServer((socket) => {
+    idle.add(socket);
+    socket.on("close", () => idle.delete(socket));
+    socket.on("error", () => {});
+  });
+  const silentPort = await listen(silent);
+
+  const http = createHttpServer((req, res) => {
+    mailbox(req, res).catch((err: unknown) => json(res, 500, { error: String(err) }));
+  });
+  const httpPort = await listen(http);
+
+  project.provide("smtpUrl", `smtp://${SMTP_USER}:${SMTP_PASS}@127.0.0.1:${smtpPort}`);
+  project.provide("smtpSilentUrl", `smtp://127.0.0.1:${silentPort}`);
+  project.provide("mailboxUrl", `http://127.0.0.1:${httpPort}`);
+
+  return async () => {
+    for (const s of idle) s.destroy();
+    await Promise.all([
+      new Promise<void>((resolve) => smtp.close(() => resolve())),
+      new Promise<void>((resolve) => silent.close(() => resolve())),
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+    ]);
+  };
+}

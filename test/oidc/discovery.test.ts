@@ -1,0 +1,79 @@
+/** Provider metadata (OIDC Discovery 1.0 §3, RFC 8414 §2), checked by hand and by a real relying-party library. */
+import { env, SELF } from "cloudflare:test";
+import * as oidc from "openid-client";
+import { describe, expect, it } from "vitest";
+import { getConfig, parseConfig, type Env } from "../../src/config";
+import { providerMetadata } from "../../src/oidc/discovery";
+
+const ISSUER = "http://localhost:8787";
+
+const EXPECTED = {
+  issuer: ISSUER,
+  authorization_endpoint: `${ISSUER}/authorize`,
+  token_endpoint: `${ISSUER}/token`,
+  userinfo_endpoint: `${ISSUER}/userinfo`,
+  jwks_uri: `${ISSUER}/jwks.json`,
+  registration_endpoint: `${ISSUER}/register`,
+  revocation_endpoint: `${ISSUER}/revoke`,
+  end_session_endpoint: `${ISSUER}/logout`,
+  scopes_supported: ["openid", "profile", "email", "offline_access"],
+  response_types_supported: ["code"],
+  response_modes_supported: ["query"],
+  grant_types_supported: ["authorization_code", "refresh_token"],
+  subject_types_supported: ["public"],
+  id_token_signing_alg_values_supported: ["ES256", "RS256"],
+  token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+  revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+  code_challenge_methods_supported: ["S256"],
+  claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid", "at_hash", "email", "email_verified", "name"],
+  prompt_values_supported: ["none", "login", "consent", "create"],
+  claims_parameter_supported: false,
+  request_parameter_supported: false,
+  request_uri_parameter_supported: false,
+  authorization_response_iss_parameter_supported: true,
+  ui_locales_supported: ["en"],
+};
+
+describe.each(["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"])("GET %s", (path) => {
+  it("serves the full metadata document, cacheable and readable cross-origin", async () => {
+    const res = await SELF.fetch(`${ISSUER}${path}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=300");
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(await res.json()).toEqual(EXPECTED);
+  });
+});
+
+describe("provider metadata", () => {
+  it("issuer is exactly the configured ISSUER (OIDC Discovery §4.3), the same byte string that goes into `iss`", async () => {
+    const res = await SELF.fetch(`${ISSUER}/.well-known/openid-configuration`);
+    const body = (await res.json()) as { issuer: string };
+    expect(body.issuer).toBe(getConfig(env as unknown as Env).issuer);
+  });
+
+  it("follows the configured issuer, and never advertises plain, implicit or hybrid flows", () => {
+    const config = parseConfig({ ...(env as unknown as Env), ISSUER: "https://id.example.com", EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: "https://mail.example/send", KEY_ENCRYPTION_SECRET: "x".repeat(32), ALLOWED_ORIGINS: "" });
+    const m = providerMetadata(config);
+    expect(m.issuer).toBe("https://id.example.com");
+    expect(m.jwks_uri).toBe("https://id.example.com/jwks.json");
+    expect(m.token_endpoint).toBe("https://id.example.com/token");
+    expect(m.code_challenge_methods_supported).not.toContain("plain");
+    expect(m.response_types_supported).toEqual(["code"]);
+    expect(m.id_token_signing_alg_values_supported).not.toContain("none");
+  });
+
+  it("a standard relying-party library (openid-client) accepts the document and reaches the JWKS it names", async () => {
+    const viaWorker: oidc.CustomFetch = (url, options) => SELF.fetch(url, options as RequestInit);
+    const configuration = await oidc.discovery(new URL(ISSUER), "any-client", undefined, oidc.None(), {
+      [oidc.customFetch]: viaWorker,
+      execute: [oidc.allowInsecureRequests],
+    });
+    const meta = configuration.serverMetadata();
+    expect(meta.issuer).toBe(ISSUER);
+    expect(meta.supportsPKCE()).toBe(true);
+    const jwks = await SELF.fetch(meta.jwks_uri!);
+    expect(jwks.status).toBe(200);
+    expect(await jwks.json()).toHaveProperty("keys");
+  });
+});
