@@ -3,6 +3,9 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "./app-types";
 import { getConfig } from "./config";
 import { ApiError, errorResponse, OAuthError } from "./errors";
+import { presentedClientKey } from "./abuse/client-key";
+import { limitFailures, limitPerIp } from "./abuse/middleware";
+import { clientIp } from "./abuse/rate-limiter";
 import { demoRoutes } from "./demo/routes";
 import { authorizeRoutes } from "./oidc/authorize";
 import { discoveryRoutes } from "./oidc/discovery";
@@ -38,6 +41,11 @@ for (const path of BROWSER_PATHS) {
 }
 
 app.get("/healthz", (c) => c.json({ ok: true }));
+
+// Abuse resistance (see src/abuse/): registration per IP; token-endpoint and passkey failures.
+app.post("/register", limitPerIp("registerPerIp", "oauth"));
+app.post("/token", limitFailures("tokenFailurePerClient", presentedClientKey, (e) => e instanceof OAuthError, "oauth"));
+app.post("/auth/passkey/verify", limitFailures("passkeyFailurePerIp", (c) => { const ip = clientIp(c); return ip ? { kind: "ip", ip } : null; }, (e) => e instanceof ApiError && e.status === 400, "api"));
 app.route("/", pageRoutes);
 app.route("/", passkeyRoutes);
 app.route("/", accountRoutes);

@@ -1,10 +1,13 @@
 /** Env bindings and one parse of vars into a typed Config (fail fast on misconfiguration). */
+import type { LimiterDO } from "./abuse/limiter-do";
+import { parseRateLimits, type RateLimits } from "./abuse/limits";
 import type { UserDO } from "./sessions/user-do";
 
 export interface Env {
   DB: D1Database;
   KV: KVNamespace;
   USER: DurableObjectNamespace<UserDO>;
+  LIMITER: DurableObjectNamespace<LimiterDO>;
   ASSETS?: Fetcher;
   SEND_EMAIL?: { send(message: unknown): Promise<void> };
   ISSUER: string;
@@ -19,6 +22,10 @@ export interface Env {
   KEY_ENCRYPTION_SECRET?: string;
   ADMIN_TOKEN?: string;
   DEMO_ENABLED?: string;
+  RATE_LIMITS?: string;
+  TURNSTILE_SITE_KEY?: string;
+  TURNSTILE_SECRET?: string;
+  TURNSTILE_VERIFY_URL?: string;
 }
 
 export type EmailTransportName = "log" | "smtp" | "http" | "cloudflare";
@@ -42,7 +49,12 @@ export interface Config {
   keyEncryptionSecret: string;
   adminToken?: string;
   demoEnabled: boolean;
+  rateLimits: RateLimits;
+  /** Cloudflare Turnstile on the magic-link form, when both keys are set. */
+  turnstile: { siteKey: string; secret: string; verifyUrl: string } | null;
 }
+
+const TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const DEV_ONLY_KEY_SECRET = "latchkey-dev-only-key-encryption-secret";
@@ -103,6 +115,20 @@ export function parseConfig(env: Env): Config {
     if (!insecureDev) throw new ConfigError("KEY_ENCRYPTION_SECRET (at least 32 characters) is required");
     keyEncryptionSecret = keyEncryptionSecret || DEV_ONLY_KEY_SECRET;
   }
+  let rateLimits: RateLimits;
+  try {
+    rateLimits = parseRateLimits(env.RATE_LIMITS);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  let turnstile: Config["turnstile"] = null;
+  if (env.TURNSTILE_SITE_KEY || env.TURNSTILE_SECRET) {
+    if (!env.TURNSTILE_SITE_KEY || !env.TURNSTILE_SECRET) throw new ConfigError("Turnstile needs both TURNSTILE_SITE_KEY and TURNSTILE_SECRET");
+    const verifyUrl = env.TURNSTILE_VERIFY_URL || TURNSTILE_VERIFY_URL;
+    // A local stand-in verifier is for tests and dev only.
+    if (verifyUrl !== TURNSTILE_VERIFY_URL && !insecureDev) throw new ConfigError("TURNSTILE_VERIFY_URL may only be changed on a localhost issuer");
+    turnstile = { siteKey: env.TURNSTILE_SITE_KEY, secret: env.TURNSTILE_SECRET, verifyUrl };
+  }
   return {
     issuer,
     origin,
@@ -119,5 +145,7 @@ export function parseConfig(env: Env): Config {
     keyEncryptionSecret,
     adminToken: env.ADMIN_TOKEN && env.ADMIN_TOKEN.length >= 16 ? env.ADMIN_TOKEN : undefined,
     demoEnabled: env.DEMO_ENABLED === "true",
+    rateLimits,
+    turnstile,
   };
 }

@@ -3,6 +3,7 @@ import { app } from "./app";
 import type { Env } from "./config";
 import { runScheduled } from "./scheduled";
 
+export { LimiterDO } from "./abuse/limiter-do";
 export { UserDO } from "./sessions/user-do";
 
 export default {

@@ -2,15 +2,21 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-types";
 
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' https: data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+const TURNSTILE_ORIGIN = "https://challenges.cloudflare.com";
+
+/** No inline script anywhere; Turnstile's origin is allowed only when Turnstile is configured. */
+function contentSecurityPolicy(turnstile: boolean): string {
+  return [
+    "default-src 'none'",
+    `script-src 'self'${turnstile ? ` ${TURNSTILE_ORIGIN}` : ""}`,
+    "style-src 'self'",
+    "img-src 'self' https: data:",
+    `connect-src 'self'${turnstile ? ` ${TURNSTILE_ORIGIN}` : ""}`,
+    ...(turnstile ? [`frame-src ${TURNSTILE_ORIGIN}`] : []),
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
 
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
   return async function securityHeadersMiddleware(c, next) {
@@ -20,7 +26,7 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
     // RFC 9700 §4.2.4: no Referer leaks of codes or state from our pages.
     h.set("Referrer-Policy", "no-referrer");
     if ((h.get("Content-Type") ?? "").startsWith("text/html")) {
-      h.set("Content-Security-Policy", CSP);
+      h.set("Content-Security-Policy", contentSecurityPolicy(Boolean(c.get("config")?.turnstile)));
       h.set("X-Frame-Options", "DENY");
       h.set("Permissions-Policy", "publickey-credentials-get=(self), publickey-credentials-create=(self), camera=(), microphone=(), geolocation=()");
       h.set("Cross-Origin-Opener-Policy", "same-origin");

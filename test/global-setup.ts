@@ -113,6 +113,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+const turnstileCalls: { secret: string; token: string }[] = [];
+
 async function mailbox(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const to = url.searchParams.get("to")?.toLowerCase();
@@ -124,6 +126,18 @@ async function mailbox(req: IncomingMessage, res: ServerResponse): Promise<void>
     messages.push(...keep);
     return json(res, 200, { ok: true });
   }
+  if (url.pathname === "/turnstile/siteverify" && req.method === "POST") {
+    // Stands in for Cloudflare's siteverify with the behaviour of Turnstile's published test secrets:
+    // 1x…AA always passes, 2x…AA always fails (a token must still be present).
+    const raw = await readBody(req);
+    const secret = /name="secret"\r\n\r\n([^\r]*)/.exec(raw)?.[1] ?? new URLSearchParams(raw).get("secret");
+    const token = /name="response"\r\n\r\n([^\r]*)/.exec(raw)?.[1] ?? new URLSearchParams(raw).get("response");
+    turnstileCalls.push({ secret: secret ?? "", token: token ?? "" });
+    if (!token) return json(res, 200, { success: false, "error-codes": ["missing-input-response"] });
+    if (secret === "1x0000000000000000000000000000000AA") return json(res, 200, { success: true, "error-codes": [] });
+    return json(res, 200, { success: false, "error-codes": ["invalid-input-response"] });
+  }
+  if (url.pathname === "/turnstile/calls" && req.method === "GET") return json(res, 200, turnstileCalls);
   if (url.pathname === "/send" && req.method === "POST") {
     // Stands in for a mail API behind the http transport.
     if (req.headers.authorization !== `Bearer ${HTTP_KEY}`) return json(res, 401, { error: "bad key" });

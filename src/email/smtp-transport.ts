@@ -93,7 +93,7 @@ class SocketChannel implements SmtpChannel {
     try {
       return await Promise.race([promise, timeout]);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 

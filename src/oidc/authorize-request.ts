@@ -3,6 +3,7 @@
  * Step one decides whether errors may be redirected (client and redirect_uri known-good); step two
  * checks everything else and yields errors that go back to the client.
  */
+import { decodeProtectedHeader } from "jose";
 import type { ClientRecord } from "./clients";
 
 export const SUPPORTED_SCOPES = ["openid", "profile", "email", "offline_access"] as const;
@@ -111,6 +112,27 @@ export function sessionSatisfies(authTimeMs: number, now: number, maxAge: number
   if (freshAfter !== null && authTimeMs < freshAfter) return false;
   if (maxAge !== null && now - authTimeMs > maxAge * 1000) return false;
   return true;
+}
+
+/**
+ * Earliest acceptable auth_time (ms) for a request made at `now`. OIDC Core §3.1.2.1: prompt=login (and
+ * create) needs a sign-in after the request; max_age needs one within max_age seconds of it (max_age=0 is
+ * prompt=login). Measured from the request, so the sign-in the request leads to always satisfies it.
+ */
+export function freshAfter(prompt: string[], maxAge: number | null, now: number): number | null {
+  const bounds: number[] = [];
+  if (prompt.includes("login") || prompt.includes("create")) bounds.push(now);
+  if (maxAge !== null) bounds.push(now - maxAge * 1000);
+  return bounds.length ? Math.max(...bounds) : null;
+}
+
+/** The JOSE header names our ID token type (we sign ID tokens with typ JWT, access tokens with at+jwt). */
+export function isOwnIdTokenType(jwt: string): boolean {
+  try {
+    return decodeProtectedHeader(jwt).typ === "JWT";
+  } catch {
+    return false;
+  }
 }
 
 /** Builds the redirect back to the client with RFC 9207 `iss` (RFC 6749 §4.1.2 / §4.1.2.1). */

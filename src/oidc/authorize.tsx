@@ -12,7 +12,7 @@ import { MessagePage } from "../ui/pages/message";
 import { ConsentPage } from "../ui/pages/consent";
 import { SignInPage } from "../ui/pages/signin";
 import { renderPage } from "../ui/render";
-import { checkAuthorizationRequest, checkClientAndRedirect, clientRedirect, sessionSatisfies } from "./authorize-request";
+import { checkAuthorizationRequest, checkClientAndRedirect, clientRedirect, freshAfter, isOwnIdTokenType, sessionSatisfies } from "./authorize-request";
 import { getClient, type ClientRecord } from "./clients";
 import { issueCode } from "./issue-code";
 import { verifyOwnJwt } from "./own-tokens";
@@ -56,7 +56,8 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
   let hintedSub: string | null = null;
   if (req.idTokenHint) {
     const hint = await verifyOwnJwt(c.env, config, req.idTokenHint, now, { allowExpired: true });
-    if (!hint?.sub) return fail("invalid_request", "id_token_hint is not valid");
+    // RFC 8725 §3.11 / RFC 9068 §2.1: an access token (typ at+jwt) is not an ID token; only typ JWT is ours.
+    if (!hint?.sub || !isOwnIdTokenType(req.idTokenHint)) return fail("invalid_request", "id_token_hint is not valid");
     hintedSub = hint.sub;
   }
   let session = c.get("session");
@@ -73,10 +74,10 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     codeChallenge: req.codeChallenge,
     maxAge: req.maxAge,
     prompt: req.prompt,
-    freshAfter: req.prompt.includes("login") || req.prompt.includes("create") ? now : null,
+    freshAfter: freshAfter(req.prompt, req.maxAge, now),
   };
 
-  if (session && sessionSatisfies(session.authTime, now, req.maxAge, parked.freshAfter)) {
+  if (session && sessionSatisfies(session.authTime, now, null, parked.freshAfter)) {
     return continueWithSession(c, target.client, { ...parked, expiresAt: now }, session, null, now);
   }
   // OIDC Core §3.1.2.6: prompt=none and no usable session.
@@ -90,6 +91,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
       returnTo={`/authorize/continue?rid=${rid}`}
       loginHint={req.loginHint?.slice(0, 254)}
       client={{ name: target.client.name, logoUri: target.client.logoUri }}
+      turnstileSiteKey={config.turnstile?.siteKey}
     />,
   );
 });
@@ -103,8 +105,9 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
   const client = await getClient(c.env, parked.clientId);
   if (!client || !client.redirectUris.includes(parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   const session = c.get("session");
-  if (!session || !sessionSatisfies(session.authTime, now, parked.maxAge, parked.freshAfter)) {
-    return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={`/authorize/continue?rid=${rid}`} client={{ name: client.name, logoUri: client.logoUri }} />);
+  // max_age is already in freshAfter, measured from the request: a sign-in made after it satisfies max_age=0 too.
+  if (!session || !sessionSatisfies(session.authTime, now, null, parked.freshAfter)) {
+    return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={`/authorize/continue?rid=${rid}`} client={{ name: client.name, logoUri: client.logoUri }} turnstileSiteKey={c.get("config").turnstile?.siteKey} />);
   }
   return continueWithSession(c, client, parked, session, rid, now);
 });
@@ -120,7 +123,8 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
   const client = await getClient(c.env, parked.clientId);
   if (!client || !client.redirectUris.includes(parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
-  if (!session) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
+  // OIDC Core §3.1.2.1 prompt=login / max_age: consent cannot stand in for the fresh sign-in the request needs.
+  if (!session || !sessionSatisfies(session.authTime, now, null, parked.freshAfter)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
   const issuer = c.get("config").issuer;
   if (form.get("decision") !== "allow") {
     // OIDC Core §3.1.2.6 access_denied: the person said no.

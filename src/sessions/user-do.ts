@@ -6,6 +6,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config";
+import type { RateLimit } from "../abuse/gcra";
+import { ensureBucketTable, hitBucket, purgeBuckets, type HitResult } from "../abuse/rate-limit-store";
 import { checkCodeRedemption, type CodeGrant, type CodeRedemptionRequest, type UserClaims } from "../oidc/code-grant";
 
 export type Amr = "hwk" | "swk" | "user" | "pop" | "email" | "mfa";
@@ -84,6 +86,7 @@ export class UserDO extends DurableObject<Env> {
   }
 
   #migrate(): void {
+    ensureBucketTable(this.#sql);
     this.#sql.exec(`
       CREATE TABLE IF NOT EXISTS sessions (
         sid TEXT PRIMARY KEY,
@@ -350,6 +353,15 @@ export class UserDO extends DurableObject<Env> {
     );
   }
 
+  // ---------------------------------------------------------------- rate limits
+
+  /** Counts one request against this user's (or address's) bucket; refused when over the limit. */
+  hitLimit(bucket: string, limit: RateLimit, now: number): HitResult {
+    const result = hitBucket(this.#sql, bucket, limit, now);
+    this.#scheduleAlarm();
+    return result;
+  }
+
   // ---------------------------------------------------------------- housekeeping
 
   #scheduleAlarm(): void {
@@ -363,7 +375,7 @@ export class UserDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.purge(Date.now());
     const left =
-      Number(this.#sql.exec("SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM consumed) + (SELECT count(*) FROM codes) + (SELECT count(*) FROM refresh_tokens) + (SELECT count(*) FROM revoked_tokens) + (SELECT count(*) FROM families) AS n").one().n);
+      Number(this.#sql.exec("SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM consumed) + (SELECT count(*) FROM codes) + (SELECT count(*) FROM refresh_tokens) + (SELECT count(*) FROM revoked_tokens) + (SELECT count(*) FROM families) + (SELECT count(*) FROM rate_buckets) AS n").one().n);
     if (left > 0) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
   }
 
@@ -376,6 +388,7 @@ export class UserDO extends DurableObject<Env> {
     n += this.#sql.exec("DELETE FROM codes WHERE expires_at <= ? RETURNING hash", now - CODE_REPLAY_MEMORY_MS).toArray().length;
     n += this.#sql.exec("DELETE FROM refresh_tokens WHERE expires_at <= ? RETURNING hash", now).toArray().length;
     n += this.#sql.exec("DELETE FROM revoked_tokens WHERE expires_at <= ? RETURNING jti", now).toArray().length;
+    n += purgeBuckets(this.#sql, now);
     n += this.#sql.exec("DELETE FROM families WHERE expires_at <= ? AND id NOT IN (SELECT family_id FROM refresh_tokens) RETURNING id", now).toArray().length;
     return n;
   }

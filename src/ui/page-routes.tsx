@@ -1,6 +1,8 @@
 /** Hosted pages: sign-in, magic-link request and confirm, the passkey offer, sign out. */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
+import { clientIp, hit } from "../abuse/rate-limiter";
+import { verifyTurnstile } from "../abuse/turnstile";
 import { ApiError } from "../errors";
 import { readForm, readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
@@ -26,7 +28,7 @@ pageRoutes.get("/signin", async (c) => {
   const config = c.get("config");
   const returnTo = safeReturnTo(c.req.query("return_to"), config.origin);
   const client = await signInContext(c.env, returnTo);
-  return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={returnTo} loginHint={c.req.query("login_hint")?.slice(0, 254)} client={client} />);
+  return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={returnTo} loginHint={c.req.query("login_hint")?.slice(0, 254)} client={client} turnstileSiteKey={config.turnstile?.siteKey} />);
 });
 
 /** JSON: always the same 202 answer whether or not the address has an account (no enumeration). */
@@ -35,10 +37,21 @@ pageRoutes.post("/auth/email", async (c) => {
   const body = asObject(await readJson(c));
   const email = normalizeEmail(body.email);
   const config = c.get("config");
+  const ip = clientIp(c);
+  await verifyTurnstile(config, body.turnstile_token, ip);
+  const now = Date.now();
+  // Per IP (LimiterDO) and per address (the address's own object): the same 429 for known and unknown addresses.
+  for (const [key, name] of [
+    ...(ip ? [[{ kind: "ip", ip }, "magicLinkPerIp"] as const] : []),
+    [{ kind: "address", email }, "magicLinkPerAddress"] as const,
+  ] as const) {
+    const result = await hit(c.env, config.rateLimits, key, name, now);
+    if (!result.allowed) throw new ApiError("rate_limited", "Too many sign-in links were asked for. Wait a few minutes and try again.", result.retryAfterS);
+  }
   const returnTo = safeReturnTo(optionalString(body, "return_to"), config.origin);
   // Look-up, token and mail happen after the response so its timing says nothing about the address.
   c.executionCtx.waitUntil(
-    requestMagicLink(c.env, config, email, returnTo, Date.now()).catch((err) => console.error("magic link mail failed", err)),
+    requestMagicLink(c.env, config, email, returnTo, now).catch((err) => console.error("magic link mail failed", err)),
   );
   return c.json({ ok: true, message: "Check your email. If the address can be used here, a sign-in link is on its way." }, 202, { "Cache-Control": "no-store" });
 });

@@ -47,7 +47,7 @@ async function kidsAt(now: number): Promise<string[]> {
 }
 
 beforeEach(async () => {
-  await env.DB.exec("DELETE FROM signing_keys");
+  await E.DB.exec("DELETE FROM signing_keys");
   clearSigningKeyCache();
 });
 
@@ -162,7 +162,7 @@ describe("isolate cache", () => {
     const now = Date.now();
     const first = await getSigningKey(E, config, "ES256", now);
     // Remove the row behind the cache's back: within the TTL nothing notices.
-    await env.DB.exec("DELETE FROM signing_keys");
+    await E.DB.exec("DELETE FROM signing_keys");
     expect((await getSigningKey(E, config, "ES256", now + (KEY_CACHE_TTL_S - 1) * S)).kid).toBe(first.kid);
     expect((await getPublicJwks(E, now + (KEY_CACHE_TTL_S - 1) * S)).keys.map((k) => k.kid)).toEqual([first.kid]);
     // After the TTL the rows are read again (and, the table being empty, a new key is created on need).
@@ -182,7 +182,7 @@ describe("isolate cache", () => {
     const now = Date.now();
     const a = await createSigningKey(E, config, "ES256", now - 10 * S, now - 10 * S);
     const b = await createSigningKey(E, config, "ES256", now, now);
-    await env.DB.prepare("UPDATE signing_keys SET private_jwk_enc = (SELECT private_jwk_enc FROM signing_keys WHERE kid = ?) WHERE kid = ?").bind(a, b).run();
+    await E.DB.prepare("UPDATE signing_keys SET private_jwk_enc = (SELECT private_jwk_enc FROM signing_keys WHERE kid = ?) WHERE kid = ?").bind(a, b).run();
     await expect(getSigningKey(E, config, "ES256", now)).rejects.toThrow(/does not decrypt/);
   });
 });

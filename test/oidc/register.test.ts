@@ -50,7 +50,7 @@ describe("POST /register: success", () => {
     });
     expect(body.client_id_issued_at).toBeGreaterThanOrEqual(before);
 
-    const row = await env.DB.prepare("SELECT * FROM clients WHERE id = ?").bind(body.client_id).first<Record<string, unknown>>();
+    const row = await E.DB.prepare("SELECT * FROM clients WHERE id = ?").bind(body.client_id).first<Record<string, unknown>>();
     expect(row?.secret_hash).toBe(await sha256b64url(body.client_secret as string));
     expect(JSON.stringify(row)).not.toContain(body.client_secret as string);
     expect(row?.redirect_uris).toBe('["https://app.example/cb"]');
@@ -148,7 +148,7 @@ describe("POST /register: admin bearer token (RFC 6750)", () => {
     ["the right token under the Basic scheme", `Basic ${ADMIN}`],
     ["the right token without a scheme", ADMIN],
   ])("forged credentials (%s): 401 invalid_token, and nothing is stored", async (_name, authorization) => {
-    const count = async () => (await env.DB.prepare("SELECT count(*) AS n FROM clients").first<{ n: number }>())!.n;
+    const count = async () => (await E.DB.prepare("SELECT count(*) AS n FROM clients").first<{ n: number }>())!.n;
     const before = await count();
     const res = await SELF.fetch(URL_REGISTER, { method: "POST", headers: { "Content-Type": "application/json", Authorization: authorization }, body });
     expect(res.status).toBe(401);

@@ -71,7 +71,9 @@ function setupSignIn(): void {
       emailInput.focus();
       return;
     }
-    postJson("/auth/email", { email, return_to: returnTo })
+    // Cloudflare Turnstile puts its token in a hidden input named cf-turnstile-response when it is on.
+    const turnstile = form.querySelector<HTMLInputElement>('input[name="cf-turnstile-response"]')?.value;
+    postJson("/auth/email", { email, return_to: returnTo, ...(turnstile ? { turnstile_token: turnstile } : {}) })
       .then((data) => status(String(data.message)))
       .catch((err) => status(explain(err), "error"));
   });

@@ -7,9 +7,11 @@ export interface SignInProps {
   loginHint?: string;
   client?: { name: string; logoUri: string | null } | null;
   message?: string;
+  /** Cloudflare Turnstile site key when the robot check is on. */
+  turnstileSiteKey?: string | null;
 }
 
-export function SignInPage({ csrf, returnTo, loginHint, client, message }: SignInProps) {
+export function SignInPage({ csrf, returnTo, loginHint, client, message, turnstileSiteKey }: SignInProps) {
   return (
     <Layout title="Sign in" csrf={csrf} page="signin">
       {client ? (
@@ -28,6 +30,12 @@ export function SignInPage({ csrf, returnTo, loginHint, client, message }: SignI
         <button type="button" id="passkey-signin" class="primary">
           Sign in with a passkey
         </button>
+        {turnstileSiteKey ? (
+          <>
+            <div class="cf-turnstile" data-sitekey={turnstileSiteKey}></div>
+            <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer></script>
+          </>
+        ) : null}
         <button type="submit" id="email-link">
           Email me a sign-in link
         </button>

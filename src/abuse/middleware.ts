@@ -1,0 +1,46 @@
+/** Rate-limit middleware for the endpoints attackers hammer: registration, token failures, passkey failures. */
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../app-types";
+import { ApiError, errorResponse, OAuthError } from "../errors";
+import type { LimitName } from "./limits";
+import { clientIp, hit, locallyBlocked, type LimitKey } from "./rate-limiter";
+
+type Refusal = (retryAfterS: number) => Error;
+
+const oauthRefusal: Refusal = (s) => new OAuthError("temporarily_unavailable", "too many requests; retry later", 429, s);
+const apiRefusal: Refusal = (s) => new ApiError("rate_limited", "Too many attempts. Wait a moment and try again.", s);
+
+/** Counts every request (before it runs) against the caller IP's bucket. */
+export function limitPerIp(name: LimitName, refusal: "oauth" | "api"): MiddlewareHandler<AppEnv> {
+  return async function limitPerIpMiddleware(c, next) {
+    const ip = clientIp(c);
+    if (ip) {
+      const result = await hit(c.env, c.get("config").rateLimits, { kind: "ip", ip }, name, Date.now());
+      if (!result.allowed) return errorResponse((refusal === "oauth" ? oauthRefusal : apiRefusal)(result.retryAfterS));
+    }
+    await next();
+    return undefined;
+  };
+}
+
+/**
+ * Counts only failed requests: the happy path pays no extra round trip. A key the limiter refused is
+ * refused early in this isolate until its retry time; across isolates the limiter decides at the next failure.
+ */
+export function limitFailures(name: LimitName, keyOf: (c: Context<AppEnv>) => Promise<LimitKey | null> | LimitKey | null, isFailure: (err: Error) => boolean, refusal: "oauth" | "api"): MiddlewareHandler<AppEnv> {
+  const refuse = refusal === "oauth" ? oauthRefusal : apiRefusal;
+  return async function limitFailuresMiddleware(c, next) {
+    const key = await keyOf(c);
+    const now = Date.now();
+    if (key) {
+      const blocked = locallyBlocked(key, name, now);
+      if (blocked !== null) return errorResponse(refuse(blocked));
+    }
+    await next();
+    if (key && c.error && isFailure(c.error)) {
+      const result = await hit(c.env, c.get("config").rateLimits, key, name, now);
+      if (!result.allowed) c.res = errorResponse(refuse(result.retryAfterS));
+    }
+    return undefined;
+  };
+}

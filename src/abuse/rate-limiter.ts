@@ -1,0 +1,70 @@
+/**
+ * Applying rate limits: per client IP and per OAuth client in a LimiterDO, per user/address in its UserDO.
+ * Failure-only limits (passkey, token endpoint) are counted when a request fails, so the happy path pays no
+ * extra round trip; an isolate-local note of "blocked until" refuses further attempts early.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../app-types";
+import type { Env } from "../config";
+import { emailObject, userObject } from "../sessions/user-object";
+import type { LimitName, RateLimits } from "./limits";
+import type { HitResult } from "./rate-limit-store";
+
+const blockedUntil = new Map<string, number>();
+const MAX_LOCAL_ENTRIES = 10_000;
+
+/** The client IP as Cloudflare reports it; null outside Cloudflare (local dev, tests without the header). */
+export function clientIp(c: Context<AppEnv>): string | null {
+  const ip = c.req.header("cf-connecting-ip");
+  return ip && ip.length <= 64 ? ip : null;
+}
+
+export type LimitKey = { kind: "ip"; ip: string } | { kind: "client"; clientId: string } | { kind: "user"; userId: string } | { kind: "address"; email: string };
+
+function keyString(key: LimitKey): string {
+  switch (key.kind) {
+    case "ip":
+      return `ip:${key.ip}`;
+    case "client":
+      return `client:${key.clientId}`;
+    case "user":
+      return `user:${key.userId}`;
+    case "address":
+      return `email:${key.email}`;
+  }
+}
+
+export async function hit(env: Env, limits: RateLimits, key: LimitKey, name: LimitName, now: number): Promise<HitResult> {
+  const limit = limits[name];
+  let result: HitResult;
+  switch (key.kind) {
+    case "ip":
+    case "client":
+      result = await env.LIMITER.get(env.LIMITER.idFromName(keyString(key))).hit(name, limit, now);
+      break;
+    case "user":
+      result = await userObject(env, key.userId).hitLimit(name, limit, now);
+      break;
+    case "address":
+      result = await emailObject(env, key.email).hitLimit(name, limit, now);
+      break;
+  }
+  const local = `${keyString(key)}#${name}`;
+  if (!result.allowed) {
+    if (blockedUntil.size >= MAX_LOCAL_ENTRIES) blockedUntil.clear();
+    blockedUntil.set(local, now + result.retryAfterS * 1000);
+  }
+  return result;
+}
+
+/** Isolate-local early refusal for keys a LimiterDO/UserDO recently refused; null when not known blocked. */
+export function locallyBlocked(key: LimitKey, name: LimitName, now: number): number | null {
+  const local = `${keyString(key)}#${name}`;
+  const until = blockedUntil.get(local);
+  if (until === undefined) return null;
+  if (until <= now) {
+    blockedUntil.delete(local);
+    return null;
+  }
+  return Math.max(1, Math.ceil((until - now) / 1000));
+}

@@ -1,0 +1,120 @@
+/** Runs in the "abuse" vitest project: low limits and Turnstile on (see vitest.config.ts). */
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { TestBrowser } from "../helpers/browser";
+import { uniqueEmail } from "../helpers/accounts";
+import { listMail } from "../helpers/mailbox";
+import { SoftAuthenticator } from "../helpers/soft-authenticator";
+
+const DUMMY_TOKEN = "XXXX.DUMMY.TOKEN.XXXX";
+let ipCounter = 0;
+function freshIp(): string {
+  ipCounter += 1;
+  return `203.0.113.${ipCounter}`;
+}
+
+async function askLink(browser: TestBrowser, email: string, ip: string, token: string | null = DUMMY_TOKEN): Promise<Response> {
+  return browser.fetch("/auth/email", {
+    method: "POST",
+    json: { email, ...(token ? { turnstile_token: token } : {}) },
+    headers: { "x-csrf-token": await browser.csrf(), "cf-connecting-ip": ip },
+  });
+}
+
+describe("rate limits hold across the deployment (Durable Objects)", () => {
+  it("magic links per address: the 4th request in 15 minutes gets 429 with Retry-After, for known and unknown addresses alike", async () => {
+    const email = uniqueEmail("flood");
+    const browser = new TestBrowser();
+    for (let i = 0; i < 3; i++) expect((await askLink(browser, email, freshIp())).status).toBe(202);
+    const limited = await askLink(browser, email, freshIp());
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await limited.json()).toMatchObject({ error: "rate_limited" });
+  });
+
+  it("magic links per IP: one address-hopping client is stopped after 5", async () => {
+    const ip = freshIp();
+    const browser = new TestBrowser();
+    for (let i = 0; i < 5; i++) expect((await askLink(browser, uniqueEmail("hop"), ip)).status).toBe(202);
+    const limited = await askLink(browser, uniqueEmail("hop"), ip);
+    expect(limited.status).toBe(429);
+    // Another IP is unaffected.
+    expect((await askLink(browser, uniqueEmail("hop"), freshIp())).status).toBe(202);
+  });
+
+  it("failed passkey verifications per IP end in 429", async () => {
+    const ip = freshIp();
+    const browser = new TestBrowser();
+    const stranger = await SoftAuthenticator.create();
+    // A credential nobody registered: each attempt is a verification failure.
+    await stranger.register({ rp: { id: "localhost", name: "x" }, user: { id: "dXNlcg", name: "u", displayName: "u" }, challenge: "Y2hhbGxlbmdl", pubKeyCredParams: [{ type: "public-key", alg: -7 }] } as never, "http://localhost:8787");
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const csrf = await browser.csrf();
+      const options = await (await browser.fetch("/auth/passkey/options", { method: "POST", json: {}, headers: { "x-csrf-token": csrf, "cf-connecting-ip": ip } })).json();
+      const response = await stranger.authenticate(options as never, "http://localhost:8787");
+      const res = await browser.fetch("/auth/passkey/verify", { method: "POST", json: { response }, headers: { "x-csrf-token": csrf, "cf-connecting-ip": ip } });
+      statuses.push(res.status);
+      if (res.status === 429) expect(res.headers.get("retry-after")).toBeTruthy();
+    }
+    expect(statuses.slice(0, 3)).toEqual([400, 400, 400]);
+    expect(statuses.slice(3)).toEqual([429, 429]);
+  });
+
+  it("token endpoint failures per client end in 429 in OAuth's JSON format", async () => {
+    const reg = await fetchJson("/register", { redirect_uris: ["https://rp.example/cb"], token_endpoint_auth_method: "none" }, freshIp());
+    const clientId = reg.client_id as string;
+    const statuses: number[] = [];
+    let last: Response | null = null;
+    for (let i = 0; i < 6; i++) {
+      last = await new TestBrowser().fetch("/token", { method: "POST", form: { grant_type: "authorization_code", client_id: clientId, code: "bogus", code_verifier: "x".repeat(43) } });
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, 4)).toEqual([400, 400, 400, 400]);
+    expect(statuses.slice(4)).toEqual([429, 429]);
+    expect(last!.headers.get("retry-after")).toBeTruthy();
+    expect(last!.headers.get("cache-control")).toBe("no-store");
+    expect(await last!.json()).toMatchObject({ error: "temporarily_unavailable" });
+  });
+
+  it("client registration per IP: the 4th registration from one IP in an hour gets 429", async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 3; i++) await fetchJson("/register", { redirect_uris: ["https://rp.example/cb"] }, ip);
+    const res = await new TestBrowser().fetch("/register", { method: "POST", json: { redirect_uris: ["https://rp.example/cb"] }, headers: { authorization: "Bearer test-admin-token-0123456789", "cf-connecting-ip": ip } });
+    expect(res.status).toBe(429);
+    expect(await res.json()).toMatchObject({ error: "temporarily_unavailable" });
+  });
+});
+
+describe("Turnstile on the magic-link form", () => {
+  it("the sign-in page carries the widget and a CSP that allows only Turnstile's origin besides our own", async () => {
+    const res = await new TestBrowser().fetch("/signin", { headers: { accept: "text/html" } });
+    const html = await res.text();
+    expect(html).toContain('data-sitekey="1x00000000000000000000AA"');
+    const csp = res.headers.get("content-security-policy")!;
+    expect(csp).toContain("script-src 'self' https://challenges.cloudflare.com");
+    expect(csp).toContain("frame-src https://challenges.cloudflare.com");
+  });
+
+  it("a request without a Turnstile token is refused and sends no mail", async () => {
+    const email = uniqueEmail("bot");
+    const res = await askLink(new TestBrowser(), email, freshIp(), null);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_request" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await listMail(email)).toHaveLength(0);
+  });
+
+  it("the token is verified server-side with the secret (siteverify stand-in sees it)", async () => {
+    const email = uniqueEmail("human");
+    expect((await askLink(new TestBrowser(), email, freshIp())).status).toBe(202);
+    const calls = (await (await fetch(`${(env as unknown as { MAILBOX_URL: string }).MAILBOX_URL}/turnstile/calls`)).json()) as { secret: string; token: string }[];
+    expect(calls.some((c) => c.token === DUMMY_TOKEN && c.secret === "1x0000000000000000000000000000000AA")).toBe(true);
+  });
+});
+
+async function fetchJson(path: string, body: unknown, ip: string): Promise<Record<string, unknown>> {
+  const res = await new TestBrowser().fetch(path, { method: "POST", json: body, headers: { authorization: "Bearer test-admin-token-0123456789", "cf-connecting-ip": ip } });
+  expect(res.status).toBe(201);
+  return (await res.json()) as Record<string, unknown>;
+}
