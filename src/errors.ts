@@ -94,7 +94,10 @@ export function errorResponse(err: unknown): Response {
     return new Response(JSON.stringify(body), { status: err.status, headers });
   }
   if (isStorageFault(err)) {
-    return new Response(JSON.stringify({ error: "temporarily_unavailable", message: "A storage service did not answer. Try again." }), {
+    // The body reads as both formats: Latchkey's JSON API ({error, message}) and OAuth (RFC 6749 §5.2
+    // {error, error_description}), since a fault can hit any endpoint and this map does not know which one.
+    const message = "A storage service did not answer. Try again.";
+    return new Response(JSON.stringify({ error: "temporarily_unavailable", message, error_description: message }), {
       status: 503,
       headers: { ...NO_STORE, "Content-Type": "application/json", "Retry-After": "1" },
     });
@@ -106,9 +109,20 @@ export function errorResponse(err: unknown): Response {
   });
 }
 
-/** Durable Object and D1 faults that are worth retrying (they carry `retryable` or come from storage). */
-function isStorageFault(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const e = err as Error & { retryable?: boolean; overloaded?: boolean };
-  return e.retryable === true || e.overloaded === true || /D1_ERROR|Durable Object|KV (GET|PUT)/.test(e.message);
+/** SQL that can never succeed (a bug, not an outage): retrying it would not help, so it stays a 500. */
+const PERMANENT_SQL_ERROR = /SQLITE_(CONSTRAINT|ERROR|MISMATCH|RANGE|TOOBIG)|constraint failed|no such (table|column)|syntax error/;
+
+/**
+ * Durable Object, D1 and KV faults that are worth retrying: they carry `retryable`/`overloaded`, or come from
+ * storage. Wrappers are looked through: drizzle-orm throws DrizzleQueryError with the D1 error as its `cause`.
+ */
+export function isStorageFault(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
+    const f = e as Error & { retryable?: boolean; overloaded?: boolean };
+    if (f.retryable === true || f.overloaded === true) return true;
+    if (/^D1_ERROR/.test(f.message)) return !PERMANENT_SQL_ERROR.test(f.message);
+    if (/Durable Object|^KV (GET|PUT|DELETE|LIST) failed/.test(f.message)) return true;
+  }
+  return false;
 }

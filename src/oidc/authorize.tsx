@@ -68,6 +68,8 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     clientName: target.client.name,
     clientLogoUri: target.client.logoUri,
     redirectUri,
+    redirectUriSent: get("redirect_uri") !== undefined,
+    expectedSub: hintedSub,
     scope: req.scope.join(" "),
     state,
     nonce: req.nonce,
@@ -106,7 +108,7 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
   if (!client || !client.redirectUris.includes(parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   const session = c.get("session");
   // max_age is already in freshAfter, measured from the request: a sign-in made after it satisfies max_age=0 too.
-  if (!session || !sessionSatisfies(session.authTime, now, null, parked.freshAfter)) {
+  if (!session || !sessionSatisfies(session.authTime, now, null, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) {
     return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={`/authorize/continue?rid=${rid}`} client={{ name: client.name, logoUri: client.logoUri }} turnstileSiteKey={c.get("config").turnstile?.siteKey} />);
   }
   return continueWithSession(c, client, parked, session, rid, now);
@@ -124,7 +126,7 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
   const client = await getClient(c.env, parked.clientId);
   if (!client || !client.redirectUris.includes(parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   // OIDC Core §3.1.2.1 prompt=login / max_age: consent cannot stand in for the fresh sign-in the request needs.
-  if (!session || !sessionSatisfies(session.authTime, now, null, parked.freshAfter)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
+  if (!session || !sessionSatisfies(session.authTime, now, null, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
   const issuer = c.get("config").issuer;
   if (form.get("decision") !== "allow") {
     // OIDC Core §3.1.2.6 access_denied: the person said no.
@@ -155,7 +157,7 @@ async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, par
 async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: CurrentSession, now: number, status: 302 | 303): Promise<Response> {
   const user = await findUserById(c.env.DB, session.userId);
   if (!user) return errorPage(c, "Your account could not be found.");
-  const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, scope: parked.scope.split(" "), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now);
+  const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, redirectUriSent: parked.redirectUriSent, scope: parked.scope.split(" "), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now);
   // RFC 6749 §4.1.2 + RFC 9207 iss.
   return c.redirect(clientRedirect(parked.redirectUri, { code, state: parked.state }, c.get("config").issuer), status);
 }

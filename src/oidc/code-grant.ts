@@ -5,6 +5,8 @@ export interface CodeGrant {
   userId: string;
   clientId: string;
   redirectUri: string;
+  /** Whether redirect_uri was in the authorization request (RFC 6749 §4.1.3 then requires it at the token endpoint). */
+  redirectUriSent: boolean;
   scope: string;
   nonce: string | null;
   /** RFC 7636 S256 code_challenge, or null when the (confidential) client sent none. */
@@ -35,8 +37,11 @@ export type CodeCheck = { ok: true } | { ok: false; detail: string };
 export function checkCodeRedemption(grant: CodeGrant, req: CodeRedemptionRequest): CodeCheck {
   // RFC 6749 §4.1.3: the code was issued to this authenticated client.
   if (grant.clientId !== req.clientId) return { ok: false, detail: "code was issued to another client" };
-  // RFC 6749 §4.1.3: redirect_uri must be present and identical when it was in the authorization request (always, here).
-  if (req.redirectUri !== grant.redirectUri) return { ok: false, detail: "redirect_uri does not match the authorization request" };
+  // RFC 6749 §4.1.3: redirect_uri must be present and identical when it was in the authorization request;
+  // when it was not, a value sent anyway must still be the one the code was delivered to.
+  if (grant.redirectUriSent || req.redirectUri !== null) {
+    if (req.redirectUri !== grant.redirectUri) return { ok: false, detail: "redirect_uri does not match the authorization request" };
+  }
   if (grant.codeChallenge !== null) {
     // RFC 7636 §4.6: code_verifier is required and S256(code_verifier) must equal code_challenge.
     if (req.verifierChallenge === null) return { ok: false, detail: "code_verifier is required" };

@@ -10,6 +10,7 @@ import { CODE_TTL_S } from "./token-lifetimes";
 export interface CodeRequest {
   clientId: string;
   redirectUri: string;
+  redirectUriSent: boolean;
   scope: string[];
   nonce: string | null;
   codeChallenge: string | null;
@@ -21,6 +22,7 @@ export async function issueCode(env: Env, req: CodeRequest, session: CurrentSess
     userId: session.userId,
     clientId: req.clientId,
     redirectUri: req.redirectUri,
+    redirectUriSent: req.redirectUriSent,
     scope: req.scope.join(" "),
     nonce: req.nonce,
     codeChallenge: req.codeChallenge,

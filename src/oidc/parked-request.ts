@@ -9,6 +9,9 @@ export interface ParkedRequest {
   clientName: string;
   clientLogoUri: string | null;
   redirectUri: string;
+  redirectUriSent: boolean;
+  /** OIDC Core §3.1.2.1 id_token_hint: only this user may complete the request (null: anyone). */
+  expectedSub: string | null;
   scope: string;
   state: string | null;
   nonce: string | null;

@@ -5,6 +5,7 @@ import { OAuthError } from "../errors";
 import { readForm } from "../lib/body";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import { userObject } from "../sessions/user-object";
+import { SUPPORTED_SCOPES } from "./authorize-request";
 import { authenticateClient } from "./client-auth";
 import type { ClientRecord } from "./clients";
 import { splitUserToken } from "./issue-code";
@@ -102,21 +103,26 @@ async function refreshTokenGrant(c: Context<AppEnv>, client: ClientRecord, form:
   const parts = splitUserToken(presented);
   if (!parts) throw new OAuthError("invalid_grant", "the refresh token is invalid");
   const audience = audienceOf(form, config.issuer);
+  // RFC 6749 §6 / §5.2 invalid_scope: refuse what no grant can hold before the token is rotated (and so spent).
+  const requested = form.get("scope");
+  const narrowed = requested === undefined ? null : [...new Set(requested.split(" ").filter(Boolean))];
+  if (narrowed !== null && (narrowed.length === 0 || narrowed.some((s) => !(SUPPORTED_SCOPES as readonly string[]).includes(s)))) {
+    throw new OAuthError("invalid_scope", "the requested scope exceeds the grant");
+  }
   const nextSecret = randomToken(32);
   await prepareSigning(c.env, config, client, now);
   // RFC 9700 §4.14.2: rotate on every use; reuse of a rotated token revokes the family (in the DO, atomically).
-  const result = await userObject(c.env, parts.userId).rotateRefresh(await sha256b64url(parts.secret), await sha256b64url(nextSecret), client.id, now + REFRESH_TOKEN_TTL_S * 1000, now);
+  const result = await userObject(c.env, parts.userId).rotateRefresh(await sha256b64url(parts.secret), await sha256b64url(nextSecret), client.id, now + REFRESH_TOKEN_TTL_S * 1000, now, narrowed);
   if (!result.ok) {
-    const why = { invalid: "the refresh token is invalid", expired: "the refresh token has expired", reused: "the refresh token was already used; the grant is revoked", revoked: "the grant was revoked", client_mismatch: "the refresh token was issued to another client" }[result.reason];
+    if (result.reason === "scope_exceeded") throw new OAuthError("invalid_scope", "the requested scope exceeds the grant");
+    const why = { invalid: "the refresh token is invalid", expired: "the refresh token has expired", reused: "the refresh token was already used; the grant is revoked", revoked: "the grant was revoked", client_mismatch: "the refresh token was issued to another client" }[result.reason as Exclude<typeof result.reason, "scope_exceeded">];
     throw new OAuthError("invalid_grant", why);
   }
   const g = result.grant;
   let scope = g.scope.split(" ");
-  const requested = form.get("scope");
-  if (requested !== undefined) {
+  if (narrowed !== null) {
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
-    const narrowed = requested.split(" ").filter(Boolean);
-    if (narrowed.length === 0 || narrowed.some((s) => !scope.includes(s))) throw new OAuthError("invalid_scope", "the requested scope exceeds the grant");
+    if (narrowed.some((s) => !scope.includes(s))) throw new OAuthError("invalid_scope", "the requested scope exceeds the grant");
     scope = narrowed;
   }
   return issueTokens(

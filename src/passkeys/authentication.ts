@@ -1,10 +1,7 @@
 /** Passkey sign-in (WebAuthn L3 §7.2): usernameless, email-hinted and conditional UI share one ceremony. */
-import {
-  generateAuthenticationOptions,
-  verifyAuthenticationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-} from "@simplewebauthn/server";
+// Types only: the library (and the ASN.1/X.509 code it pulls in) is imported where a ceremony needs it, so a
+// cold isolate that serves tokens, JWKS or pages never loads it (see docs/performance.md).
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { Config, Env } from "../config";
 import { recordEvent } from "../db/audit";
 import { findCredential, listCredentials, recordAssertion } from "../db/credentials";
@@ -35,6 +32,7 @@ export async function startAuthentication(env: Env, config: Config, email: strin
     }
   }
   const { challenge } = await issueChallenge(env, { browserId, purpose: "authenticate", userId }, now);
+  const { generateAuthenticationOptions } = await import("@simplewebauthn/server");
   return generateAuthenticationOptions({
     rpID: config.rpId,
     allowCredentials: allow,
@@ -75,6 +73,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
     throw new ApiError("verification_failed", "The passkey does not belong to this account.");
   }
 
+  const { verifyAuthenticationResponse } = await import("@simplewebauthn/server");
   let verification;
   try {
     // WebAuthn L3 §7.2 steps 11-21: type, challenge, origin, RP ID hash, UP (UV preferred), signature.

@@ -1,10 +1,6 @@
 /** Passkey registration (WebAuthn L3 §7.1) for a signed-in user, over @simplewebauthn/server. */
-import {
-  generateRegistrationOptions,
-  verifyRegistrationResponse,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
-} from "@simplewebauthn/server";
+// Types only: the library is imported on demand, inside the ceremony (see docs/performance.md).
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { Config, Env } from "../config";
 import { insertCredential, listCredentials } from "../db/credentials";
 import { ApiError } from "../errors";
@@ -22,6 +18,7 @@ export interface RegistrationUser {
 export async function startRegistration(env: Env, config: Config, user: RegistrationUser, browserId: string, now: number): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await listCredentials(env.DB, user.id);
   const { challenge } = await issueChallenge(env, { browserId, purpose: "register", userId: user.id }, now);
+  const { generateRegistrationOptions } = await import("@simplewebauthn/server");
   return generateRegistrationOptions({
     rpName: config.rpName,
     rpID: config.rpId,
@@ -54,6 +51,7 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
   const record = await loadChallenge(env, challenge, browserId, "register", now);
   if (record.userId !== user.id) throw new ApiError("challenge_invalid", "This request belongs to another account.");
 
+  const { verifyRegistrationResponse } = await import("@simplewebauthn/server");
   let verification;
   try {
     // WebAuthn L3 §7.1 steps 7-12 (type, challenge, origin, RP ID hash), 13-15 (UP, UV preferred), 17 (alg), 19-21 (attestation "none").

@@ -38,10 +38,12 @@ passkeyRoutes.post("/auth/passkey/verify", async (c) => {
   const now = Date.now();
   const config = c.get("config");
   const signIn = await verifyAuthentication(c.env, config, c.get("browserId"), body, now);
+  // Counter and backup flags are stored first (WebAuthn L3 §7.2 steps 19-22), so that the Durable Object call
+  // below is the last storage step: a fault before it leaves no session and an unspent challenge.
+  await recordSignIn(c.env, signIn, now);
   // The challenge is consumed in the user's Durable Object together with the session's creation.
   const session = await startSession(c, { userId: signIn.userId, method: "passkey", amr: signIn.amr, consume: signIn.consume }, now);
   if (!session) throw new ApiError("challenge_replayed", "This sign-in attempt was already used. Try again.");
-  await recordSignIn(c.env, signIn, now);
   const redirect = safeReturnTo(optionalString(body, "return_to"), config.origin);
   return c.json({ ok: true, redirect }, 200, { "Cache-Control": "no-store" });
 });

@@ -69,7 +69,7 @@ export interface RefreshGrant {
 
 export type RotateRefreshResult =
   | { ok: true; grant: RefreshGrant }
-  | { ok: false; reason: "invalid" | "expired" | "reused" | "revoked" | "client_mismatch" };
+  | { ok: false; reason: "invalid" | "expired" | "reused" | "revoked" | "client_mismatch" | "scope_exceeded" };
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 const LAST_SEEN_RESOLUTION_MS = 60 * 1000;
@@ -283,7 +283,7 @@ export class UserDO extends DurableObject<Env> {
    * Rotates a refresh token (RFC 9700 §4.14.2): the presented token must be the family's current one;
    * presenting a rotated token is reuse and revokes the whole family.
    */
-  rotateRefresh(oldHash: string, newHash: string, clientId: string, newExpiresAt: number, now: number): RotateRefreshResult {
+  rotateRefresh(oldHash: string, newHash: string, clientId: string, newExpiresAt: number, now: number, requestedScope: string[] | null = null): RotateRefreshResult {
     return this.ctx.storage.transactionSync((): RotateRefreshResult => {
       const row = this.#sql.exec("SELECT * FROM refresh_tokens WHERE hash = ?", oldHash).toArray()[0];
       if (!row) return { ok: false, reason: "invalid" };
@@ -297,6 +297,9 @@ export class UserDO extends DurableObject<Env> {
         return { ok: false, reason: "reused" };
       }
       if (now >= Number(row.expires_at) || now >= Number(family.expires_at)) return { ok: false, reason: "expired" };
+      // RFC 6749 §6: a wider scope is refused before rotation, so a bad request does not spend the token.
+      const granted = String(family.scope).split(" ");
+      if (requestedScope && requestedScope.some((s) => !granted.includes(s))) return { ok: false, reason: "scope_exceeded" };
       this.#sql.exec("UPDATE refresh_tokens SET status = 'rotated' WHERE hash = ?", oldHash);
       this.#sql.exec(
         "INSERT INTO refresh_tokens (hash, family_id, status, created_at, expires_at) VALUES (?, ?, 'active', ?, ?)",

@@ -34,7 +34,15 @@ export async function requestMagicLink(page, stack, email) {
 export async function confirmLink(page, link) {
   await page.goto(link);
   await page.getByRole("heading", { name: "Finish signing in" }).waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.getByRole("button", { name: "Continue" }).click();
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/auth/link", { timeout: STEP_TIMEOUT_MS }),
+    page.getByRole("button", { name: "Continue" }).click(),
+  ]);
+  if (res.status() >= 400) {
+    await page.waitForLoadState();
+    const shown = (await page.locator("main").innerText().catch(() => "")).replace(/\s+/g, " ");
+    assert.fail(`POST /auth/link (Continue) answered ${res.status()}: ${shown}`);
+  }
   await page.waitForURL((url) => url.pathname !== "/auth/link", { timeout: STEP_TIMEOUT_MS });
 }
 

@@ -1,6 +1,6 @@
 /** End-to-end harness: a real SMTP mailbox, the provider under `wrangler dev`, and Chromium with a virtual authenticator. */
 import { spawn, execFileSync } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -223,6 +223,10 @@ export async function launchBrowser() {
   const consoleLines = [];
   page.on("console", (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
   page.on("pageerror", (err) => consoleLines.push(`[pageerror] ${err.message}`));
+  // Pages that answered with an error status are the usual first clue; keep them with the console lines.
+  page.on("response", (res) => {
+    if (res.status() >= 400 && res.request().frame() === page.mainFrame()) consoleLines.push(`[http ${res.status()}] ${res.request().method()} ${res.url()}`);
+  });
   const cdp = await context.newCDPSession(page);
   await cdp.send("WebAuthn.enable");
   const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
@@ -246,14 +250,36 @@ export async function launchBrowser() {
   };
 }
 
-/** On failure: a full-page screenshot and the browser console into test-results/, named after the test. */
+/** On failure: a full-page screenshot and the console into test-results/; returns a one-paragraph summary for the log. */
 export async function keepEvidence(browser, name) {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const base = join(RESULTS_DIR, name.replace(/[^A-Za-z0-9_-]+/g, "-").slice(0, 80));
-  await browser.page.screenshot({ path: `${base}.png`, fullPage: true }).catch(() => {});
-  const { writeFileSync } = await import("node:fs");
-  writeFileSync(`${base}.console.txt`, `${browser.page.url()}\n${browser.consoleLines.join("\n")}\n`);
-  return base;
+  const { page } = browser;
+  await page.screenshot({ path: `${base}.png`, fullPage: true }).catch(() => {});
+  const text = await page.locator("body").innerText({ timeout: 2_000 }).catch(() => "(no page text)");
+  writeFileSync(`${base}.console.txt`, `${page.url()}\n${browser.consoleLines.join("\n")}\n`);
+  const httpErrors = browser.consoleLines.filter((l) => l.startsWith("[http") || l.startsWith("[pageerror]")).slice(-5);
+  return [
+    `page: ${page.url()}`,
+    `shows: ${text.replace(/\s+/g, " ").trim().slice(0, 300)}`,
+    ...httpErrors,
+    `evidence: ${base}.png, ${base}.console.txt`,
+  ].join("\n");
+}
+
+/** Runs `fn` with fresh browsers; on failure leaves evidence (and the wrangler log's path) in the test's diagnostics. */
+export async function withBrowsers(t, stack, count, fn) {
+  const browsers = [];
+  try {
+    for (let i = 0; i < count; i++) browsers.push(await launchBrowser());
+    await fn(...browsers);
+  } catch (err) {
+    for (const [i, b] of browsers.entries()) t.diagnostic(await keepEvidence(b, count > 1 ? `${t.name}-${i}` : t.name));
+    t.diagnostic(`wrangler log: ${stack.provider.logPath}`);
+    throw err;
+  } finally {
+    for (const b of browsers) await b.close();
+  }
 }
 
 /** Everything one test file needs; `stop()` always tears all of it down. */

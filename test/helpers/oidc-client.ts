@@ -121,7 +121,7 @@ export async function authorizeCode(browser: TestBrowser, client: TestClient, op
   return { code: got.code!, state: got.state!, nonce: params.get("nonce")!, pkce: usePkce, params: got };
 }
 
-/** POSTs a form to the token endpoint authenticating as `client` with its registered method (or `auth: "raw"` for none at all). */
+/** POSTs a form to the token endpoint, authenticating as `client` with its registered method (`opts.secret` overrides the secret). */
 export async function tokenRequest(
   client: TestClient,
   form: Record<string, string>,

@@ -221,7 +221,7 @@ describe("token: code attacks (RFC 6749 §4.1.3, §10.5, RFC 7636 §4.6)", () =>
     const stub = userStub(userId);
     await stub.storeCode(
       await sha256b64url(secret),
-      { userId, clientId: client.client_id, redirectUri: client.redirect_uris[0]!, scope: "openid", nonce: null, codeChallenge: auth.pkce!.challenge, sid: "sid", authTime: Date.now(), amr: ["hwk"], claims: { email, email_verified: true, name: null } },
+      { userId, clientId: client.client_id, redirectUri: client.redirect_uris[0]!, redirectUriSent: true, scope: "openid", nonce: null, codeChallenge: auth.pkce!.challenge, sid: "sid", authTime: Date.now(), amr: ["hwk"], claims: { email, email_verified: true, name: null } },
       Date.now() - 1,
     );
     const body = await expectOAuthError(await exchangeCode(client, { ...auth, code: `${userId}.${secret}` }), 400, "invalid_grant");
@@ -250,7 +250,7 @@ describe("token: client and request errors", () => {
     await expectTokens(await exchangeCode(client, auth));
   });
 
-  it("unsupported grant_type (password, client_credentials, implicit) gets unsupported_grant_type", async () => {
+  it("unsupported grant_type (password, client_credentials, device_code) gets unsupported_grant_type", async () => {
     const client = await registerClient();
     for (const grant_type of ["password", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"]) {
       await expectOAuthError(await tokenRequest(client, { grant_type, username: "a", password: "b" }), 400, "unsupported_grant_type");
