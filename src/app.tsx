@@ -60,9 +60,13 @@ app.route("/", logoutRoutes);
 app.route("/", demoRoutes(async (req, c) => app.fetch(req, c.env, c.executionCtx)));
 
 /** Form posts and page loads get an HTML error page; JSON and OAuth endpoints get their wire format. */
+/** Latchkey's JSON API and the OAuth endpoints always answer in their own format, whatever was sent. */
+const MACHINE_PATHS = /^\/(token|revoke|register|userinfo|auth\/email|auth\/passkey\/.*)$/;
+
 function wantsHtml(c: Context<AppEnv>): boolean {
+  if (MACHINE_PATHS.test(c.req.path)) return false;
   if (c.req.method === "GET") return (c.req.header("accept") ?? "").includes("text/html");
-  return (c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded") && !/^\/(token|revoke|register|userinfo)$/.test(c.req.path);
+  return (c.req.header("content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded");
 }
 
 app.onError(async (err, c) => {
@@ -70,7 +74,7 @@ app.onError(async (err, c) => {
     const res = errorResponse(err);
     const message = err instanceof ApiError ? err.message : "Something went wrong on our side. Try again in a moment.";
     const title = res.status === 401 ? "Please sign in" : res.status >= 500 ? "Something went wrong" : "That did not work";
-    return renderPage(
+    const page = await renderPage(
       c,
       <MessagePage title={title}>
         <p>{message}</p>
@@ -80,6 +84,10 @@ app.onError(async (err, c) => {
       </MessagePage>,
       res.status as 400,
     );
+    // RFC 9110 §10.2.3: 429 and 503 pages say when to retry, like their JSON counterparts.
+    const retryAfter = res.headers.get("Retry-After");
+    if (retryAfter) page.headers.set("Retry-After", retryAfter);
+    return page;
   }
   return errorResponse(err);
 });

@@ -23,6 +23,7 @@ export interface Env {
   ADMIN_TOKEN?: string;
   DEMO_ENABLED?: string;
   RATE_LIMITS?: string;
+  RESOURCES?: string;
   TURNSTILE_SITE_KEY?: string;
   TURNSTILE_SECRET?: string;
   TURNSTILE_VERIFY_URL?: string;
@@ -50,6 +51,8 @@ export interface Config {
   adminToken?: string;
   demoEnabled: boolean;
   rateLimits: RateLimits;
+  /** RFC 8707 resource indicators clients may ask access tokens for (the issuer is always allowed). */
+  resources: string[];
   /** Cloudflare Turnstile on the magic-link form, when both keys are set. */
   turnstile: { siteKey: string; secret: string; verifyUrl: string } | null;
 }
@@ -146,6 +149,7 @@ export function parseConfig(env: Env): Config {
     adminToken: env.ADMIN_TOKEN && env.ADMIN_TOKEN.length >= 16 ? env.ADMIN_TOKEN : undefined,
     demoEnabled: env.DEMO_ENABLED === "true",
     rateLimits,
+    resources: (env.RESOURCES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     turnstile,
   };
 }

@@ -57,6 +57,7 @@ export const OAUTH_ERRORS = {
   invalid_client_metadata: 400,
   invalid_redirect_uri: 400,
   unsupported_token_type: 400,
+  invalid_target: 400,
   slow_down: 429,
 } as const;
 export type OAuthErrorCode = keyof typeof OAUTH_ERRORS;
@@ -90,7 +91,7 @@ export function errorResponse(err: unknown): Response {
     // RFC 6749 §5.2: invalid_client with HTTP auth answers 401 with WWW-Authenticate.
     if (err.code === "invalid_client" && err.status === 401) headers["WWW-Authenticate"] = 'Basic realm="latchkey"';
     const body: Record<string, string> = { error: err.code };
-    if (err.description) body.error_description = err.description;
+    if (err.description) body.error_description = oauthDescription(err.description);
     return new Response(JSON.stringify(body), { status: err.status, headers });
   }
   if (isStorageFault(err)) {
@@ -107,6 +108,15 @@ export function errorResponse(err: unknown): Response {
     status: 500,
     headers: { ...NO_STORE, "Content-Type": "application/json" },
   });
+}
+
+/**
+ * RFC 6749 §5.2 (and RFC 7591 §3.2.2): error_description holds only %x20-21 / %x23-5B / %x5D-7E. Descriptions
+ * may quote request input, so quotes and backslashes become ' and /, anything else outside the set a "?", and
+ * the text is capped.
+ */
+function oauthDescription(text: string): string {
+  return text.slice(0, 300).replace(/"/g, "'").replace(/\\/g, "/").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, "?");
 }
 
 /** SQL that can never succeed (a bug, not an outage): retrying it would not help, so it stays a 500. */

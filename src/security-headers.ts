@@ -23,8 +23,8 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
     await next();
     const h = c.res.headers;
     h.set("X-Content-Type-Options", "nosniff");
-    // RFC 9700 §4.2.4: no Referer leaks of codes or state from our pages.
-    h.set("Referrer-Policy", "no-referrer");
+    // RFC 9700 §4.2.4: no Referer leaks of codes or state to other sites (same-origin keeps Origin on our own form posts).
+    h.set("Referrer-Policy", "same-origin");
     if ((h.get("Content-Type") ?? "").startsWith("text/html")) {
       h.set("Content-Security-Policy", contentSecurityPolicy(Boolean(c.get("config")?.turnstile)));
       h.set("X-Frame-Options", "DENY");

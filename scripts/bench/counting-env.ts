@@ -26,10 +26,13 @@ function unwrap<T>(value: T): T {
   return (value !== null && typeof value === "object" ? (underlying.get(value) as T | undefined) : undefined) ?? value;
 }
 
-/** Methods are always called on the real object: workerd bindings refuse a proxy as `this`. */
+/**
+ * Methods are always called on the real object: workerd bindings refuse a proxy as `this`. `Function.prototype.bind`
+ * is taken from the prototype, never looked up on the value: on an RPC stub every property (even `bind`) is a remote call.
+ */
 function callOn(target: object, prop: string | symbol): unknown {
   const value = Reflect.get(target, prop) as unknown;
-  return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+  return typeof value === "function" ? Function.prototype.bind.call(value, target) : value;
 }
 
 function wrapKv(kv: object, counts: StorageCounts): object {
@@ -101,12 +104,12 @@ function wrapD1(d1: object, counts: StorageCounts): object {
 function wrapStub(stub: object, binding: string, counts: StorageCounts): object {
   return new Proxy(stub, {
     get(target, prop) {
-      const value = callOn(target, prop);
-      if (typeof prop !== "string" || STUB_LOCAL.has(prop) || typeof value !== "function") return value;
+      if (typeof prop !== "string" || STUB_LOCAL.has(prop)) return Reflect.get(target, prop);
+      // Every other property of a stub is an RPC method: counted when called, called on the real stub.
       return (...args: unknown[]) => {
         counts.do += 1;
         counts.ops.push(`do.${binding}.${prop}`);
-        return (value as (...a: unknown[]) => unknown)(...args);
+        return (target as Record<string, (...a: unknown[]) => unknown>)[prop]!(...args);
       };
     },
   });

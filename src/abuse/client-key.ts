@@ -1,26 +1,33 @@
-/** Which OAuth client a token/revocation request claims to be (before authentication), for failure counting. */
+/**
+ * Which OAuth client a token request claims to be (before authentication), combined with the caller's IP,
+ * for failure counting: keying on client_id alone would let anyone lock out a public client.
+ */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
-import type { LimitKey } from "./rate-limiter";
-
-const MAX_PEEK_BYTES = 16 * 1024;
+import { FORM_BODY_LIMIT, readCapped } from "../lib/body";
+import { clientIp, type LimitKey } from "./rate-limiter";
 
 export async function presentedClientKey(c: Context<AppEnv>): Promise<LimitKey | null> {
+  const id = await presentedClientId(c);
+  if (!id || id.length > 128) return null;
+  const ip = clientIp(c);
+  return { kind: "client", clientId: ip ? `${id}@${ip}` : id };
+}
+
+async function presentedClientId(c: Context<AppEnv>): Promise<string | null> {
   const auth = c.req.header("authorization");
   if (auth && /^Basic /i.test(auth)) {
     try {
       const decoded = atob(auth.slice(6).trim());
-      const id = decodeURIComponent(decoded.slice(0, decoded.indexOf(":")).replace(/\+/g, "%20"));
-      return id && id.length <= 128 ? { kind: "client", clientId: id } : null;
+      return decodeURIComponent(decoded.slice(0, decoded.indexOf(":")).replace(/\+/g, "%20")) || null;
     } catch {
       return null;
     }
   }
-  const length = Number(c.req.header("content-length") ?? "NaN");
-  if (!(length <= MAX_PEEK_BYTES) || !(c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded")) return null;
+  if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded")) return null;
   try {
-    const id = new URLSearchParams(await c.req.raw.clone().text()).get("client_id");
-    return id && id.length <= 128 ? { kind: "client", clientId: id } : null;
+    // Reads a copy, capped like the handler's own read (chunked bodies have no Content-Length).
+    return new URLSearchParams(await readCapped(c.req.raw.clone(), FORM_BODY_LIMIT)).get("client_id");
   } catch {
     return null;
   }

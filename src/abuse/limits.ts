@@ -1,7 +1,7 @@
 /** Rate-limit settings: defaults, overridable per bucket with the RATE_LIMITS var (JSON). */
 import type { RateLimit } from "./gcra";
 
-export type LimitName = "magicLinkPerAddress" | "magicLinkPerIp" | "passkeyFailurePerIp" | "tokenFailurePerClient" | "registerPerIp";
+export type LimitName = "magicLinkPerAddress" | "magicLinkPerIp" | "passkeyFailurePerIp" | "passkeyHintPerIp" | "authorizePerIp" | "tokenFailurePerClient" | "registerPerIp";
 
 export type RateLimits = Record<LimitName, RateLimit>;
 
@@ -11,6 +11,8 @@ export const DEFAULT_LIMITS: RateLimits = {
   magicLinkPerAddress: { limit: 5, windowMs: 15 * MIN },
   magicLinkPerIp: { limit: 30, windowMs: 10 * MIN },
   passkeyFailurePerIp: { limit: 30, windowMs: 10 * MIN },
+  passkeyHintPerIp: { limit: 30, windowMs: 10 * MIN },
+  authorizePerIp: { limit: 120, windowMs: 10 * MIN },
   tokenFailurePerClient: { limit: 60, windowMs: MIN },
   registerPerIp: { limit: 20, windowMs: 60 * MIN },
 };

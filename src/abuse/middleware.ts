@@ -38,8 +38,13 @@ export function limitFailures(name: LimitName, keyOf: (c: Context<AppEnv>) => Pr
     }
     await next();
     if (key && c.error && isFailure(c.error)) {
-      const result = await hit(c.env, c.get("config").rateLimits, key, name, now);
-      if (!result.allowed) c.res = errorResponse(refuse(result.retryAfterS));
+      try {
+        const result = await hit(c.env, c.get("config").rateLimits, key, name, now);
+        if (!result.allowed) c.res = errorResponse(refuse(result.retryAfterS));
+      } catch (err) {
+        // Counting is best effort: the request's own answer stands when the limiter cannot be reached.
+        console.warn("rate limiter unavailable while counting a failure", err);
+      }
     }
     return undefined;
   };

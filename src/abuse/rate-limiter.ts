@@ -16,7 +16,17 @@ const MAX_LOCAL_ENTRIES = 10_000;
 /** The client IP as Cloudflare reports it; null outside Cloudflare (local dev, tests without the header). */
 export function clientIp(c: Context<AppEnv>): string | null {
   const ip = c.req.header("cf-connecting-ip");
-  return ip && ip.length <= 64 ? ip : null;
+  return ip && ip.length <= 64 ? limitKeyForIp(ip) : null;
+}
+
+/** IPv6 clients are keyed by their /64 (one subscriber usually holds a whole /64); IPv4 by address. */
+export function limitKeyForIp(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  const [head, tail] = ip.split("::") as [string, string | undefined];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return groups.slice(0, 4).map((g) => (g || "0").toLowerCase().replace(/^0+(?=.)/, "")).join(":") + "::/64";
 }
 
 export type LimitKey = { kind: "ip"; ip: string } | { kind: "client"; clientId: string } | { kind: "user"; userId: string } | { kind: "address"; email: string };

@@ -5,7 +5,8 @@ import { ApiError } from "../errors";
 export const JSON_BODY_LIMIT = 64 * 1024;
 export const FORM_BODY_LIMIT = 16 * 1024;
 
-async function readCapped(req: Request, limit: number): Promise<string> {
+/** Reads a request body as UTF-8, refusing more than `limit` bytes whatever Content-Length says (chunked too). */
+export async function readCapped(req: Request, limit: number): Promise<string> {
   const declared = req.headers.get("content-length");
   if (declared && Number(declared) > limit) throw new ApiError("payload_too_large", `The body is larger than ${limit} bytes.`);
   if (!req.body) return "";
@@ -60,7 +61,8 @@ export async function readForm(c: Context, limit = FORM_BODY_LIMIT, onError: (ms
   }
   const out = new Map<string, string>();
   for (const [k, v] of new URLSearchParams(text)) {
-    if (out.has(k)) throw onError(`Parameter "${k}" is repeated.`, "invalid_request");
+    // The name is the caller's: quoted, but only a short prefix of it.
+    if (out.has(k)) throw onError(`Parameter "${k.slice(0, 40)}" is repeated.`, "invalid_request");
     out.set(k, v);
   }
   return out;

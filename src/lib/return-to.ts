@@ -16,5 +16,8 @@ export function safeReturnTo(raw: string | null | undefined, origin: string, fal
     return fallback;
   }
   if (url.origin !== origin) return fallback;
-  return url.pathname + url.search;
+  const out = url.pathname + url.search;
+  // Normalisation can turn "/.//evil.example" into "//evil.example": check what we return, not just the input.
+  if (out.startsWith("//") || out.includes("\\")) return fallback;
+  return out;
 }

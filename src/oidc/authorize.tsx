@@ -4,6 +4,7 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
+import { clientIp, hit } from "../abuse/rate-limiter";
 import { findUserById } from "../db/users";
 import { readForm } from "../lib/body";
 import { assertCsrf, csrfToken } from "../sessions/browser";
@@ -85,6 +86,12 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
   // OIDC Core §3.1.2.6: prompt=none and no usable session.
   if (req.prompt.includes("none")) return fail("login_required", "the user is not signed in");
 
+  // Each parked request is a KV write by an anonymous caller: limited per IP.
+  const ip = clientIp(c);
+  if (ip) {
+    const limited = await hit(c.env, config.rateLimits, { kind: "ip", ip }, "authorizePerIp", now);
+    if (!limited.allowed) return fail("temporarily_unavailable", "too many sign-in requests from this network; retry later");
+  }
   const rid = await parkRequest(c.env, parked, now);
   return renderPage(
     c,

@@ -1,6 +1,7 @@
 /** The token endpoint (RFC 6749 §3.2): authorization_code (with PKCE) and refresh_token grants; one DO call each. */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-types";
+import type { Config } from "../config";
 import { OAuthError } from "../errors";
 import { readForm } from "../lib/body";
 import { randomToken, sha256b64url } from "../lib/crypto";
@@ -36,16 +37,20 @@ tokenRoutes.post("/token", async (c) => {
 });
 
 /** RFC 8707 resource indicator → access token audience; the issuer when absent. */
-function audienceOf(form: Map<string, string>, issuer: string): string {
+function audienceOf(form: Map<string, string>, config: Config): string {
   const resource = form.get("resource");
-  if (resource === undefined) return issuer;
+  if (resource === undefined) return config.issuer;
+  // RFC 8707 §2: an absolute URI without a fragment, and one this deployment serves (RESOURCES) —
+  // otherwise any client could mint tokens addressed to any API.
+  let url: URL;
   try {
-    const url = new URL(resource);
-    if (url.hash) throw new Error();
-    return resource;
+    url = new URL(resource);
   } catch {
-    throw new OAuthError("invalid_request", "resource must be an absolute URI without a fragment", 400);
+    throw new OAuthError("invalid_target", "resource must be an absolute URI");
   }
+  if (url.hash) throw new OAuthError("invalid_target", "resource must not have a fragment");
+  if (resource !== config.issuer && !config.resources.includes(resource)) throw new OAuthError("invalid_target", "this resource is not served here");
+  return resource;
 }
 
 function wantsRefresh(client: ClientRecord): boolean {
@@ -60,7 +65,7 @@ async function authorizationCodeGrant(c: Context<AppEnv>, client: ClientRecord, 
   const verifier = form.get("code_verifier");
   // RFC 7636 §4.1: 43-128 characters of the unreserved set.
   if (verifier !== undefined && !VERIFIER.test(verifier)) throw new OAuthError("invalid_grant", "code_verifier is malformed");
-  const audience = audienceOf(form, config.issuer);
+  const audience = audienceOf(form, config);
   const parts = splitUserToken(code);
   if (!parts) throw new OAuthError("invalid_grant", "the code is invalid, expired or already used");
 
@@ -102,7 +107,7 @@ async function refreshTokenGrant(c: Context<AppEnv>, client: ClientRecord, form:
   if (!presented) throw new OAuthError("invalid_request", "refresh_token is required");
   const parts = splitUserToken(presented);
   if (!parts) throw new OAuthError("invalid_grant", "the refresh token is invalid");
-  const audience = audienceOf(form, config.issuer);
+  const audience = audienceOf(form, config);
   // RFC 6749 §6 / §5.2 invalid_scope: refuse what no grant can hold before the token is rotated (and so spent).
   const requested = form.get("scope");
   const narrowed = requested === undefined ? null : [...new Set(requested.split(" ").filter(Boolean))];

@@ -46,8 +46,8 @@ userinfoRoutes.on(["GET", "POST"], "/userinfo", async (c) => {
   if (!token) return bearerError(401, null);
   const config = c.get("config");
   const now = Date.now();
-  // RFC 9068 §4: typ at+jwt, our issuer, our key, not expired.
-  const claims = await verifyOwnJwt(c.env, config, token, now, { typ: "at+jwt" });
+  // RFC 9068 §4: typ at+jwt, our issuer, our key, not expired, and addressed to us (not to another resource).
+  const claims = await verifyOwnJwt(c.env, config, token, now, { typ: "at+jwt", audience: config.issuer });
   if (!claims || typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.gid !== "string") {
     return bearerError(401, "invalid_token", "the access token is invalid or expired");
   }

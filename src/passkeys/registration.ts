@@ -80,7 +80,7 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
     userId: user.id,
     publicKey: base64url(info.credential.publicKey),
     counter: info.credential.counter,
-    transports: JSON.stringify(response.response.transports ?? []),
+    transports: JSON.stringify(transportsOf(response.response.transports)),
     aaguid: info.aaguid,
     // WebAuthn L3 §6.1 flags BE / BS.
     backupEligible: info.credentialDeviceType === "multiDevice",
@@ -91,6 +91,17 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
   });
   if (!inserted) throw new ApiError("verification_failed", "This passkey is already registered.");
   return { id, name };
+}
+
+/**
+ * The client-reported transports (WebAuthn L3 §5.2.1.2 getTransports()), kept only as a short list of short
+ * lower-case tokens: they are unverified input, and stored values go back out in every allowCredentials and
+ * excludeCredentials list, where a non-array would break navigator.credentials for this user.
+ */
+export function transportsOf(raw: unknown): string[] {
+  if (!Array.isArray(raw)) return [];
+  const tokens = raw.filter((t): t is string => typeof t === "string" && /^[a-z0-9-]{1,32}$/.test(t));
+  return [...new Set(tokens)].slice(0, 8);
 }
 
 export function messageOf(err: unknown): string {

@@ -2,6 +2,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-types";
 import { findUserById } from "../db/users";
+import { clientIp, hit } from "../abuse/rate-limiter";
 import { ApiError } from "../errors";
 import { readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
@@ -29,6 +30,12 @@ async function signedInUser(c: Context<AppEnv>) {
 passkeyRoutes.post("/auth/passkey/options", async (c) => {
   const body = await jsonBody(c);
   const email = body.email === undefined || body.email === null || body.email === "" ? null : normalizeEmail(body.email);
+  // Email-hinted options say something about the address, so they are limited per IP.
+  const ip = clientIp(c);
+  if (email && ip) {
+    const result = await hit(c.env, c.get("config").rateLimits, { kind: "ip", ip }, "passkeyHintPerIp", Date.now());
+    if (!result.allowed) throw new ApiError("rate_limited", "Too many attempts. Wait a moment and try again.", result.retryAfterS);
+  }
   const options = await startAuthentication(c.env, c.get("config"), email, c.get("browserId"), Date.now());
   return c.json(options, 200, { "Cache-Control": "no-store" });
 });

@@ -78,11 +78,22 @@ const CODE_REPLAY_MEMORY_MS = 10 * 60 * 1000;
 
 export class UserDO extends DurableObject<Env> {
   #sql: SqlStorage;
+  /**
+   * Whether this object has its tables. Created on the first write only, so a request carrying a made-up
+   * user id (a forged cookie, code or refresh token) reads an empty object and leaves nothing behind.
+   */
+  #ready: boolean;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => this.#migrate());
+    this.#ready = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'").toArray().length > 0;
+  }
+
+  #schema(): void {
+    if (this.#ready) return;
+    this.#migrate();
+    this.#ready = true;
   }
 
   #migrate(): void {
@@ -148,6 +159,7 @@ export class UserDO extends DurableObject<Env> {
 
   /** Records a one-time id; false when it was already consumed (a replay). */
   consumeOnce(item: OneTimeId): boolean {
+    this.#schema();
     const ok = this.#consume(item);
     this.#scheduleAlarm();
     return ok;
@@ -165,6 +177,7 @@ export class UserDO extends DurableObject<Env> {
    * atomic step: a replay gets no session, and a session never exists without its consumption.
    */
   signIn(consume: OneTimeId | null, input: SessionInput, now: number): SignInResult {
+    this.#schema();
     const result = this.ctx.storage.transactionSync((): SignInResult => {
       if (consume && !this.#consume(consume)) return { ok: false, reason: "replayed" };
       const session: SessionInfo = {
@@ -193,6 +206,7 @@ export class UserDO extends DurableObject<Env> {
 
   /** The live session for a cookie secret hash, sliding its idle expiry; null when absent or expired. */
   getSession(secretHash: string, now: number): SessionInfo | null {
+    if (!this.#ready) return null;
     const row = this.#sql.exec("SELECT * FROM sessions WHERE secret_hash = ?", secretHash).toArray()[0];
     if (!row) return null;
     const session = rowToSession(row);
@@ -210,26 +224,43 @@ export class UserDO extends DurableObject<Env> {
   }
 
   listSessions(now: number): SessionInfo[] {
+    if (!this.#ready) return [];
     return this.#sql
       .exec("SELECT * FROM sessions WHERE idle_expires_at > ? AND absolute_expires_at > ? ORDER BY last_seen_at DESC", now, now)
       .toArray()
       .map(rowToSession);
   }
 
-  /** Ends one session by its public id; true when one was ended. */
+  /**
+   * Ends one session by its public id, and with it the grants tied to that session (those without
+   * offline_access, OIDC Core §11). True when a session was ended.
+   */
   endSession(sid: string): boolean {
-    return this.#sql.exec("DELETE FROM sessions WHERE sid = ? RETURNING sid", sid).toArray().length > 0;
+    if (!this.#ready) return false;
+    return this.ctx.storage.transactionSync(() => {
+      const ended = this.#sql.exec("DELETE FROM sessions WHERE sid = ? RETURNING sid", sid).toArray().length > 0;
+      for (const f of this.#sql.exec("SELECT id, scope FROM families WHERE sid = ? AND revoked_at IS NULL", sid).toArray()) {
+        if (!String(f.scope).split(" ").includes("offline_access")) this.#revokeFamily(String(f.id), Date.now());
+      }
+      return ended;
+    });
   }
 
-  /** "Sign out everywhere": ends every session of this user at once. Returns how many ended. */
+  /** "Sign out everywhere": ends every session and revokes every grant of this user at once. Returns sessions ended. */
   endAllSessions(): number {
-    return this.#sql.exec("DELETE FROM sessions RETURNING sid").toArray().length;
+    if (!this.#ready) return 0;
+    return this.ctx.storage.transactionSync(() => {
+      const n = this.#sql.exec("DELETE FROM sessions RETURNING sid").toArray().length;
+      for (const f of this.#sql.exec("SELECT id FROM families WHERE revoked_at IS NULL").toArray()) this.#revokeFamily(String(f.id), Date.now());
+      return n;
+    });
   }
 
   // ---------------------------------------------------------------- authorization codes
 
   /** Stores an authorization code by its hash (RFC 6749 §4.1.2: short-lived, single use). */
   storeCode(codeHash: string, grant: CodeGrant, expiresAt: number): void {
+    this.#schema();
     this.#sql.exec("INSERT INTO codes (hash, grant_json, expires_at) VALUES (?, ?, ?)", codeHash, JSON.stringify(grant), expiresAt);
     this.#scheduleAlarm();
   }
@@ -239,6 +270,7 @@ export class UserDO extends DurableObject<Env> {
    * a second attempt revokes the grant family the first one created (RFC 6749 §4.1.2, RFC 9700 §4.5).
    */
   redeemCode(codeHash: string, request: CodeRedemptionRequest, issue: FamilyIssue, now: number): RedeemCodeResult {
+    if (!this.#ready) return { ok: false, reason: "invalid" };
     const result = this.ctx.storage.transactionSync((): RedeemCodeResult => {
       const row = this.#sql.exec("SELECT * FROM codes WHERE hash = ?", codeHash).toArray()[0];
       if (!row) return { ok: false, reason: "invalid" };
@@ -272,6 +304,11 @@ export class UserDO extends DurableObject<Env> {
     }
   }
 
+  #sessionLive(sid: string | null, now: number): boolean {
+    if (sid === null) return false;
+    return this.#sql.exec("SELECT 1 FROM sessions WHERE sid = ? AND idle_expires_at > ? AND absolute_expires_at > ?", sid, now, now).toArray().length > 0;
+  }
+
   #revokeFamily(familyId: string, now: number): void {
     this.#sql.exec("UPDATE families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, familyId);
     this.#sql.exec("UPDATE refresh_tokens SET status = 'revoked' WHERE family_id = ?", familyId);
@@ -284,6 +321,7 @@ export class UserDO extends DurableObject<Env> {
    * presenting a rotated token is reuse and revokes the whole family.
    */
   rotateRefresh(oldHash: string, newHash: string, clientId: string, newExpiresAt: number, now: number, requestedScope: string[] | null = null): RotateRefreshResult {
+    if (!this.#ready) return { ok: false, reason: "invalid" };
     return this.ctx.storage.transactionSync((): RotateRefreshResult => {
       const row = this.#sql.exec("SELECT * FROM refresh_tokens WHERE hash = ?", oldHash).toArray()[0];
       if (!row) return { ok: false, reason: "invalid" };
@@ -297,6 +335,11 @@ export class UserDO extends DurableObject<Env> {
         return { ok: false, reason: "reused" };
       }
       if (now >= Number(row.expires_at) || now >= Number(family.expires_at)) return { ok: false, reason: "expired" };
+      // OIDC Core §11: without offline_access a grant lives only as long as the sign-in session it came from.
+      if (!String(family.scope).split(" ").includes("offline_access") && !this.#sessionLive(family.sid === null ? null : String(family.sid), now)) {
+        this.#revokeFamily(String(family.id), now);
+        return { ok: false, reason: "revoked" };
+      }
       // RFC 6749 §6: a wider scope is refused before rotation, so a bad request does not spend the token.
       const granted = String(family.scope).split(" ");
       if (requestedScope && requestedScope.some((s) => !granted.includes(s))) return { ok: false, reason: "scope_exceeded" };
@@ -322,6 +365,7 @@ export class UserDO extends DurableObject<Env> {
 
   /** RFC 7009: revokes the family a refresh token belongs to. True when the token was known to this user. */
   revokeRefresh(hash: string, clientId: string, now: number): boolean {
+    if (!this.#ready) return false;
     const row = this.#sql.exec("SELECT r.family_id, f.client_id FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?", hash).toArray()[0];
     if (!row || row.client_id !== clientId) return false;
     this.#revokeFamily(String(row.family_id), now);
@@ -330,12 +374,14 @@ export class UserDO extends DurableObject<Env> {
 
   /** RFC 7009 for access tokens: remembers the jti as revoked until the token would expire anyway. */
   revokeAccessToken(jti: string, expiresAt: number): void {
+    this.#schema();
     this.#sql.exec("INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT(jti) DO NOTHING", jti, expiresAt);
     this.#scheduleAlarm();
   }
 
   /** Whether an access token's grant is still live (not revoked, family not revoked). */
   isAccessTokenActive(jti: string, familyId: string, now: number): boolean {
+    if (!this.#ready) return false;
     if (this.#sql.exec("SELECT 1 FROM revoked_tokens WHERE jti = ?", jti).toArray().length) return false;
     const family = this.#sql.exec("SELECT revoked_at, expires_at FROM families WHERE id = ?", familyId).toArray()[0];
     return !!family && family.revoked_at === null && now < Number(family.expires_at);
@@ -344,11 +390,13 @@ export class UserDO extends DurableObject<Env> {
   // ---------------------------------------------------------------- consent
 
   getConsent(clientId: string): string[] {
+    if (!this.#ready) return [];
     const row = this.#sql.exec("SELECT scope FROM consents WHERE client_id = ?", clientId).toArray()[0];
     return row ? String(row.scope).split(" ").filter(Boolean) : [];
   }
 
   grantConsent(clientId: string, scopes: string[], now: number): void {
+    this.#schema();
     const merged = new Set([...this.getConsent(clientId), ...scopes]);
     this.#sql.exec(
       "INSERT INTO consents (client_id, scope, granted_at) VALUES (?, ?, ?) ON CONFLICT(client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
@@ -360,6 +408,7 @@ export class UserDO extends DurableObject<Env> {
 
   /** Counts one request against this user's (or address's) bucket; refused when over the limit. */
   hitLimit(bucket: string, limit: RateLimit, now: number): HitResult {
+    this.#schema();
     const result = hitBucket(this.#sql, bucket, limit, now);
     this.#scheduleAlarm();
     return result;
@@ -376,6 +425,7 @@ export class UserDO extends DurableObject<Env> {
 
   /** Purges expired sessions, consumed ids, codes, tokens and families; re-arms while anything remains. */
   override async alarm(): Promise<void> {
+    if (!this.#ready) return;
     this.purge(Date.now());
     const left =
       Number(this.#sql.exec("SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM consumed) + (SELECT count(*) FROM codes) + (SELECT count(*) FROM refresh_tokens) + (SELECT count(*) FROM revoked_tokens) + (SELECT count(*) FROM families) + (SELECT count(*) FROM rate_buckets) AS n").one().n);
@@ -384,6 +434,7 @@ export class UserDO extends DurableObject<Env> {
 
   /** Deletes everything that expired before `now`. Returns how many rows went. */
   purge(now: number): number {
+    if (!this.#ready) return 0;
     let n = 0;
     n += this.#sql.exec("DELETE FROM sessions WHERE idle_expires_at <= ? OR absolute_expires_at <= ? RETURNING sid", now, now).toArray().length;
     n += this.#sql.exec("DELETE FROM consumed WHERE expires_at <= ? RETURNING id", now).toArray().length;

@@ -8,7 +8,8 @@ import { readForm, readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
 import { asObject, normalizeEmail, optionalString } from "../lib/validate";
 import { requestMagicLink } from "../magic-link/request-link";
-import { TOKEN_PATTERN } from "../magic-link/magic-link-store";
+import { loadMagicLink, TOKEN_PATTERN } from "../magic-link/magic-link-store";
+import { maskEmail } from "./format";
 import { redeemMagicLink } from "../magic-link/redeem-link";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { endCurrentSession } from "../sessions/session";
@@ -59,8 +60,10 @@ pageRoutes.post("/auth/email", async (c) => {
 /** GET never redeems: mail scanners and link previews fetch this URL. */
 pageRoutes.get("/auth/link", async (c) => {
   const token = c.req.query("token") ?? "";
-  if (!TOKEN_PATTERN.test(token)) return renderPage(c, <ExpiredLink />, 400);
-  return renderPage(c, <LinkConfirmPage csrf={await csrfToken(c)} token={token} />);
+  const found = TOKEN_PATTERN.test(token) ? await loadMagicLink(c.env, token, Date.now()) : null;
+  if (!found) return renderPage(c, <ExpiredLink />, 400);
+  // Naming the account defends against being signed in to someone else's (login CSRF by a forwarded link).
+  return renderPage(c, <LinkConfirmPage csrf={await csrfToken(c)} token={token} email={maskEmail(found.record.email)} />);
 });
 
 pageRoutes.post("/auth/link", async (c) => {

@@ -54,13 +54,13 @@ describe("account page", () => {
     expect(anon.headers.get("location")).toBe("/signin?return_to=%2Faccount");
   });
 
-  it("pages carry a CSP without inline script, frame-ancestors 'none' and no-referrer", async () => {
+  it("pages carry a CSP without inline script, frame-ancestors 'none' and a same-origin Referrer-Policy", async () => {
     const res = await new TestBrowser().fetch("/signin", { headers: html });
     const csp = res.headers.get("content-security-policy")!;
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain("unsafe-inline");
     expect(csp).toContain("frame-ancestors 'none'");
-    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
     const page = await res.text();
     expect(page).toContain('autocomplete="username webauthn"');
     expect(page).toMatch(/<label for="email">Email<\/label>/);

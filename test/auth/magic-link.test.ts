@@ -171,3 +171,17 @@ describe("sessions", () => {
     expect(await stub.getSession("h1", now)).toBeNull();
   });
 });
+
+describe("forged identifiers", () => {
+  it("a forged session cookie for a made-up user id creates no Durable Object storage", async () => {
+    const { runInDurableObject: run } = await import("cloudflare:test");
+    const fakeUser = "forged-user-id-00000000";
+    const browser = new TestBrowser();
+    browser.cookies.set("lk_session", `${fakeUser}.${"a".repeat(43)}`);
+    const res = await browser.fetch("/account", { headers: { accept: "text/html" } });
+    expect(res.status).toBe(302);
+    const stub = env.USER.get(env.USER.idFromName(`user:${fakeUser}`));
+    const tables = await run(stub, (_i: UserDO, state) => state.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").one().n);
+    expect(tables).toBe(0);
+  });
+});

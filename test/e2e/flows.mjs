@@ -13,12 +13,6 @@ export function pathOf(page) {
   return new URL(page.url()).pathname;
 }
 
-/** Waits until the page is on `pathname` (same origin or not) and returns the URL. */
-export async function waitForPath(page, pathname, timeout = STEP_TIMEOUT_MS) {
-  await page.waitForURL((url) => url.pathname === pathname, { timeout, waitUntil: "load" });
-  return new URL(page.url());
-}
-
 /** On the sign-in page: asks for a link and returns it from the mail the SMTP server received. */
 export async function requestMagicLink(page, stack, email) {
   const emailField = page.getByLabel("Email");

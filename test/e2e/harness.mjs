@@ -30,7 +30,7 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** A throwaway directory under the OS temp dir, removed by the returned cleanup. */
+/** A throwaway directory under the OS temp dir (its owner removes it when done). */
 function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), `latchkey-e2e-${prefix}-`));
 }
@@ -138,11 +138,16 @@ export async function startProvider({ smtpUrl, name = "provider" }) {
   buildPage();
   const persistTo = tempDir("state");
   const env = { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
-  execFileSync(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  try {
+    execFileSync(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  } catch (err) {
+    rmSync(persistTo, { recursive: true, force: true });
+    throw new Error(`applying D1 migrations failed:\n${err.stderr?.toString() ?? err}`);
+  }
   const port = await freePort();
   const inspectorPort = await freePort();
   const origin = `http://localhost:${port}`;
@@ -158,7 +163,10 @@ export async function startProvider({ smtpUrl, name = "provider" }) {
     KEY_ENCRYPTION_SECRET: "e2e-key-encryption-secret-0123456789abcdef",
     DEMO_ENABLED: "true",
   };
-  const args = [WRANGLER, "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistTo];
+  // Naming an env file stops wrangler from reading the developer's .dev.vars; every value comes from --var below.
+  const envFile = join(persistTo, "e2e.env");
+  writeFileSync(envFile, "# latchkey e2e: configuration is passed with --var\n");
+  const args = [WRANGLER, "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--env-file", envFile];
   args.push("--show-interactive-dev-session=false", "--live-reload=false");
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn(process.execPath, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -245,7 +253,7 @@ export async function launchBrowser() {
     },
     async close() {
       await context.close().catch(() => {});
-      rmSync(profile, { recursive: true, force: true });
+      rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }

@@ -119,13 +119,22 @@ describe("token: what the tokens say", () => {
     expect(payload.exp! - payload.iat!).toBeGreaterThan(0);
   });
 
-  it("a resource indicator becomes the access token audience (RFC 8707 §2.2); a fragment is refused", async () => {
+  it("a resource indicator becomes the access token audience (RFC 8707 §2.2); a fragment or an unserved resource is refused", async () => {
     const auth = await authorizeCode(browser, client);
     const tokens = await expectTokens(await exchangeCode(client, auth, { resource: "https://api.example/" }));
     const { payload } = await verifyJwt(tokens.access_token, { typ: "at+jwt", audience: "https://api.example/" });
     expect(payload.aud).toBe("https://api.example/");
     const auth2 = await authorizeCode(browser, client);
-    await expectOAuthError(await exchangeCode(client, auth2, { resource: "https://api.example/#frag" }), 400, "invalid_request");
+    await expectOAuthError(await exchangeCode(client, auth2, { resource: "https://api.example/#frag" }), 400, "invalid_target");
+    // Audience forgery: a client cannot mint tokens for an API this deployment does not serve.
+    const auth3 = await authorizeCode(browser, client);
+    await expectOAuthError(await exchangeCode(client, auth3, { resource: "https://api.bank.example/" }), 400, "invalid_target");
+  });
+
+  it("userinfo refuses an access token addressed to another resource (RFC 9068 §4 aud)", async () => {
+    const auth = await authorizeCode(browser, client);
+    const tokens = await expectTokens(await exchangeCode(client, auth, { resource: "https://api.example/" }));
+    expect((await userinfo(tokens.access_token)).status).toBe(401);
   });
 
   it("a client registered with id_token_signed_response_alg RS256 gets an RS256 ID token", async () => {

@@ -14,6 +14,7 @@ import { addPasskey, redeemLink, uniqueEmail } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { FaultEnv, type FaultPlan, type StorageCall } from "../helpers/fault-env";
 import { authorizeCode, registerClient, testEnv, userIdOf, userStub, type TestClient } from "../helpers/oidc-client";
+import { listMail, waitForMail } from "../helpers/mailbox";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
 
 type Init = { method?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> };
@@ -313,7 +314,42 @@ describe("storage faults in magic-link redeem", () => {
   }, 60_000);
 });
 
+describe("storage faults in a magic-link request (rate limits in LimiterDO and the address's object)", () => {
+  interface S {
+    browser: TestBrowser;
+    email: string;
+    ip: string;
+    csrf: string;
+  }
+  let n = 0;
+  it("a limiter call failing answers 503 and sends no mail; failures after the answer (look-up, KV, mail) do not change it", async () => {
+    await sweep<S>({
+      format: "api",
+      async setup() {
+        const browser = new TestBrowser();
+        n += 1;
+        return { browser, email: uniqueEmail("fault-request"), ip: `198.51.100.${n}`, csrf: await browser.csrf() };
+      },
+      async run(s, env) {
+        const res = await direct(s.browser, env, "/auth/email", { json: { email: s.email }, headers: { "x-csrf-token": s.csrf, "cf-connecting-ip": s.ip } });
+        return { res, ok: res.status === 202 };
+      },
+      // The look-up, the token and the mail run after the answer (waitUntil), so the answer cannot depend on them.
+      tolerates: (call) => call.binding === "DB" || call.binding === "KV",
+      async check(s, fault) {
+        expect(await listMail(s.email), `after ${fault.binding}.${fault.method}: no mail`).toHaveLength(0);
+      },
+      async retry(s) {
+        expect((await s.browser.postJson("/auth/email", { email: s.email })).status).toBe(202);
+        await waitForMail(s.email);
+      },
+    });
+  }, 60_000);
+});
+
 describe("storage faults on HTML pages", () => {
+  // Known defect, reported: app.tsx's onError renders the HTML page with errorResponse()'s status but not its
+  // Retry-After header. Remove `.fails` once it copies the header.
   it("an HTML error page for a storage fault carries Retry-After (RFC 9110 §10.2.3)", async () => {
     const email = uniqueEmail("fault-html");
     const { token } = await storeMagicLink(testEnv, { email, userId: null, returnTo: "/account" }, Date.now());
@@ -381,6 +417,18 @@ describe("storage faults in the code → token exchange", () => {
     const calls = await sweep(flow(true));
     expect(calls.length).toBeGreaterThan(1);
   }, 60_000);
+
+  // Known defect, reported: limitFailures (src/abuse/middleware.ts) lets a LimiterDO fault replace the failed
+  // request's own answer with a 503. Remove `.fails` once counting a failure is best-effort.
+  it("a LimiterDO fault while counting a failed token request does not hide the request's own error", async () => {
+    const s = await setup();
+    const bad = { ...s, form: { ...s.form, code_verifier: "v".repeat(43) } };
+    const faulty = new FaultEnv(testEnv, { binding: "LIMITER", nth: 1 });
+    const { res } = await exchange(bad, faulty.env);
+    expect(faulty.injected, "the failure was counted in the LimiterDO").not.toBeNull();
+    expect(res.status, await res.clone().text()).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_grant" });
+  });
 
   it("lost answer: redeemCode ran but its reply was lost → 503; the spent code is then refused (RFC 6749 §4.1.2)", async () => {
     const s = await setup();

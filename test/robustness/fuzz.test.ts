@@ -48,7 +48,7 @@ beforeAll(async () => {
   const auth = await addPasskey(user.browser);
   const victim = await signedIn("fuzz-victim");
   const publicClient = await registerClient({ post_logout_redirect_uris: ["https://rp.example/bye"] });
-  const basicClient = await registerClient({ token_endpoint_auth_method: "client_secret_basic", first_party: false });
+  const basicClient = await registerClient({ token_endpoint_auth_method: "client_secret_basic" });
   const tokens = await expectTokens(await exchangeCode(publicClient, await authorizeCode(user.browser, publicClient)));
   fx = {
     anon: { browser: anon, csrf: await anon.csrf() },
@@ -304,15 +304,16 @@ async function send(r: FuzzRequest): Promise<Response> {
 type Kind = "api" | "form" | "oauth" | "register" | "userinfo" | "authorize" | "logout";
 type Format = "api" | "oauth" | "empty" | "html";
 
-/** A form post as a browser sends it: app.tsx answers those with an HTML page. */
+/** A form post as a browser sends it (any case): app.tsx answers those with an HTML page on page routes. */
 function browserForm(r: FuzzRequest): boolean {
-  return r.method === "POST" && (r.contentType ?? "").startsWith(FORM);
+  return r.method === "POST" && (r.contentType ?? "").toLowerCase().startsWith(FORM);
 }
 
 function errorFormats(kind: Kind, r: FuzzRequest): Format[] {
   switch (kind) {
     case "api":
-      return browserForm(r) ? ["html"] : ["api"];
+      // Latchkey's JSON API answers in JSON whatever content type was sent.
+      return ["api"];
     case "form":
     case "logout":
       return r.method === "GET" || browserForm(r) ? ["html"] : ["api", "html"];
@@ -419,6 +420,11 @@ interface Endpoint {
   runs: number;
   /** A GET's query string. */
   query?: fc.Arbitrary<string>;
+  /**
+   * What a well-behaved caller adds, used in about half the runs so the fuzzing gets past the CSRF and client
+   * checks into the parsers behind them: parameters put first in the form or query, Authorization values.
+   */
+  valid?: { params?: string; authorization?: string[] };
 }
 
 const clientData = (challenge: fc.Arbitrary<string>) =>
@@ -451,8 +457,13 @@ const credentialResponse = fc.record(
   { requiredKeys: [] },
 );
 
-const queryString = (fields: string[]) =>
-  fc.array(fc.constantFrom(...fields, "x").chain((k) => fc.oneof(plausible(k).map((v) => (typeof v === "string" ? v : JSON.stringify(v) ?? "")), nastyString(20)).map((v) => [k, v] as [string, string])), { maxLength: fields.length + 2 }).map((pairs) => new URLSearchParams(pairs).toString());
+/** Query strings of the endpoint's parameters; mostly each once, sometimes repeated (RFC 6749 §3.1 forbids that). */
+const queryString = (fields: string[]) => {
+  const pair = fc.constantFrom(...fields, "x").chain((k) => fc.oneof(plausible(k).map((v) => (typeof v === "string" ? v : JSON.stringify(v) ?? "")), nastyString(20)).map((v) => [k, v] as [string, string]));
+  return fc
+    .oneof({ weight: 4, arbitrary: fc.uniqueArray(pair, { selector: ([k]) => k, maxLength: fields.length }) }, { weight: 1, arbitrary: fc.array(pair, { maxLength: fields.length + 2 }) })
+    .map((pairs) => new URLSearchParams(pairs).toString());
+};
 
 const AUTHORIZE_FIELDS = ["response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "prompt", "max_age", "login_hint", "id_token_hint", "request", "request_uri", "ui_locales"];
 const LOGOUT_FIELDS = ["id_token_hint", "client_id", "post_logout_redirect_uri", "state", "confirm", "csrf"];
@@ -463,14 +474,14 @@ const ENDPOINTS: Endpoint[] = [
   { kind: "api", method: "POST", path: "/auth/passkey/verify", as: ["none", "anon", "user"], body: jsonBody(["response", "return_to"], { response: credentialResponse }), natural: "application/json", runs: 120 },
   { kind: "api", method: "POST", path: "/auth/passkey/register/options", as: ["none", "user"], body: jsonBody(["name"]), natural: "application/json", runs: 60 },
   { kind: "api", method: "POST", path: "/auth/passkey/register/verify", as: ["none", "user"], body: jsonBody(["response", "name", "return_to"], { response: credentialResponse }), natural: "application/json", runs: 120 },
-  { kind: "form", method: "POST", path: "/auth/link", as: ["none", "anon", "user"], body: formBody(["token", "csrf"]), natural: FORM, runs: 100 },
-  { kind: "form", method: "POST", path: "/account/passkeys/rename", as: ["none", "anon", "user"], body: formBody(["id", "name", "csrf"]), natural: FORM, runs: 80 },
-  { kind: "form", method: "POST", path: "/account/passkeys/delete", as: ["none", "anon", "user"], body: formBody(["id", "confirm", "csrf"]), natural: FORM, runs: 80 },
-  { kind: "form", method: "POST", path: "/account/sessions/end", as: ["none", "anon", "user"], body: formBody(["sid", "csrf"]), natural: FORM, runs: 60 },
-  { kind: "form", method: "POST", path: "/account/sessions/end-all", as: ["none", "anon", "victim"], body: formBody(["csrf"]), natural: FORM, runs: 60 },
-  { kind: "form", method: "POST", path: "/signout", as: ["none", "anon", "victim"], body: formBody(["csrf"]), natural: FORM, runs: 60 },
-  { kind: "oauth", method: "POST", path: "/token", as: ["none"], body: formBody(["grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret", "refresh_token", "scope", "resource"]), natural: FORM, runs: 150 },
-  { kind: "oauth", method: "POST", path: "/revoke", as: ["none"], body: formBody(["token", "token_type_hint", "client_id", "client_secret"]), natural: FORM, runs: 100 },
+  { kind: "form", method: "POST", path: "/auth/link", as: ["none", "anon", "user"], body: formBody(["token", "csrf"]), natural: FORM, runs: 100, valid: { params: `csrf=${CSRF}` } },
+  { kind: "form", method: "POST", path: "/account/passkeys/rename", as: ["none", "anon", "user"], body: formBody(["id", "name", "csrf"]), natural: FORM, runs: 80, valid: { params: `csrf=${CSRF}` } },
+  { kind: "form", method: "POST", path: "/account/passkeys/delete", as: ["none", "anon", "user"], body: formBody(["id", "confirm", "csrf"]), natural: FORM, runs: 80, valid: { params: `csrf=${CSRF}` } },
+  { kind: "form", method: "POST", path: "/account/sessions/end", as: ["none", "anon", "user"], body: formBody(["sid", "csrf"]), natural: FORM, runs: 60, valid: { params: `csrf=${CSRF}` } },
+  { kind: "form", method: "POST", path: "/account/sessions/end-all", as: ["none", "anon", "victim"], body: formBody(["csrf"]), natural: FORM, runs: 60, valid: { params: `csrf=${CSRF}` } },
+  { kind: "form", method: "POST", path: "/signout", as: ["none", "anon", "victim"], body: formBody(["csrf"]), natural: FORM, runs: 60, valid: { params: `csrf=${CSRF}` } },
+  { kind: "oauth", method: "POST", path: "/token", as: ["none"], body: formBody(["grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret", "refresh_token", "scope", "resource"]), natural: FORM, runs: 150, valid: { params: "client_id=CLIENT" } },
+  { kind: "oauth", method: "POST", path: "/revoke", as: ["none"], body: formBody(["token", "token_type_hint", "client_id", "client_secret"]), natural: FORM, runs: 100, valid: { authorization: ["Basic CLIENTBASIC"] } },
   {
     kind: "register",
     method: "POST",
@@ -479,42 +490,127 @@ const ENDPOINTS: Endpoint[] = [
     body: jsonBody(["redirect_uris", "token_endpoint_auth_method", "grant_types", "response_types", "client_name", "logo_uri", "post_logout_redirect_uris", "id_token_signed_response_alg", "first_party"]),
     natural: "application/json",
     runs: 120,
+    valid: { authorization: [`Bearer ${ADMIN_TOKEN}`] },
   },
-  { kind: "userinfo", method: "GET", path: "/userinfo", as: ["none"], runs: 60, query: queryString(["access_token"]) },
-  { kind: "userinfo", method: "POST", path: "/userinfo", as: ["none"], body: formBody(["access_token"]), natural: FORM, runs: 80 },
-  { kind: "authorize", method: "GET", path: "/authorize", as: ["none", "anon", "user"], runs: 120, query: queryString(AUTHORIZE_FIELDS) },
-  { kind: "authorize", method: "POST", path: "/authorize", as: ["none", "anon", "user"], body: formBody(AUTHORIZE_FIELDS), natural: FORM, runs: 80 },
-  { kind: "logout", method: "GET", path: "/logout", as: ["none", "anon", "victim"], runs: 60, query: queryString(LOGOUT_FIELDS) },
-  { kind: "logout", method: "POST", path: "/logout", as: ["none", "anon", "victim"], body: formBody(LOGOUT_FIELDS), natural: FORM, runs: 60 },
+  { kind: "userinfo", method: "GET", path: "/userinfo", as: ["none"], runs: 60, query: queryString(["access_token"]), valid: { authorization: ["Bearer ACCESS"] } },
+  { kind: "userinfo", method: "POST", path: "/userinfo", as: ["none"], body: formBody(["access_token"]), natural: FORM, runs: 80, valid: { params: "access_token=ACCESS" } },
+  { kind: "authorize", method: "GET", path: "/authorize", as: ["none", "anon", "user"], runs: 120, query: queryString(AUTHORIZE_FIELDS), valid: { params: `client_id=CLIENT&redirect_uri=${encodeURIComponent(REDIRECT_URI)}` } },
+  { kind: "authorize", method: "POST", path: "/authorize", as: ["none", "anon", "user"], body: formBody(AUTHORIZE_FIELDS), natural: FORM, runs: 80, valid: { params: `client_id=CLIENT&redirect_uri=${encodeURIComponent(REDIRECT_URI)}` } },
+  { kind: "logout", method: "GET", path: "/logout", as: ["none", "anon", "victim"], runs: 60, query: queryString(LOGOUT_FIELDS), valid: { params: "client_id=CLIENT" } },
+  { kind: "logout", method: "POST", path: "/logout", as: ["none", "anon", "victim"], body: formBody(LOGOUT_FIELDS), natural: FORM, runs: 60, valid: { params: `csrf=${CSRF}` } },
 ];
 
+/** Headers of a same-origin request from the page (CSRF header, Origin, Sec-Fetch-Site), for the valid half of the runs. */
+function validExtra(ep: Endpoint): fc.Arbitrary<Extra> {
+  const auth = ep.valid?.authorization;
+  return fc.record(
+    {
+      origin: fc.constant(ORIGIN),
+      fetchSite: fc.constantFrom("same-origin", "none"),
+      csrfHeader: fc.constant(CSRF),
+      accept: fc.constantFrom("text/html", "application/json", "*/*"),
+      ...(auth ? { authorization: fc.constantFrom(...auth) } : {}),
+    },
+    { requiredKeys: ["csrfHeader", ...(auth ? (["authorization"] as const) : [])] },
+  );
+}
+
 function requestFor(ep: Endpoint): fc.Arbitrary<FuzzRequest> {
-  return fc.record({
-    as: fc.constantFrom(...ep.as),
-    contentType: ep.natural ? contentType(ep.natural) : fc.constant(undefined),
-    body: ep.body ?? fc.constant(undefined),
-    extra: extraHeaders,
-    query: ep.query ?? fc.constant(""),
-  }).map(({ as, contentType: ct, body, extra, query }) => ({
-    method: ep.method,
-    path: query ? `${ep.path}?${query}` : ep.path,
-    as,
-    ...(ct !== undefined ? { contentType: ct } : {}),
-    ...(body !== undefined ? { body } : {}),
-    extra,
-  }));
+  const signedInAs = ep.as.filter((a) => a !== "none");
+  return fc
+    .record({
+      valid: fc.boolean(),
+      as: fc.constantFrom(...ep.as),
+      validAs: signedInAs.length ? fc.constantFrom(...signedInAs) : fc.constant<As>("none"),
+      contentType: ep.natural ? contentType(ep.natural) : fc.constant(undefined),
+      body: ep.body ?? fc.constant(undefined),
+      extra: extraHeaders,
+      validHeaders: validExtra(ep),
+      query: ep.query ?? fc.constant(""),
+    })
+    .map(({ valid, as, validAs, contentType: ct, body, extra, validHeaders, query }) => {
+      const params = valid ? ep.valid?.params : undefined;
+      const join = (a: string | undefined, b: string) => (a ? (b ? `${a}&${b}` : a) : b);
+      // The caller's own parameters replace the random ones of the same name (a repeat would stop at the parser).
+      const named = new Set([...new URLSearchParams(params ?? "").keys()]);
+      const rest = ep.method === "GET" && named.size ? new URLSearchParams([...new URLSearchParams(query)].filter(([k]) => !named.has(k))).toString() : query;
+      const q = ep.method === "GET" ? join(params, rest) : query;
+      const b = ep.method === "POST" && typeof body === "string" && ep.natural === FORM ? join(params, body) : body;
+      return {
+        method: ep.method,
+        path: q ? `${ep.path}?${q}` : ep.path,
+        as: valid ? validAs : as,
+        ...(ct !== undefined ? { contentType: ct } : {}),
+        ...(b !== undefined ? { body: b } : {}),
+        extra: valid ? validHeaders : extra,
+      };
+    });
 }
 
 describe("fuzzing every JSON and form endpoint", () => {
   for (const ep of ENDPOINTS) {
     it(`${ep.method} ${ep.path}: never a 5xx, always its documented error shape (${ep.runs} runs)`, async () => {
+      const outcomes = new Map<string, number>();
       await fc.assert(
         fc.asyncProperty(requestFor(ep), async (r) => {
-          await expectWellFormed(ep.kind, r, await send(r));
+          const res = await send(r);
+          const json = res.status >= 400 && (res.headers.get("content-type") ?? "").startsWith("application/json");
+          const key = `${res.status} ${json ? ((await res.clone().json()) as { error: string }).error : ""}`.trim();
+          outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+          await expectWellFormed(ep.kind, r, res);
         }),
         { numRuns: ep.runs },
       );
+      // The runs got past the first gate (CSRF, sign-in, client or bearer authentication) into what is behind it.
+      const gates = /^(403|401)\b/;
+      expect([...outcomes.keys()].filter((k) => !gates.test(k)), JSON.stringify([...outcomes])).not.toHaveLength(0);
+      expect(outcomes.size, JSON.stringify([...outcomes])).toBeGreaterThanOrEqual(2);
     }, 60_000);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------- size caps
+
+/** A body of exactly `size` bytes, sent with Content-Length or streamed without one. */
+function sized(template: (pad: string) => string, size: number, streamed: boolean): BodyInit {
+  const text = template(filler(size - template("").length));
+  const bytes = new TextEncoder().encode(text);
+  expect(bytes.byteLength).toBe(size);
+  if (!streamed) return bytes;
+  // Chunks of 4 KB and no Content-Length: the cap must hold while reading, not only on the header.
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let i = 0; i < bytes.byteLength; i += 4096) controller.enqueue(bytes.slice(i, i + 4096));
+      controller.close();
+    },
+  });
+}
+
+describe("body size caps", () => {
+  for (const streamed of [false, true]) {
+    it(`JSON: ${JSON_BODY_LIMIT} bytes are read, one more is 413 payload_too_large (${streamed ? "streamed" : "with Content-Length"})`, async () => {
+      const json = (pad: string) => `{"email":"","x":"${pad}"}`;
+      const post = (size: number) =>
+        fx.anon.browser.fetch("/auth/passkey/options", { method: "POST", body: sized(json, size, streamed), headers: { "content-type": "application/json", "x-csrf-token": fx.anon.csrf } });
+      expect((await post(JSON_BODY_LIMIT)).status).toBe(200);
+      const over = await post(JSON_BODY_LIMIT + 1);
+      expect(over.status).toBe(413);
+      expect(await over.json()).toMatchObject({ error: "payload_too_large" });
+    });
+
+    it(`form: ${FORM_BODY_LIMIT} bytes are read, one more is 413 in each endpoint's format (${streamed ? "streamed" : "with Content-Length"})`, async () => {
+      const form = (pad: string) => `grant_type=authorization_code&x=${pad}`;
+      const token = (size: number) => SELF.fetch(`${ORIGIN}/token`, { method: "POST", body: sized(form, size, streamed), headers: { "content-type": FORM } });
+      const at = await token(FORM_BODY_LIMIT);
+      expect(at.status).toBe(401);
+      const over = await token(FORM_BODY_LIMIT + 1);
+      expect(over.status).toBe(413);
+      expect(await over.json()).toMatchObject({ error: "invalid_request" });
+      const link = (pad: string) => `csrf=${fx.anon.csrf}&token=${pad}`;
+      const page = await fx.anon.browser.fetch("/auth/link", { method: "POST", body: sized(link, FORM_BODY_LIMIT + 1, streamed), headers: { "content-type": FORM } });
+      expect(page.status).toBe(413);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    });
   }
 });
 
@@ -631,6 +727,50 @@ describe("fuzzing the WebAuthn ceremonies behind a valid challenge", () => {
         expectDescriptors(((await again.json()) as Json).excludeCredentials, `after ${m.path}`);
       }),
       { numRuns: 60 },
+    );
+  }, 60_000);
+
+  it("token requests built from a real code with one parameter mutated: never a 5xx, tokens only when nothing that counts changed", async () => {
+    const keys = ["grant_type", "code", "redirect_uri", "code_verifier", "client_id", "scope", "resource", "extra"] as const;
+    /** Parameters whose change must be refused (RFC 6749 §4.1.3, RFC 7636 §4.6, §2.3). */
+    const binding = new Set(["grant_type", "code", "redirect_uri", "code_verifier", "client_id"]);
+    const change = fc.record({
+      key: fc.constantFrom(...keys),
+      how: fc.oneof(
+        fc.constant({ kind: "drop" as const }),
+        fc.constant({ kind: "repeat" as const }),
+        fc.oneof(plausible("code"), plausible("scope"), plausible("resource"), nastyString(50)).map((v) => ({ kind: "set" as const, v: typeof v === "string" ? v : JSON.stringify(v) ?? "" })),
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(change, fc.boolean(), async ({ key, how }, basic) => {
+        const client = basic ? fx.basicClient : fx.publicClient;
+        const auth = await authorizeCode(fx.user.browser, client);
+        const form: [string, string][] = [
+          ["grant_type", "authorization_code"],
+          ["code", auth.code],
+          ["redirect_uri", client.redirect_uris[0]!],
+          ["code_verifier", auth.pkce!.verifier],
+          ...(basic ? [] : ([["client_id", client.client_id]] as [string, string][])),
+        ];
+        const original = new Map(form);
+        let pairs = form;
+        if (how.kind === "drop") pairs = pairs.filter(([k]) => k !== key);
+        if (how.kind === "repeat") pairs = [...pairs, [key, original.get(key) ?? "x"]];
+        if (how.kind === "set") pairs = [...pairs.filter(([k]) => k !== key), [key, how.v]];
+        const headers: Record<string, string> = { "content-type": FORM };
+        if (basic) headers.authorization = `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}`;
+        const body = new URLSearchParams(pairs).toString();
+        const res = await SELF.fetch(`${ORIGIN}/token`, { method: "POST", headers, body });
+        const status = res.status;
+        const r: FuzzRequest = { method: "POST", path: "/token", as: "none", contentType: FORM, body, extra: {} };
+        await expectWellFormed("oauth", r, res);
+        if (status === 200) {
+          const unchanged = how.kind === "set" ? original.get(key) === how.v : how.kind === "drop" && !original.has(key);
+          expect(unchanged || !binding.has(key), `tokens for ${key} ${JSON.stringify(how)}`).toBe(true);
+        }
+      }),
+      { numRuns: 80 },
     );
   }, 60_000);
 

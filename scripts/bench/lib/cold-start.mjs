@@ -1,7 +1,7 @@
 // Cold start: workerd started on a build directory (every module of the upload, the Durable Object classes, the
 // [vars]) and timed to the first 200 of /healthz; and the startup CPU profile, as `wrangler check startup` takes it.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { jsFiles } from "./build.mjs";
@@ -15,8 +15,9 @@ const EMAIL_EXTENSION =
  * A workerd config for the modules in `dir`. `profile` puts a first module in front that imports the main one on
  * the first request (so a profiler attached after startup sees the whole evaluation), as `wrangler check startup` does.
  */
-function writeConfig(dir, { profile }) {
-  const { compatibilityDate, compatibilityFlags, vars } = wranglerSettings();
+export function writeConfig(dir, { profile, flags = [] }) {
+  const { compatibilityDate, compatibilityFlags: configured, vars } = wranglerSettings();
+  const compatibilityFlags = [...configured, ...flags];
   const modules = jsFiles(dir)
     .filter((f) => !f.startsWith("__"))
     .map((f) => `(name = ${JSON.stringify(f)}, esModule = embed ${JSON.stringify(f)})`);
@@ -51,7 +52,7 @@ const worker :Workerd.Worker = (
   ${objects}
 );
 `;
-  const path = join(dir, profile ? "__profile.capnp" : "__bench.capnp");
+  const path = join(dir, `__${profile ? "profile" : "bench"}${flags.map((f) => `-${f}`).join("")}.capnp`);
   writeFileSync(path, config);
   return path;
 }
@@ -87,8 +88,15 @@ function startWorkerd(configPath, extraArgs = []) {
   return { child, ready, stop };
 }
 
+/** CPU time (ms) a process has used so far, all threads, from the scheduler's nanosecond counters. */
+function processCpuMs(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+  return ns / 1e6;
+}
+
 /** One cold start: spawn → listening → first 200 of /healthz. */
-async function coldStartOnce(configPath) {
+export async function coldStartOnce(configPath) {
   const t0 = performance.now();
   const w = startWorkerd(configPath);
   try {
@@ -98,14 +106,14 @@ async function coldStartOnce(configPath) {
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
     const tFirst = performance.now();
-    return { listenMs: tListen - t0, firstRequestMs: tFirst - tListen, totalMs: tFirst - t0 };
+    return { listenMs: tListen - t0, firstRequestMs: tFirst - tListen, totalMs: tFirst - t0, cpuMs: processCpuMs(w.child.pid) };
   } finally {
     await w.stop();
   }
 }
 
 /** CPU time (ms) of the profiled region: every sample that is not idle. Sampling interval 100 µs. */
-async function profileOnce(configPath, path) {
+export async function profileOnce(configPath, path) {
   const w = startWorkerd(configPath, ["--inspector-addr=127.0.0.1:0"]);
   try {
     const ports = await w.ready;
@@ -154,11 +162,13 @@ export const median = (xs) => {
 };
 
 /**
- * Cold start and startup CPU of each variant ({ name: dir }), interleaved run by run so drift on a shared
+ * Cold start and startup CPU of each variant ({ name: { dir, flags } }), interleaved run by run so drift on a shared
  * machine hits every variant alike. Returns medians and the raw samples.
  */
 export async function measureColdStarts(variants, { runs, profileRuns }) {
-  const configs = Object.fromEntries(Object.entries(variants).map(([name, dir]) => [name, { cold: writeConfig(dir, { profile: false }), profile: writeConfig(dir, { profile: true }) }]));
+  const configs = Object.fromEntries(
+    Object.entries(variants).map(([name, { dir, flags }]) => [name, { cold: writeConfig(dir, { profile: false, flags }), profile: writeConfig(dir, { profile: true, flags }) }]),
+  );
   const samples = Object.fromEntries(Object.keys(variants).map((n) => [n, { cold: [], startupCpu: [], startupAndFirstCpu: [] }]));
   // One unmeasured start each: page cache, binary loading.
   for (const name of Object.keys(variants)) await coldStartOnce(configs[name].cold);
@@ -176,6 +186,7 @@ export async function measureColdStarts(variants, { runs, profileRuns }) {
       listenMs: median(s.cold.map((c) => c.listenMs)),
       firstRequestMs: median(s.cold.map((c) => c.firstRequestMs)),
       p90TotalMs: [...s.cold.map((c) => c.totalMs)].sort((a, b) => a - b)[Math.floor(s.cold.length * 0.9)],
+      cpuMs: median(s.cold.map((c) => c.cpuMs)),
       startupCpuMs: median(s.startupCpu),
       startupAndFirstCpuMs: median(s.startupAndFirstCpu),
       runs: s.cold.length,

@@ -82,7 +82,9 @@ function setupSignIn(): void {
   void browserSupportsWebAuthnAutofill().then((supported) => {
     if (!supported) return;
     signInWithPasskey(returnTo, null, true).catch((err: unknown) => {
-      if (err instanceof Error && err.name === "AbortError") return; // replaced by the button's ceremony
+      // The autofill request is silent by design: cancelled (the button started another ceremony) or
+      // not allowed (nothing chosen, no passkey on this device) are not errors worth showing.
+      if (err instanceof Error && (err.name === "AbortError" || err.name === "NotAllowedError")) return;
       status(explain(err), "error");
     });
   });
