@@ -1,9 +1,10 @@
 // Builds the Worker upload into dist/worker/: the main module (what loads at startup) plus modules loaded on demand.
 //
 // esbuild code splitting turns every dynamic `import()` into a separate module that wrangler uploads beside the
-// main one (wrangler.toml: no_bundle + find_additional_modules). The Worker then parses and evaluates
-// @simplewebauthn/server and its ASN.1/X.509 dependencies only when a passkey ceremony first needs them, not on
-// every cold start. Run by wrangler itself ([build] in wrangler.toml) before `wrangler dev` and `wrangler deploy`.
+// main one (wrangler.toml: no_bundle + find_additional_modules). The Worker then evaluates @simplewebauthn/server and
+// its ASN.1/X.509 dependencies only when a passkey ceremony first needs them, not on every cold start (workerd still
+// compiles every uploaded module when it loads the Worker; docs/performance.md has the measurements).
+// Run by wrangler itself ([build] in wrangler.toml) before `wrangler dev`, `wrangler deploy` and `--dry-run`.
 // Flags: --metafile <path> writes esbuild's metafile (used by `npm run bench`); --quiet prints nothing.
 import { build } from "esbuild";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -27,7 +27,8 @@ import { renderPage } from "./ui/render";
 export const app = new Hono<AppEnv>();
 
 /** Browser-facing paths: they get the browser binding cookie and the session. */
-const BROWSER_PATHS = ["/", "/signin", "/signout", "/auth/*", "/passkey/*", "/account", "/account/*", "/authorize", "/authorize/*", "/logout", "/demo", "/demo/*"];
+// Hono's "/x/*" also matches "/x", so each path is listed once (the session is read once per request).
+const BROWSER_PATHS = ["/", "/signin", "/signout", "/auth/*", "/passkey/*", "/account/*", "/authorize/*", "/logout", "/demo/*"];
 
 app.use("*", async function configMiddleware(c, next) {
   c.set("session", null);

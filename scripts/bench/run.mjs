@@ -1,8 +1,9 @@
 // `npm run bench`: builds the Worker, measures bundle size and cold start, storage round trips per flow,
 // throughput of each flow beside its crypto-only bound, and a mixed load run; writes docs/performance.md.
 // Everything runs on this machine: workerd on loopback, state in a temporary directory removed at the end.
-// Flags: --seconds N (per throughput phase, default 10), --concurrency N (default 8), --load-seconds N (default 600;
-// 0 skips the load run), --cold-runs N (default 20), --users N (default 200), --batch N (default 2000),
+// Flags: --seconds N (per flow and per bound, default 10), --concurrency N (default 8), --load-seconds N (default 600;
+// 0 skips the load run), --cold-runs N (default 20), --users N (default 200), --batch N (largest batch of prepared
+// single-use requests, default 2000),
 // --state-dir DIR (where local D1/KV/DO state lives; default /dev/shm when present, else the OS temp dir),
 // --out PATH (default docs/performance.md).
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -59,42 +60,55 @@ async function withCpu(pid, fn, prof = null) {
   return { ...result, workerdCpu: (cpuSeconds(pid) - w0) / wall, clientCpu: (c.user + c.system) / 1e6 / wall };
 }
 
-/** Timed windows of a flow whose requests need preparing (fresh challenges, codes): only the flow requests are timed. */
-async function batchedPhase({ prepare, run, seconds }) {
-  let ok = 0;
-  let errors = 0;
-  let timed = 0;
-  let workerdCpuSeconds = 0;
-  let clientCpuSeconds = 0;
-  const samples = [];
-  const p50 = [];
-  const p99 = [];
-  const profiles = [];
-  while (timed < seconds) {
-    const jobs = await prepare();
-    const r = await run(jobs);
-    ok += r.ok;
-    errors += r.errors;
-    timed += r.seconds;
-    workerdCpuSeconds += r.workerdCpu * r.seconds;
-    clientCpuSeconds += r.clientCpu * r.seconds;
-    samples.push(...r.errorSamples);
-    p50.push(r.p50Ms);
-    p99.push(r.p99Ms);
-    if (r.profile) profiles.push(r.profile);
-  }
+/** Adds up parts of one measurement (alternating rounds, batches). */
+function combine(parts) {
+  const seconds = parts.reduce((n, p) => n + p.seconds, 0);
+  const ok = parts.reduce((n, p) => n + p.ok, 0);
+  const weighted = (k) => parts.reduce((n, p) => n + p[k] * p.seconds, 0) / seconds;
+  const profiles = parts.map((p) => p.profile).filter(Boolean);
   return {
     ok,
-    errors,
-    errorSamples: samples.slice(0, 5),
-    seconds: timed,
-    perSecond: ok / timed,
-    p50Ms: median(p50),
-    p99Ms: Math.max(...p99),
-    workerdCpu: workerdCpuSeconds / timed,
-    clientCpu: clientCpuSeconds / timed,
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+    errorSamples: parts.flatMap((p) => p.errorSamples).slice(0, 5),
+    seconds,
+    perSecond: ok / seconds,
+    p50Ms: median(parts.map((p) => p.p50Ms)),
+    p99Ms: Math.max(...parts.map((p) => p.p99Ms)),
+    workerdCpu: weighted("workerdCpu"),
+    clientCpu: weighted("clientCpu"),
     profile: profiles.length ? mergeSummaries(profiles) : null,
   };
+}
+
+/**
+ * A flow and its bound, `rounds` times in alternation (flow, bound, flow, bound, …), `seconds` in total each, so a
+ * change in what else the machine does hits both alike.
+ */
+async function paired(rounds, seconds, [flowRound, boundRound]) {
+  const flow = [];
+  const bound = [];
+  for (let i = 0; i < rounds; i++) {
+    flow.push(await flowRound(seconds / rounds));
+    bound.push(await boundRound(seconds / rounds));
+  }
+  return [combine(flow), combine(bound)];
+}
+
+/**
+ * A flow whose requests need preparing (fresh challenges, codes): batches are prepared untimed, then only the flow
+ * requests are timed, until `seconds` of timed work. The next batch is sized from the rate seen so far.
+ */
+async function batchedPhase({ prepare, run, seconds, batch }) {
+  const parts = [];
+  let timed = 0;
+  let size = Math.min(batch, 200);
+  while (timed < seconds) {
+    const r = await run(await prepare(size));
+    parts.push(r);
+    timed += r.seconds;
+    size = Math.max(50, Math.min(batch, Math.ceil(r.perSecond * (seconds - timed) * 1.05)));
+  }
+  return combine(parts);
 }
 
 async function main() {
@@ -243,74 +257,81 @@ async function main() {
     const tp = {};
     const b2 = await flows.browser();
     const measure = (fn) => withCpu(pid, fn, prof);
-    log(`throughput: ${T} s per phase, concurrency ${C}`);
+    const R = 3;
+    log(`throughput: ${T} s per flow and per bound, in ${R} alternating rounds, concurrency ${C}`);
+    const timed = (job) => (seconds) => measure(() => closedLoop({ concurrency: C, seconds, job }));
+    const bound = (name) => timed(async () => JSON.parse((await flows.bound(name)).res.text));
+    const staticBound = (name) => timed(async () => JSON.parse((await flows.staticBound(name)).res.text));
 
     log("  passkey sign-in verify");
-    tp.signIn = await batchedPhase({
-      seconds: T,
-      prepare: async () => {
-        const bodies = [];
-        await closedLoop({ concurrency: C, count: opts.batch, job: async () => bodies.push(flows.signInBody(nextUser(), await flows.signInOptions(b2))) });
-        return bodies;
-      },
-      run: (bodies) =>
-        measure(() =>
-          closedLoop({
-            concurrency: C,
-            count: bodies.length,
-            job: async (i) => {
-              const r = await flows.signInVerify(b2, bodies[i]);
-              if (sessions.length < 2000) sessions.push(r.session);
-            },
-          }),
-        ),
-    });
-    tp.signInBound = await measure(() => closedLoop({ concurrency: C, seconds: T, job: async () => JSON.parse((await flows.bound("signin")).res.text) }));
+    [tp.signIn, tp.signInBound] = await paired(R, T, [
+      (seconds) =>
+        batchedPhase({
+          seconds,
+          batch: opts.batch,
+          prepare: async (n) => {
+            const bodies = [];
+            await closedLoop({ concurrency: C, count: n, job: async () => bodies.push(flows.signInBody(nextUser(), await flows.signInOptions(b2))) });
+            return bodies;
+          },
+          run: (bodies) =>
+            measure(() =>
+              closedLoop({
+                concurrency: C,
+                count: bodies.length,
+                job: async (i) => {
+                  const r = await flows.signInVerify(b2, bodies[i]);
+                  if (sessions.length < 2000) sessions.push(r.session);
+                },
+              }),
+            ),
+        }),
+      bound("signin"),
+    ]);
 
     log("  code → token exchange");
     let s = 0;
-    tp.token = await batchedPhase({
-      seconds: T,
-      prepare: async () => {
-        const codes = [];
-        await closedLoop({ concurrency: C, count: opts.batch, job: async () => codes.push(await flows.authorize(rp, sessions[s++ % sessions.length])) });
-        return codes;
-      },
-      run: (codes) =>
-        measure(() =>
-          closedLoop({
-            concurrency: C,
-            count: codes.length,
-            job: async (i) => {
-              const r = await flows.exchange(rp, codes[i].code, codes[i].verifier);
-              if (refreshTokens.length < 4000) refreshTokens.push(r.tokens.refresh_token);
-            },
-          }),
-        ),
-    });
-    tp.tokenBound = await measure(() => closedLoop({ concurrency: C, seconds: T, job: async () => JSON.parse((await flows.bound("token")).res.text) }));
+    [tp.token, tp.tokenBound] = await paired(R, T, [
+      (seconds) =>
+        batchedPhase({
+          seconds,
+          batch: opts.batch,
+          prepare: async (n) => {
+            const codes = [];
+            await closedLoop({ concurrency: C, count: n, job: async () => codes.push(await flows.authorize(rp, sessions[s++ % sessions.length])) });
+            return codes;
+          },
+          run: (codes) =>
+            measure(() =>
+              closedLoop({
+                concurrency: C,
+                count: codes.length,
+                job: async (i) => {
+                  const r = await flows.exchange(rp, codes[i].code, codes[i].verifier);
+                  if (refreshTokens.length < 4000) refreshTokens.push(r.tokens.refresh_token);
+                },
+              }),
+            ),
+        }),
+      bound("token"),
+    ]);
 
     log("  refresh grant");
-    tp.refresh = await measure(() =>
-      closedLoop({
-        concurrency: C,
-        seconds: T,
-        job: async () => {
-          const token = refreshTokens.shift();
-          const r = await flows.refresh(rp, token);
-          refreshTokens.push(r.tokens.refresh_token);
-        },
+    [tp.refresh, tp.refreshBound] = await paired(R, T, [
+      timed(async () => {
+        // Each token is held by one caller at a time: a rotated token is never presented twice.
+        const token = refreshTokens.shift();
+        const r = await flows.refresh(rp, token);
+        refreshTokens.push(r.tokens.refresh_token);
       }),
-    );
-    tp.refreshBound = await measure(() => closedLoop({ concurrency: C, seconds: T, job: async () => JSON.parse((await flows.bound("refresh")).res.text) }));
+      bound("refresh"),
+    ]);
 
     log("  JWKS and discovery");
     await flows.setStatic("jwks", (await flows.jwks()).res);
     await flows.setStatic("discovery", (await flows.discovery()).res);
-    tp.jwks = await measure(() => closedLoop({ concurrency: C, seconds: T, job: async () => flows.jwks() }));
-    tp.jwksBound = await measure(() => closedLoop({ concurrency: C, seconds: T, job: async () => JSON.parse((await flows.staticBound("jwks")).res.text) }));
-    tp.discovery = await measure(() => closedLoop({ concurrency: C, seconds: T, job: async () => flows.discovery() }));
-    tp.discoveryBound = await measure(() => closedLoop({ concurrency: C, seconds: T, job: async () => JSON.parse((await flows.staticBound("discovery")).res.text) }));
+    [tp.jwks, tp.jwksBound] = await paired(R, T, [timed(() => flows.jwks()), staticBound("jwks")]);
+    [tp.discovery, tp.discoveryBound] = await paired(R, T, [timed(() => flows.discovery()), staticBound("discovery")]);
     result.throughput = tp;
     prof.close();
     prof = null;
@@ -397,12 +418,20 @@ async function loadRun({ flows, provider, users, rp, sessions, refreshTokens, se
     discovery: async () => (await flows.discovery(), 1),
   };
   const rss = [];
+  const heap = [];
   const windows = [];
+  const heaps = await provider.heaps();
   let done = 0;
   let windowStart = performance.now();
   let windowDone = 0;
   const t0 = performance.now();
-  const sampler = setInterval(() => rss.push({ t: (performance.now() - t0) / 1000, ...memoryKiB(provider.pid) }), 5000);
+  let ticks = 0;
+  const sampler = setInterval(() => {
+    const t = (performance.now() - t0) / 1000;
+    rss.push({ t, ...memoryKiB(provider.pid) });
+    // Every 30 s, the V8 heap of each isolate (no forced GC: sampling must not change the run).
+    if (++ticks % 6 === 0) heaps.sample().then((h) => heap.push({ t, ...h }));
+  }, 5000);
   const progress = setInterval(() => {
     const now = performance.now();
     windows.push({ t: (now - t0) / 1000, perSecond: windowDone / ((now - windowStart) / 1000) });
@@ -429,9 +458,11 @@ async function loadRun({ flows, provider, users, rp, sessions, refreshTokens, se
     clearInterval(sampler);
     clearInterval(progress);
   }
+  heap.push({ t: (performance.now() - t0) / 1000, ...(await heaps.sample()) });
+  heaps.close();
   rss.push({ t: (performance.now() - t0) / 1000, ...memoryKiB(provider.pid) });
   const workerdCpu = (cpuSeconds(provider.pid) - w0) / r.seconds;
-  return { ...r, requests, requestsTotal: done, requestsPerSecond: done / r.seconds, rss, windows, workerdCpu };
+  return { ...r, requests, requestsTotal: done, requestsPerSecond: done / r.seconds, rss, heap, windows, workerdCpu };
 }
 
 await main();

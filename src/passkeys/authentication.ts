@@ -1,6 +1,6 @@
 /** Passkey sign-in (WebAuthn L3 §7.2): usernameless, email-hinted and conditional UI share one ceremony. */
 // Types only: the library (and the ASN.1/X.509 code it pulls in) is imported where a ceremony needs it, so a
-// cold isolate that serves tokens, JWKS or pages never loads it (see docs/performance.md).
+// cold isolate that serves tokens, JWKS or pages never evaluates it (see docs/performance.md).
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { Config, Env } from "../config";
 import { recordEvent } from "../db/audit";

@@ -44,7 +44,10 @@ describe("magic links", () => {
     for (let i = 0; i < 3; i++) {
       const page = await scanner.fetch(`/auth/link?token=${token}`, { headers: { accept: "text/html" } });
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain('method="post" action="/auth/link"');
+      const html = await page.text();
+      expect(html).toContain('method="post" action="/auth/link"');
+      // The page names the account (masked), so a forwarded link cannot sign someone into another account unawares.
+      expect(html).toContain(`${email[0]}***@example.test`);
     }
     expect(scanner.sessionCookie).toBeUndefined();
     expect(await userCount(email)).toBe(0);

@@ -180,6 +180,7 @@ describe("OpenID Connect code flow with openid-client", { timeout: TIMEOUT * 2 }
       const shown = await page.goto(third.url.href);
       assert.equal(new URL(shown.url()).pathname, "/authorize", "prompt=login shows the sign-in page instead of SSO");
       const loginCallback = await rp.next("/callback", seen);
+      await page.waitForURL((u) => u.pathname === "/callback");
       const loginTokens = await client.authorizationCodeGrant(config, loginCallback, third.checks);
       const loginClaims = loginTokens.claims();
       assert.equal(loginClaims.sub, claims.sub);

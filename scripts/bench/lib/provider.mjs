@@ -92,18 +92,55 @@ export async function startProvider({ dir, persistRoot, migrate }) {
   const pids = [...workerdChildren()].filter((p) => !before.has(p));
   if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
   const inspector = await mf.getInspectorURL();
-  return { mf, base: url.href.replace(/\/$/, ""), pid: pids[0], logs, profiler: () => profiler(inspector, dir), dispose: () => mf.dispose() };
+  return { mf, base: url.href.replace(/\/$/, ""), pid: pids[0], logs, profiler: () => profiler(inspector, dir), heaps: () => heapSampler(inspector), dispose: () => mf.dispose() };
 }
 
 /**
- * A CPU profiler on the Worker's isolate (the app and its Durable Objects; miniflare's D1/KV simulators are other
- * isolates). `run(fn)` profiles fn at 1 ms sampling and returns its result with the profile summarized by package.
+ * V8 heap size of every isolate in the process: the Worker ("core:user:") and miniflare's own (D1 and KV simulators,
+ * entry worker). `sample()` resolves { name: MiB }; an isolate that does not answer within 2 s is left out.
  */
-async function profiler(inspector, dir) {
-  const ws = new WebSocket(new URL("/core:user:", inspector));
+async function heapSampler(inspector) {
+  const list = await (await fetch(new URL("/json/list", inspector.href.replace(/^ws/, "http")))).json();
+  const sessions = [];
+  for (const target of list) {
+    try {
+      sessions.push({ name: target.id, ...(await inspect(target.webSocketDebuggerUrl, 2_000)) });
+    } catch {
+      // an isolate that does not accept a session is not sampled
+    }
+  }
+  return {
+    async sample() {
+      const out = {};
+      for (const s of sessions) {
+        try {
+          out[s.name] = (await s.call("Runtime.getHeapUsage")).totalSize / 2 ** 20;
+        } catch {
+          // busy or gone: no sample this time
+        }
+      }
+      return out;
+    },
+    close: () => sessions.forEach((s) => s.close()),
+  };
+}
+
+/** A DevTools protocol session on one isolate; connecting and each call time out after `timeoutMs`. */
+async function inspect(url, timeoutMs) {
+  const ws = new WebSocket(url);
   await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`inspector ${url} did not open`));
+    }, timeoutMs);
+    ws.once("open", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
   let id = 0;
   const waiting = new Map();
@@ -115,11 +152,28 @@ async function profiler(inspector, dir) {
     }
   });
   const call = (method, params = {}) =>
-    new Promise((resolve) => {
+    new Promise((resolve, reject) => {
       id += 1;
-      waiting.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
+      const mine = id;
+      const timer = setTimeout(() => {
+        waiting.delete(mine);
+        reject(new Error(`inspector ${method} timed out`));
+      }, timeoutMs);
+      waiting.set(mine, (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+      ws.send(JSON.stringify({ id: mine, method, params }));
     });
+  return { call, close: () => ws.close() };
+}
+
+/**
+ * A CPU profiler on the Worker's isolate (miniflare's D1/KV simulators are other isolates). `run(fn)` profiles fn at
+ * 1 ms sampling and returns its result with the profile summarized by package.
+ */
+async function profiler(inspector, dir) {
+  const { call, close } = await inspect(new URL("/core:user:", inspector), 10_000);
   await call("Profiler.enable");
   await call("Profiler.setSamplingInterval", { interval: 1000 });
   const locate = sourceLocator(dir);
@@ -136,6 +190,6 @@ async function profiler(inspector, dir) {
       const { profile } = await call("Profiler.stop");
       return { ...result, profile: summarizeProfile(profile, locate) };
     },
-    close: () => ws.close(),
+    close,
   };
 }
