@@ -58,6 +58,8 @@ export const OAUTH_ERRORS = {
   invalid_redirect_uri: 400,
   unsupported_token_type: 400,
   invalid_target: 400,
+  request_not_supported: 400,
+  request_uri_not_supported: 400,
   slow_down: 429,
 } as const;
 export type OAuthErrorCode = keyof typeof OAUTH_ERRORS;
@@ -73,6 +75,23 @@ export class OAuthError extends Error {
   ) {
     super(description ?? code);
     this.status = status ?? OAUTH_ERRORS[code];
+  }
+}
+
+/**
+ * RFC 6750 §3: an error of a bearer-protected resource (userinfo, client registration). `code` null means no
+ * credentials were sent (§3.1: no error attribute, no body); `inChallenge` false leaves the code out of the
+ * WWW-Authenticate header while still sending it in the body.
+ */
+export class BearerError extends Error {
+  override name = "BearerError";
+  constructor(
+    readonly code: "invalid_request" | "invalid_token" | "insufficient_scope" | null,
+    readonly description?: string,
+    readonly status: 400 | 401 | 403 = 401,
+    readonly inChallenge = true,
+  ) {
+    super(description ?? code ?? "bearer token required");
   }
 }
 
@@ -93,6 +112,15 @@ export function errorResponse(err: unknown): Response {
     const body: Record<string, string> = { error: err.code };
     if (err.description) body.error_description = oauthDescription(err.description);
     return new Response(JSON.stringify(body), { status: err.status, headers });
+  }
+  if (err instanceof BearerError) {
+    const challenge = ['Bearer realm="latchkey"'];
+    // The description travels in the JSON body only, so no free text has to be quoted into a header.
+    if (err.code && err.inChallenge) challenge.push(`error="${err.code}"`);
+    const headers: Record<string, string> = { ...NO_STORE, "WWW-Authenticate": challenge.join(", ") };
+    if (!err.code) return new Response(null, { status: err.status, headers });
+    headers["Content-Type"] = "application/json";
+    return new Response(JSON.stringify({ error: err.code, ...(err.description ? { error_description: err.description } : {}) }), { status: err.status, headers });
   }
   if (isStorageFault(err)) {
     // The body reads as both formats: Latchkey's JSON API ({error, message}) and OAuth (RFC 6749 §5.2

@@ -141,11 +141,17 @@ export function demoRoutes(provider: ProviderFetch) {
   return routes;
 }
 
+const demoClientEnsured = new WeakSet<D1Database>();
+
 function ensureDemo() {
   return async function ensureDemoMiddleware(c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | void> {
     const config = c.get("config");
     if (!config.demoEnabled) return c.notFound();
-    await ensureClient(c.env, demoClient(config));
+    // One INSERT OR IGNORE per isolate, not one D1 write per demo page view.
+    if (!demoClientEnsured.has(c.env.DB)) {
+      await ensureClient(c.env, demoClient(config));
+      demoClientEnsured.add(c.env.DB);
+    }
     await next();
     return undefined;
   };

@@ -4,6 +4,7 @@
  * checks everything else and yields errors that go back to the client.
  */
 import { decodeProtectedHeader } from "jose";
+import type { OAuthErrorCode } from "../errors";
 import type { ClientRecord } from "./clients";
 
 export const SUPPORTED_SCOPES = ["openid", "profile", "email", "offline_access"] as const;
@@ -43,7 +44,9 @@ export interface AuthorizationRequest {
   idTokenHint: string | null;
 }
 
-export type RequestCheck = { ok: true; request: AuthorizationRequest } | { ok: false; error: "invalid_request" | "unsupported_response_type" | "invalid_scope" | "unauthorized_client" | "request_not_supported" | "request_uri_not_supported"; description: string };
+export type RequestCheck =
+  | { ok: true; request: AuthorizationRequest }
+  | { ok: false; error: Extract<OAuthErrorCode, "invalid_request" | "unsupported_response_type" | "invalid_scope" | "unauthorized_client" | "request_not_supported" | "request_uri_not_supported">; description: string };
 
 export function checkAuthorizationRequest(client: ClientRecord, get: Params): RequestCheck {
   for (const key of ["scope", "nonce", "state", "code_challenge", "login_hint", "id_token_hint", "prompt", "max_age", "ui_locales"]) {
@@ -107,11 +110,9 @@ export function checkAuthorizationRequest(client: ClientRecord, get: Params): Re
   };
 }
 
-/** Whether an existing sign-in satisfies the request (OIDC Core §3.1.2.1 prompt=login, max_age). */
-export function sessionSatisfies(authTimeMs: number, now: number, maxAge: number | null, freshAfter: number | null): boolean {
-  if (freshAfter !== null && authTimeMs < freshAfter) return false;
-  if (maxAge !== null && now - authTimeMs > maxAge * 1000) return false;
-  return true;
+/** Whether an existing sign-in satisfies the request (OIDC Core §3.1.2.1 prompt=login, max_age; see freshAfter). */
+export function sessionSatisfies(authTimeMs: number, freshAfter: number | null): boolean {
+  return freshAfter === null || authTimeMs >= freshAfter;
 }
 
 /**

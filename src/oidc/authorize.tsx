@@ -6,6 +6,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
 import { clientIp, hit } from "../abuse/rate-limiter";
 import { findUserById } from "../db/users";
+import type { OAuthErrorCode } from "../errors";
 import { readForm } from "../lib/body";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { userObject } from "../sessions/user-object";
@@ -47,7 +48,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
   // RFC 6749 §4.1.2.1: never redirect before client_id and redirect_uri are known-good.
   if (!target.ok) return errorPage(c, target.message);
   const { redirectUri, state } = target;
-  const fail = (error: string, description: string) => c.redirect(clientRedirect(redirectUri, { error, error_description: description, state }, config.issuer), 302);
+  const fail = (error: OAuthErrorCode, description: string) => c.redirect(clientRedirect(redirectUri, { error, error_description: description, state }, config.issuer), 302);
 
   const check = checkAuthorizationRequest(target.client, get);
   if (!check.ok) return fail(check.error, check.description);
@@ -80,7 +81,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     freshAfter: freshAfter(req.prompt, req.maxAge, now),
   };
 
-  if (session && sessionSatisfies(session.authTime, now, null, parked.freshAfter)) {
+  if (session && sessionSatisfies(session.authTime, parked.freshAfter)) {
     return continueWithSession(c, target.client, { ...parked, expiresAt: now }, session, null, now);
   }
   // OIDC Core §3.1.2.6: prompt=none and no usable session.
@@ -115,7 +116,7 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
   if (!client || !client.redirectUris.includes(parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   const session = c.get("session");
   // max_age is already in freshAfter, measured from the request: a sign-in made after it satisfies max_age=0 too.
-  if (!session || !sessionSatisfies(session.authTime, now, null, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) {
+  if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) {
     return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={`/authorize/continue?rid=${rid}`} client={{ name: client.name, logoUri: client.logoUri }} turnstileSiteKey={c.get("config").turnstile?.siteKey} />);
   }
   return continueWithSession(c, client, parked, session, rid, now);
@@ -133,7 +134,7 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
   const client = await getClient(c.env, parked.clientId);
   if (!client || !client.redirectUris.includes(parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   // OIDC Core §3.1.2.1 prompt=login / max_age: consent cannot stand in for the fresh sign-in the request needs.
-  if (!session || !sessionSatisfies(session.authTime, now, null, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
+  if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
   const issuer = c.get("config").issuer;
   if (form.get("decision") !== "allow") {
     // OIDC Core §3.1.2.6 access_denied: the person said no.

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Env } from "../config";
 import { insertClientRow } from "../db/clients";
-import { ApiError, OAuthError } from "../errors";
+import { ApiError, BearerError, OAuthError } from "../errors";
 import { readJson } from "../lib/body";
 import { randomToken, sha256b64url, timingSafeEqual } from "../lib/crypto";
 import { parseClientMetadata, recordToRow, type ClientMetadata, type ClientRecord } from "./clients";
@@ -47,15 +47,6 @@ export async function registerClient(env: Env, metadata: ClientMetadata, now: nu
   return info;
 }
 
-/** RFC 6750 §3: 401 with a Bearer challenge; no error attribute when no credentials were sent (§3.1). */
-function bearerChallenge(sentCredentials: boolean): Response {
-  const challenge = sentCredentials ? 'Bearer realm="latchkey", error="invalid_token"' : 'Bearer realm="latchkey"';
-  return new Response(JSON.stringify({ error: "invalid_token", error_description: "A valid admin bearer token is required." }), {
-    status: 401,
-    headers: { ...NO_STORE, "Content-Type": "application/json", "WWW-Authenticate": challenge },
-  });
-}
-
 export const registerRoutes = new Hono<AppEnv>();
 
 registerRoutes.post("/register", async function register(c) {
@@ -69,7 +60,8 @@ registerRoutes.post("/register", async function register(c) {
   const m = auth === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(auth);
   // Hashing both sides first makes the comparison constant-time regardless of length.
   if (!m || !timingSafeEqual(await sha256b64url(m[1]!), await sha256b64url(config.adminToken))) {
-    return bearerChallenge(auth !== undefined);
+    // RFC 6750 §3.1: the error code goes into the challenge only when credentials were sent.
+    throw new BearerError("invalid_token", "A valid admin bearer token is required.", 401, auth !== undefined);
   }
 
   let body: unknown;

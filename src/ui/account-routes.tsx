@@ -2,7 +2,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
 import { recordEvent } from "../db/audit";
-import { countCredentials, deleteCredential, listCredentials, renameCredential } from "../db/credentials";
+import { deleteCredential, listCredentials, renameCredential } from "../db/credentials";
 import { findUserById } from "../db/users";
 import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
@@ -68,7 +68,7 @@ accountRoutes.post("/account/passkeys/delete", async (c) => {
     return renderPage(c, <ConfirmDeleteLastPage csrf={await csrfToken(c)} id={target.id} name={target.name} />, 409);
   }
   if (!(await deleteCredential(c.env.DB, session.userId, id))) throw new ApiError("not_found", "That passkey is not on your account.");
-  await recordEvent(c.env.DB, "passkey.deleted", session.userId, { credentialId: id, remaining: (await countCredentials(c.env.DB, session.userId)) }, Date.now());
+  await recordEvent(c.env.DB, "passkey.deleted", session.userId, { credentialId: id, remaining: passkeys.length - 1 }, Date.now());
   return c.redirect("/account?done=deleted", 303);
 });
 
