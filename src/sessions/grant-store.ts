@@ -1,0 +1,202 @@
+/**
+ * The OAuth side of a user's Durable Object, as SQL over its storage: authorization codes, grant families
+ * with their rotating refresh tokens, and revoked access-token ids. Callers (UserDO) run each operation
+ * inside one synchronous transaction, which is what makes every single-use rule here exact.
+ */
+import { checkCodeRedemption, type CodeGrant, type CodeRedemptionRequest, type UserClaims } from "../oidc/code-grant";
+import type { Amr } from "./user-do";
+
+export const GRANT_TABLES_SQL = `
+  CREATE TABLE IF NOT EXISTS codes (
+    hash TEXT PRIMARY KEY,
+    grant_json TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    family_id TEXT
+  );
+  CREATE TABLE IF NOT EXISTS families (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    sid TEXT,
+    auth_time INTEGER NOT NULL,
+    amr TEXT NOT NULL,
+    claims TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE TABLE IF NOT EXISTS refresh_tokens (
+    hash TEXT PRIMARY KEY,
+    family_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS revoked_tokens (
+    jti TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  );
+`;
+
+/** Used codes are remembered this long past expiry so a late replay still revokes what they issued. */
+const CODE_REPLAY_MEMORY_MS = 10 * 60 * 1000;
+
+export interface FamilyIssue {
+  familyId: string;
+  /** SHA-256 of the first refresh token, or null when no refresh token is issued. */
+  refreshHash: string | null;
+  refreshExpiresAt: number;
+  grantExpiresAt: number;
+}
+
+export type RedeemCodeResult =
+  | { ok: true; grant: CodeGrant }
+  | { ok: false; reason: "invalid" | "expired" | "replayed" | "mismatch"; detail?: string };
+
+export interface RefreshGrant {
+  familyId: string;
+  clientId: string;
+  scope: string;
+  sid: string | null;
+  authTime: number;
+  amr: Amr[];
+  claims: UserClaims;
+}
+
+export type RotateRefreshResult =
+  | { ok: true; grant: RefreshGrant }
+  | { ok: false; reason: "invalid" | "expired" | "reused" | "revoked" | "client_mismatch" | "scope_exceeded" };
+
+export function storeCode(sql: SqlStorage, codeHash: string, grant: CodeGrant, expiresAt: number): void {
+  sql.exec("INSERT INTO codes (hash, grant_json, expires_at) VALUES (?, ?, ?)", codeHash, JSON.stringify(grant), expiresAt);
+}
+
+/**
+ * Redeems a code exactly once (RFC 6749 §4.1.2, §10.5). Any redemption attempt uses the code up;
+ * a second attempt revokes the grant family the first one created (RFC 6749 §4.1.2, RFC 9700 §4.5).
+ */
+export function redeemCode(sql: SqlStorage, codeHash: string, request: CodeRedemptionRequest, issue: FamilyIssue, now: number): RedeemCodeResult {
+  const row = sql.exec("SELECT * FROM codes WHERE hash = ?", codeHash).toArray()[0];
+  if (!row) return { ok: false, reason: "invalid" };
+  if (row.used_at !== null) {
+    if (row.family_id) revokeFamily(sql, String(row.family_id), now);
+    return { ok: false, reason: "replayed" };
+  }
+  sql.exec("UPDATE codes SET used_at = ? WHERE hash = ?", now, codeHash);
+  if (now >= Number(row.expires_at)) return { ok: false, reason: "expired" };
+  const grant = JSON.parse(String(row.grant_json)) as CodeGrant;
+  const check = checkCodeRedemption(grant, request);
+  if (!check.ok) return { ok: false, reason: "mismatch", detail: check.detail };
+  sql.exec("UPDATE codes SET family_id = ? WHERE hash = ?", issue.familyId, codeHash);
+  sql.exec(
+    "INSERT INTO families (id, client_id, scope, sid, auth_time, amr, claims, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    issue.familyId, grant.clientId, grant.scope, grant.sid, grant.authTime, JSON.stringify(grant.amr), JSON.stringify(grant.claims), now, issue.grantExpiresAt,
+  );
+  if (issue.refreshHash) insertRefreshToken(sql, issue.refreshHash, issue.familyId, now, issue.refreshExpiresAt);
+  return { ok: true, grant };
+}
+
+function insertRefreshToken(sql: SqlStorage, hash: string, familyId: string, now: number, expiresAt: number): void {
+  sql.exec("INSERT INTO refresh_tokens (hash, family_id, status, created_at, expires_at) VALUES (?, ?, 'active', ?, ?)", hash, familyId, now, expiresAt);
+}
+
+export function revokeFamily(sql: SqlStorage, familyId: string, now: number): void {
+  sql.exec("UPDATE families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, familyId);
+  sql.exec("UPDATE refresh_tokens SET status = 'revoked' WHERE family_id = ?", familyId);
+}
+
+/** OIDC Core §11: a session's end revokes its grants that lack offline_access. */
+export function revokeSessionGrants(sql: SqlStorage, sid: string, now: number): void {
+  for (const f of sql.exec("SELECT id, scope FROM families WHERE sid = ? AND revoked_at IS NULL", sid).toArray()) {
+    if (!String(f.scope).split(" ").includes("offline_access")) revokeFamily(sql, String(f.id), now);
+  }
+}
+
+/** "Sign out everywhere": every grant goes, offline ones included. */
+export function revokeAllGrants(sql: SqlStorage, now: number): void {
+  for (const f of sql.exec("SELECT id FROM families WHERE revoked_at IS NULL").toArray()) revokeFamily(sql, String(f.id), now);
+}
+
+/**
+ * Rotates a refresh token (RFC 9700 §4.14.2): the presented token must be the family's current one;
+ * presenting a rotated token is reuse and revokes the whole family.
+ */
+export function rotateRefresh(
+  sql: SqlStorage,
+  presented: { oldHash: string; newHash: string; clientId: string; newExpiresAt: number; requestedScope: string[] | null },
+  sessionLive: (sid: string) => boolean,
+  now: number,
+): RotateRefreshResult {
+  const row = sql.exec("SELECT * FROM refresh_tokens WHERE hash = ?", presented.oldHash).toArray()[0];
+  if (!row) return { ok: false, reason: "invalid" };
+  const family = sql.exec("SELECT * FROM families WHERE id = ?", row.family_id).toArray()[0];
+  if (!family) return { ok: false, reason: "invalid" };
+  const familyId = String(family.id);
+  // RFC 6749 §6: the refresh token is bound to the client it was issued to.
+  if (family.client_id !== presented.clientId) return { ok: false, reason: "client_mismatch" };
+  if (family.revoked_at !== null || row.status === "revoked") return { ok: false, reason: "revoked" };
+  if (row.status === "rotated") {
+    revokeFamily(sql, familyId, now);
+    return { ok: false, reason: "reused" };
+  }
+  if (now >= Number(row.expires_at) || now >= Number(family.expires_at)) return { ok: false, reason: "expired" };
+  const granted = String(family.scope).split(" ");
+  const sid = family.sid === null ? null : String(family.sid);
+  // OIDC Core §11: without offline_access a grant lives only as long as the sign-in session it came from.
+  if (!granted.includes("offline_access") && (sid === null || !sessionLive(sid))) {
+    revokeFamily(sql, familyId, now);
+    return { ok: false, reason: "revoked" };
+  }
+  // RFC 6749 §6: a wider scope is refused before rotation, so a bad request does not spend the token.
+  if (presented.requestedScope?.some((s) => !granted.includes(s))) return { ok: false, reason: "scope_exceeded" };
+  sql.exec("UPDATE refresh_tokens SET status = 'rotated' WHERE hash = ?", presented.oldHash);
+  insertRefreshToken(sql, presented.newHash, familyId, now, Math.min(presented.newExpiresAt, Number(family.expires_at)));
+  return {
+    ok: true,
+    grant: {
+      familyId,
+      clientId: String(family.client_id),
+      scope: String(family.scope),
+      sid,
+      authTime: Number(family.auth_time),
+      amr: JSON.parse(String(family.amr)) as Amr[],
+      claims: JSON.parse(String(family.claims)) as UserClaims,
+    },
+  };
+}
+
+/** RFC 7009: revokes the family a refresh token belongs to. True when the token was this client's. */
+export function revokeRefresh(sql: SqlStorage, hash: string, clientId: string, now: number): boolean {
+  const row = sql.exec("SELECT r.family_id, f.client_id FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?", hash).toArray()[0];
+  // RFC 7009 §2.1: only the client the token was issued to may revoke it.
+  if (!row || row.client_id !== clientId) return false;
+  revokeFamily(sql, String(row.family_id), now);
+  return true;
+}
+
+/** RFC 7009 for access tokens: remembers the jti as revoked until the token would expire anyway. */
+export function revokeAccessToken(sql: SqlStorage, jti: string, expiresAt: number): void {
+  sql.exec("INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT(jti) DO NOTHING", jti, expiresAt);
+}
+
+/** Whether an access token's grant is still live (token not revoked, family not revoked or expired). */
+export function isAccessTokenActive(sql: SqlStorage, jti: string, familyId: string, now: number): boolean {
+  if (sql.exec("SELECT 1 FROM revoked_tokens WHERE jti = ?", jti).toArray().length) return false;
+  const family = sql.exec("SELECT revoked_at, expires_at FROM families WHERE id = ?", familyId).toArray()[0];
+  return !!family && family.revoked_at === null && now < Number(family.expires_at);
+}
+
+/** Deletes expired grant rows; returns how many went. */
+export function purgeGrants(sql: SqlStorage, now: number): number {
+  let n = 0;
+  n += sql.exec("DELETE FROM codes WHERE expires_at <= ? RETURNING hash", now - CODE_REPLAY_MEMORY_MS).toArray().length;
+  n += sql.exec("DELETE FROM refresh_tokens WHERE expires_at <= ? RETURNING hash", now).toArray().length;
+  n += sql.exec("DELETE FROM revoked_tokens WHERE expires_at <= ? RETURNING jti", now).toArray().length;
+  n += sql.exec("DELETE FROM families WHERE expires_at <= ? AND id NOT IN (SELECT family_id FROM refresh_tokens) RETURNING id", now).toArray().length;
+  return n;
+}
+
+export function countGrantRows(sql: SqlStorage): number {
+  return Number(sql.exec("SELECT (SELECT count(*) FROM codes) + (SELECT count(*) FROM refresh_tokens) + (SELECT count(*) FROM revoked_tokens) + (SELECT count(*) FROM families) AS n").one().n);
+}
