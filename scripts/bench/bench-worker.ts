@@ -64,7 +64,7 @@ async function counted(request: Request, env: Env, ctx: ExecutionContext): Promi
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname.startsWith("/__bench/bound/")) return boundResponse(request, url.pathname.slice("/__bench/bound/".length));
+    if (url.pathname.startsWith("/__bench/bound/")) return boundResponse(request, env, decodeURIComponent(url.pathname.slice("/__bench/bound/".length)));
     if (url.pathname === "/__bench/seed" && request.method === "POST") return seed(env, request);
     if (request.headers.get("x-bench-count") === "1") return counted(request, env, ctx);
     return worker.fetch(request, env, ctx);

@@ -2,7 +2,10 @@
  * Bench only: endpoints that do exactly the WebCrypto work of one request of a flow and nothing else, so
  * flow throughput / bound throughput (same process, same client, same concurrency) is the flow's efficiency.
  * The operation lists mirror the code paths; keep them in step with src/ (docs/performance.md lists them).
+ * A second bound per flow adds the flow's storage round trips as bare binding calls (no app code around them):
+ * what the target's storage budget costs on its own in this process.
  */
+import type { Env } from "../../src/config";
 
 const encoder = new TextEncoder();
 const ES256 = { name: "ECDSA", namedCurve: "P-256" } as const;
@@ -20,6 +23,7 @@ interface Fixture {
   /** A JWS signing input about the size of an access token / ID token. */
   accessTokenInput: Uint8Array<ArrayBuffer>;
   idTokenInput: Uint8Array<ArrayBuffer>;
+  hmacKey: CryptoKey;
 }
 
 let fixture: Promise<Fixture> | null = null;
@@ -45,6 +49,7 @@ async function makeFixture(): Promise<Fixture> {
     signingKey,
     accessTokenInput: bytes("e".repeat(36) + "." + "p".repeat(420)),
     idTokenInput: bytes("e".repeat(36) + "." + "p".repeat(520)),
+    hmacKey: await crypto.subtle.importKey("raw", bytes("k".repeat(40)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
   };
 }
 
@@ -62,8 +67,8 @@ async function sha256(data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
  * secret (src/sessions/session.ts).
  */
 async function signInBound(f: Fixture): Promise<void> {
-  const hmacKey = await crypto.subtle.importKey("raw", bytes("k".repeat(40)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  await crypto.subtle.sign("HMAC", hmacKey, bytes("csrf:" + "b".repeat(24)));
+  // The CSRF key is imported once per isolate (src/lib/crypto.ts caches it).
+  await crypto.subtle.sign("HMAC", f.hmacKey, bytes("csrf:" + "b".repeat(24)));
   await sha256(f.clientDataJSON);
   await sha256(bytes("localhost"));
   const key = await crypto.subtle.importKey("jwk", f.credentialJwk, ES256, false, ["verify"]);
@@ -105,12 +110,50 @@ async function refreshBound(f: Fixture): Promise<void> {
   await crypto.subtle.sign(ECDSA_SHA256, f.signingKey, f.idTokenInput);
 }
 
+/** A seeded credential and a challenge-sized KV record, for the storage bounds. */
+interface StorageFixture {
+  credentialId: string;
+  userId: string;
+  kvKey: string;
+}
+
+let storageFixture: Promise<StorageFixture> | null = null;
+
+async function makeStorageFixture(env: Env): Promise<StorageFixture> {
+  const row = await env.DB.prepare("SELECT id, user_id FROM credentials LIMIT 1").first<{ id: string; user_id: string }>();
+  if (!row) throw new Error("storage bound: seed users first");
+  const kvKey = "wa:bench-storage-bound";
+  await env.KV.put(kvKey, JSON.stringify({ browserId: "b".repeat(24), purpose: "authenticate", userId: null, expiresAt: Date.now() + 3_600_000 }), { expirationTtl: 3600 });
+  return { credentialId: row.id, userId: row.user_id, kvKey };
+}
+
+/** One Durable Object call that writes one row in a transaction: a one-time id consumed in the user's object. */
+async function oneDurableObjectCall(env: Env, userId: string): Promise<void> {
+  const stub = env.USER.get(env.USER.idFromName(userId));
+  if (!(await stub.consumeOnce({ id: `bound:${crypto.randomUUID()}`, expiresAt: Date.now() + 60_000 }))) throw new Error("storage bound: id was consumed");
+}
+
+/** Sign-in's budget, 1 KV + 2 D1 + 1 DO: the challenge read, the credential read and update, one DO write. */
+async function signInStorage(env: Env, s: StorageFixture): Promise<void> {
+  if (!(await env.KV.get(s.kvKey, "json"))) throw new Error("storage bound: KV record missing");
+  const cred = await env.DB.prepare("SELECT * FROM credentials WHERE id = ?").bind(s.credentialId).first();
+  if (!cred) throw new Error("storage bound: credential missing");
+  await env.DB.prepare("UPDATE credentials SET last_used_at = ? WHERE id = ?").bind(Date.now(), s.credentialId).run();
+  await oneDurableObjectCall(env, s.userId);
+}
+
+/** Token exchange and refresh: 1 DO call on a warm isolate. */
+async function tokenStorage(env: Env, s: StorageFixture): Promise<void> {
+  await oneDurableObjectCall(env, s.userId);
+}
+
 const BOUNDS: Record<string, (f: Fixture) => Promise<void>> = { signin: signInBound, token: tokenBound, refresh: refreshBound };
+const STORAGE: Record<string, (env: Env, s: StorageFixture) => Promise<void>> = { signin: signInStorage, token: tokenStorage, refresh: tokenStorage };
 
 /** Bodies served by the static bound (JWKS and discovery do no crypto: their bound is a bare response of the same bytes). */
 const staticBodies = new Map<string, { body: string; headers: Record<string, string> }>();
 
-export async function boundResponse(request: Request, name: string): Promise<Response> {
+export async function boundResponse(request: Request, env: Env, name: string): Promise<Response> {
   if (name.startsWith("static/")) {
     const key = name.slice("static/".length);
     if (request.method === "PUT") {
@@ -120,9 +163,18 @@ export async function boundResponse(request: Request, name: string): Promise<Res
     const hit = staticBodies.get(key);
     return hit ? new Response(hit.body, { headers: hit.headers }) : new Response("unknown static body", { status: 404 });
   }
-  const bound = BOUNDS[name];
-  if (!bound) return new Response("unknown bound", { status: 404 });
+  // "<flow>" is crypto only; "<flow>+storage" adds the flow's storage round trips.
+  const [flow, withStorage] = name.split("+") as [string, string | undefined];
+  const bound = BOUNDS[flow];
+  const storage = STORAGE[flow];
+  if (!bound || !storage || (withStorage !== undefined && withStorage !== "storage")) return new Response("unknown bound", { status: 404 });
+  // Receiving the request is part of every flow: the bound reads a body like the flow's.
+  await request.text();
   fixture ??= makeFixture();
   await bound(await fixture);
+  if (withStorage) {
+    storageFixture ??= makeStorageFixture(env);
+    await storage(env, await storageFixture);
+  }
   return new Response('{"ok":true}', { headers: { "content-type": "application/json" } });
 }

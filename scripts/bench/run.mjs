@@ -81,17 +81,15 @@ function combine(parts) {
 }
 
 /**
- * A flow and its bound, `rounds` times in alternation (flow, bound, flow, bound, …), `seconds` in total each, so a
- * change in what else the machine does hits both alike.
+ * A flow and its bounds, `rounds` times in alternation (flow, bound, …, flow, bound, …), `seconds` in total each, so a
+ * change in what else the machine does hits all alike.
  */
-async function paired(rounds, seconds, [flowRound, boundRound]) {
-  const flow = [];
-  const bound = [];
+async function alternating(rounds, seconds, phases) {
+  const parts = phases.map(() => []);
   for (let i = 0; i < rounds; i++) {
-    flow.push(await flowRound(seconds / rounds));
-    bound.push(await boundRound(seconds / rounds));
+    for (const [k, phase] of phases.entries()) parts[k].push(await phase(seconds / rounds));
   }
-  return [combine(flow), combine(bound)];
+  return parts.map(combine);
 }
 
 /**
@@ -260,11 +258,15 @@ async function main() {
     const R = 3;
     log(`throughput: ${T} s per flow and per bound, in ${R} alternating rounds, concurrency ${C}`);
     const timed = (job) => (seconds) => measure(() => closedLoop({ concurrency: C, seconds, job }));
-    const bound = (name) => timed(async () => JSON.parse((await flows.bound(name)).res.text));
+    // A bound receives a request like the flow's (same body size and type) and reads it before its work.
+    const sampleSignIn = flows.signInBody(users[0], "x".repeat(43));
+    const sampleForm = { type: "application/x-www-form-urlencoded", body: new URLSearchParams({ grant_type: "authorization_code", code: `${users[0].id}.${"c".repeat(43)}`, redirect_uri: "http://127.0.0.1/bench/callback", code_verifier: "v".repeat(43) }).toString() };
+    const boundBodies = { signin: { type: "application/json", body: sampleSignIn }, token: sampleForm, refresh: sampleForm };
+    const bound = (name) => timed(async () => JSON.parse((await flows.bound(name, boundBodies[name.split("+")[0]])).res.text));
     const staticBound = (name) => timed(async () => JSON.parse((await flows.staticBound(name)).res.text));
 
     log("  passkey sign-in verify");
-    [tp.signIn, tp.signInBound] = await paired(R, T, [
+    [tp.signIn, tp.signInBound, tp.signInStorageBound] = await alternating(R, T, [
       (seconds) =>
         batchedPhase({
           seconds,
@@ -287,11 +289,12 @@ async function main() {
             ),
         }),
       bound("signin"),
+      bound("signin+storage"),
     ]);
 
     log("  code → token exchange");
     let s = 0;
-    [tp.token, tp.tokenBound] = await paired(R, T, [
+    [tp.token, tp.tokenBound, tp.tokenStorageBound] = await alternating(R, T, [
       (seconds) =>
         batchedPhase({
           seconds,
@@ -314,10 +317,11 @@ async function main() {
             ),
         }),
       bound("token"),
+      bound("token+storage"),
     ]);
 
     log("  refresh grant");
-    [tp.refresh, tp.refreshBound] = await paired(R, T, [
+    [tp.refresh, tp.refreshBound, tp.refreshStorageBound] = await alternating(R, T, [
       timed(async () => {
         // Each token is held by one caller at a time: a rotated token is never presented twice.
         const token = refreshTokens.shift();
@@ -325,13 +329,14 @@ async function main() {
         refreshTokens.push(r.tokens.refresh_token);
       }),
       bound("refresh"),
+      bound("refresh+storage"),
     ]);
 
     log("  JWKS and discovery");
     await flows.setStatic("jwks", (await flows.jwks()).res);
     await flows.setStatic("discovery", (await flows.discovery()).res);
-    [tp.jwks, tp.jwksBound] = await paired(R, T, [timed(() => flows.jwks()), staticBound("jwks")]);
-    [tp.discovery, tp.discoveryBound] = await paired(R, T, [timed(() => flows.discovery()), staticBound("discovery")]);
+    [tp.jwks, tp.jwksBound] = await alternating(R, T, [timed(() => flows.jwks()), staticBound("jwks")]);
+    [tp.discovery, tp.discoveryBound] = await alternating(R, T, [timed(() => flows.discovery()), staticBound("discovery")]);
     result.throughput = tp;
     prof.close();
     prof = null;

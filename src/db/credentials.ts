@@ -1,13 +1,14 @@
 /** Passkey credential queries. */
-import { and, count, eq } from "drizzle-orm";
-import { db } from "./client";
+import { and, count, eq, sql } from "drizzle-orm";
+import { db, prepared } from "./client";
 import { credentials } from "./schema";
 
 export type Credential = typeof credentials.$inferSelect;
 export type NewCredential = typeof credentials.$inferInsert;
 
 export async function findCredential(d1: D1Database, id: string): Promise<Credential | null> {
-  return (await db(d1).select().from(credentials).where(eq(credentials.id, id)).get()) ?? null;
+  const query = prepared(d1, "findCredential", (d) => d.select().from(credentials).where(eq(credentials.id, sql.placeholder("id"))).prepare());
+  return (await query.get({ id })) ?? null;
 }
 
 export async function listCredentials(d1: D1Database, userId: string): Promise<Credential[]> {
@@ -31,7 +32,15 @@ export async function recordAssertion(
   id: string,
   update: { counter: number; backupEligible: boolean; backupState: boolean; lastUsedAt: number },
 ): Promise<void> {
-  await db(d1).update(credentials).set(update).where(eq(credentials.id, id)).run();
+  const query = prepared(d1, "recordAssertion", (d) =>
+    d
+      .update(credentials)
+      // Drizzle's set() takes no placeholders; raw SQL fragments do (booleans bound as SQLite's 0/1 below).
+      .set({ counter: sql`${sql.placeholder("counter")}`, backupEligible: sql`${sql.placeholder("be")}`, backupState: sql`${sql.placeholder("bs")}`, lastUsedAt: sql`${sql.placeholder("lastUsedAt")}` })
+      .where(eq(credentials.id, sql.placeholder("id")))
+      .prepare(),
+  );
+  await query.run({ id, counter: update.counter, be: update.backupEligible ? 1 : 0, bs: update.backupState ? 1 : 0, lastUsedAt: update.lastUsedAt });
 }
 
 export async function renameCredential(d1: D1Database, userId: string, id: string, name: string): Promise<boolean> {

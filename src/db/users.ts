@@ -1,7 +1,7 @@
 /** Users table queries. */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { randomToken } from "../lib/crypto";
-import { db } from "./client";
+import { db, prepared } from "./client";
 import { users } from "./schema";
 
 export type User = typeof users.$inferSelect;
@@ -11,7 +11,8 @@ export async function findUserByEmail(d1: D1Database, email: string): Promise<Us
 }
 
 export async function findUserById(d1: D1Database, id: string): Promise<User | null> {
-  return (await db(d1).select().from(users).where(eq(users.id, id)).get()) ?? null;
+  const query = prepared(d1, "findUserById", (d) => d.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare());
+  return (await query.get({ id })) ?? null;
 }
 
 /**

@@ -10,7 +10,20 @@ export async function readCapped(req: Request, limit: number): Promise<string> {
   const declared = req.headers.get("content-length");
   if (declared && Number(declared) > limit) throw new ApiError("payload_too_large", `The body is larger than ${limit} bytes.`);
   if (!req.body) return "";
-  const reader = req.body.getReader();
+  // With a declared length, HTTP framing delivers exactly that many bytes: one read is already capped. The size is
+  // checked again for requests built in-process, where the header is only a claim.
+  const bytes = declared && /^\d+$/.test(declared) ? new Uint8Array(await req.arrayBuffer()) : await readStreamCapped(req.body, limit);
+  if (bytes.byteLength > limit) throw new ApiError("payload_too_large", `The body is larger than ${limit} bytes.`);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError("invalid_request", "The body is not valid UTF-8.");
+  }
+}
+
+/** Reads a body of unknown length (chunked), refusing it as soon as it passes `limit` bytes. */
+async function readStreamCapped(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -29,11 +42,7 @@ export async function readCapped(req: Request, limit: number): Promise<string> {
     all.set(c, offset);
     offset += c.byteLength;
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(all);
-  } catch {
-    throw new ApiError("invalid_request", "The body is not valid UTF-8.");
-  }
+  return all;
 }
 
 /** Parses a JSON body (application/json only) into `unknown`. */

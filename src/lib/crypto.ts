@@ -2,11 +2,23 @@
 
 const encoder = new TextEncoder();
 
+const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** RFC 4648 §5 base64url without padding, straight from the bytes (no binary string, no btoa, no regex). */
 export function base64url(bytes: Uint8Array | ArrayBuffer): string {
   const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  let out = "";
+  let i = 0;
+  for (; i + 2 < b.length; i += 3) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    out += B64URL[n >>> 18]! + B64URL[(n >>> 12) & 63]! + B64URL[(n >>> 6) & 63]! + B64URL[n & 63]!;
+  }
+  if (i < b.length) {
+    const n = (b[i]! << 16) | ((b[i + 1] ?? 0) << 8);
+    out += B64URL[n >>> 18]! + B64URL[(n >>> 12) & 63]!;
+    if (i + 1 < b.length) out += B64URL[(n >>> 6) & 63]!;
+  }
+  return out;
 }
 
 export function fromBase64url(s: string): Uint8Array<ArrayBuffer> {
@@ -41,7 +53,21 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
+/** Imported HMAC keys by secret: the same few secrets (from config) sign on every request. */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    // A failed import is not remembered; the map stays as small as the set of configured secrets.
+    key.catch(() => hmacKeys.delete(secret));
+    if (hmacKeys.size >= 8) hmacKeys.clear();
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 export async function hmacSha256(key: string, message: string): Promise<string> {
-  const k = await crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return base64url(await crypto.subtle.sign("HMAC", k, encoder.encode(message)));
+  return base64url(await crypto.subtle.sign("HMAC", await hmacKey(key), encoder.encode(message)));
 }

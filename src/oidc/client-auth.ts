@@ -27,7 +27,8 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
   let decoded: string;
   try {
     const bin = atob(m[1]!);
-    const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return null;

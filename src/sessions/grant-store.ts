@@ -83,18 +83,23 @@ export function redeemCode(sql: SqlStorage, codeHash: string, request: CodeRedem
     if (row.family_id) revokeFamily(sql, String(row.family_id), now);
     return { ok: false, reason: "replayed" };
   }
-  sql.exec("UPDATE codes SET used_at = ? WHERE hash = ?", now, codeHash);
-  if (now >= Number(row.expires_at)) return { ok: false, reason: "expired" };
+  // Every attempt uses the code up: a failed one marks it used, a good one also records the family it created.
+  if (now >= Number(row.expires_at)) return spent(sql, codeHash, now, { ok: false, reason: "expired" });
   const grant = JSON.parse(String(row.grant_json)) as CodeGrant;
   const check = checkCodeRedemption(grant, request);
-  if (!check.ok) return { ok: false, reason: "mismatch", detail: check.detail };
-  sql.exec("UPDATE codes SET family_id = ? WHERE hash = ?", issue.familyId, codeHash);
+  if (!check.ok) return spent(sql, codeHash, now, { ok: false, reason: "mismatch", detail: check.detail });
+  sql.exec("UPDATE codes SET used_at = ?, family_id = ? WHERE hash = ?", now, issue.familyId, codeHash);
   sql.exec(
     "INSERT INTO families (id, client_id, scope, sid, auth_time, amr, claims, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     issue.familyId, grant.clientId, grant.scope, grant.sid, grant.authTime, JSON.stringify(grant.amr), JSON.stringify(grant.claims), now, issue.grantExpiresAt,
   );
   if (issue.refreshHash) insertRefreshToken(sql, issue.refreshHash, issue.familyId, now, issue.refreshExpiresAt);
   return { ok: true, grant };
+}
+
+function spent(sql: SqlStorage, codeHash: string, now: number, result: RedeemCodeResult): RedeemCodeResult {
+  sql.exec("UPDATE codes SET used_at = ? WHERE hash = ?", now, codeHash);
+  return result;
 }
 
 function insertRefreshToken(sql: SqlStorage, hash: string, familyId: string, now: number, expiresAt: number): void {
@@ -128,10 +133,10 @@ export function rotateRefresh(
   sessionLive: (sid: string) => boolean,
   now: number,
 ): RotateRefreshResult {
-  const row = sql.exec("SELECT * FROM refresh_tokens WHERE hash = ?", presented.oldHash).toArray()[0];
-  if (!row) return { ok: false, reason: "invalid" };
-  const family = sql.exec("SELECT * FROM families WHERE id = ?", row.family_id).toArray()[0];
+  // The token and its family in one read (a token without its family is as unknown as no token).
+  const family = sql.exec("SELECT r.status AS token_status, r.expires_at AS token_expires_at, f.* FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?", presented.oldHash).toArray()[0];
   if (!family) return { ok: false, reason: "invalid" };
+  const row = { status: family.token_status, expires_at: family.token_expires_at };
   const familyId = String(family.id);
   // RFC 6749 §6: the refresh token is bound to the client it was issued to.
   if (family.client_id !== presented.clientId) return { ok: false, reason: "client_mismatch" };

@@ -267,20 +267,31 @@ export class UserDO extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- housekeeping
 
+  /** True once this instance knows a purge alarm is pending: later writes skip the alarm lookup. */
+  #alarmArmed = false;
+
   #scheduleAlarm(): void {
+    if (this.#alarmArmed) return;
+    this.#alarmArmed = true;
     // Fire-and-forget is safe: alarm writes are part of the output gate.
     void this.ctx.storage.getAlarm().then(async (at) => {
       if (at === null) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
+    }).catch(() => {
+      this.#alarmArmed = false;
     });
   }
 
   /** Purges expired sessions, consumed ids, codes, tokens and families; re-arms while anything remains. */
   override async alarm(): Promise<void> {
+    this.#alarmArmed = false;
     if (!this.#ready) return;
     this.purge(Date.now());
     const left =
       Number(this.#sql.exec("SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM consumed) + (SELECT count(*) FROM rate_buckets) AS n").one().n) + grants.countGrantRows(this.#sql);
-    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
+    if (left > 0) {
+      await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
+      this.#alarmArmed = true;
+    }
   }
 
   /** Deletes everything that expired before `now`. Returns how many rows went. */

@@ -119,9 +119,9 @@ export class Flows {
     return { res };
   }
 
-  /** The crypto-only bound of a flow (scripts/bench/crypto-bounds.ts). */
-  async bound(name) {
-    return { res: expectStatus(await this.#req("POST", `/__bench/bound/${name}`), 200, `bound ${name}`) };
+  /** A bound of a flow (scripts/bench/crypto-bounds.ts), sent a body like the flow's own request. */
+  async bound(name, { type, body }) {
+    return { res: expectStatus(await this.#req("POST", `/__bench/bound/${encodeURIComponent(name)}`, { headers: { "content-type": type }, body }), 200, `bound ${name}`) };
   }
 
   /** Serves `body` from the static bound (what JWKS and discovery are measured against). */

@@ -52,9 +52,9 @@ function memorySummary(samples, field) {
 }
 
 const FLOWS = [
-  ["signIn", "Passkey sign-in verification", "`POST /auth/passkey/verify`: assertion checked, credential read and updated, session created", "CSRF HMAC (import + sign), 3 × SHA-256, COSE key import, 1 ES256 verify"],
-  ["token", "Code → token exchange", "`POST /token` (`authorization_code`, client_secret_basic, PKCE): ID, access and refresh token", "4 × SHA-256, 2 ES256 signatures, at_hash SHA-256"],
-  ["refresh", "Refresh grant", "`POST /token` (`refresh_token`, rotation): ID, access and refresh token", "3 × SHA-256, 2 ES256 signatures, at_hash SHA-256"],
+  ["signIn", "Passkey sign-in verification", "`POST /auth/passkey/verify`: assertion checked, credential read and updated, session created", "CSRF HMAC sign (key cached), 3 × SHA-256, COSE key import, 1 ES256 verify", "1 KV get, 2 D1 statements (credential read, update), 1 DO call (one-row write)"],
+  ["token", "Code → token exchange", "`POST /token` (`authorization_code`, client_secret_basic, PKCE): ID, access and refresh token", "4 × SHA-256, 2 ES256 signatures, at_hash SHA-256", "1 DO call (one-row write)"],
+  ["refresh", "Refresh grant", "`POST /token` (`refresh_token`, rotation): ID, access and refresh token", "3 × SHA-256, 2 ES256 signatures, at_hash SHA-256", "1 DO call (one-row write)"],
   ["jwks", "JWKS", "`GET /jwks.json`", "none; bound = a bare response of the same bytes"],
   ["discovery", "Discovery", "`GET /.well-known/openid-configuration`", "none; bound = a bare response of the same bytes"],
 ];
@@ -84,7 +84,10 @@ export function writeReport(path, r) {
   const tokenWarm = countsOf(r.storage.tokenExchangeWarm);
   const tokenCold = countsOf(r.storage.tokenExchangeCold);
   const t = r.throughput;
-  const rows = FLOWS.map(([key, name, what, crypto]) => ({ key, name, what, crypto, flow: t[key], bound: t[`${key}Bound`], ratio: t[key].perSecond / t[`${key}Bound`].perSecond }));
+  const rows = FLOWS.map(([key, name, what, crypto, storage]) => {
+    const withStorage = t[`${key}StorageBound`] ?? null;
+    return { key, name, what, crypto, storage, flow: t[key], bound: t[`${key}Bound`], ratio: t[key].perSecond / t[`${key}Bound`].perSecond, withStorage, storageRatio: withStorage ? t[key].perSecond / withStorage.perSecond : null };
+  });
   const load = r.load;
   const total = load ? memorySummary(load.rss, "rss") : null;
   const anon = load ? memorySummary(load.rss, "anon") : null;
@@ -95,7 +98,12 @@ export function writeReport(path, r) {
   const startupModules = prod.modules.filter((m) => m.startup);
 
   const summary = [
-    ...rows.map((row) => [`Throughput: ${row.name}`, "≥ 50 % of its crypto-only bound", `${rate(row.flow.perSecond)} vs ${rate(row.bound.perSecond)} req/s = ${pct(row.ratio)}`, verdict(row.ratio >= TARGETS.ratio)]),
+    ...rows.map((row) => [
+      `Throughput: ${row.name}`,
+      "≥ 50 % of its crypto-only bound",
+      `${rate(row.flow.perSecond)} vs ${rate(row.bound.perSecond)} req/s = ${pct(row.ratio)}${row.withStorage ? ` (crypto + its storage round trips alone: ${rate(row.withStorage.perSecond)} req/s = ${pct(row.withStorage.perSecond / row.bound.perSecond)} of the bound; the flow is ${pct(row.storageRatio)} of that)` : ""}`,
+      verdict(row.ratio >= TARGETS.ratio),
+    ]),
     ["Storage: passkey sign-in verify", "≤ 1 KV + 2 D1 + 1 DO", `${signIn.kv} KV + ${signIn.d1} D1 + ${signIn.do} DO`, verdict(signIn.kv <= 1 && signIn.d1 <= 2 && signIn.do <= 1)],
     ["Storage: token exchange, warm isolate", "≤ 1 DO, no D1", `${tokenWarm.do} DO, ${tokenWarm.d1} D1, ${tokenWarm.kv} KV`, verdict(tokenWarm.do <= 1 && tokenWarm.d1 === 0)],
     ["Bundle: what is evaluated at startup (gzip)", "≤ 80 kB", `${kB(prod.startup.gzip)} (${startupModules.map((m) => `\`${m.name}\``).join(" + ")}); whole upload ${kB(prod.total.gzip)}`, verdict(prod.startup.gzip <= TARGETS.startupGzipBytes)],
@@ -243,14 +251,19 @@ export function writeReport(path, r) {
     "only once: a sign-in needs a fresh challenge and a new signature, and a code can be redeemed once. For those, requests were",
     "prepared in batches (challenges fetched and assertions signed in Node, codes issued through `/authorize`) and only the",
     `measured requests were timed, for at least ${r.opts.seconds} s per row. Every answer was checked: status, tokens present, refresh token rotated.`,
-    "The *bound* is an endpoint of the bench entry in the same process (`scripts/bench/crypto-bounds.ts`). It does exactly that",
-    "flow's WebCrypto work and nothing else, and it was driven the same way. Flow and bound ran in three alternating rounds, so",
-    "whatever else the machine was doing affected both.",
-    "*workerd CPU* and *client CPU* give the share of one core each process used during the row.",
+    "The *bound* is an endpoint of the bench entry in the same process (`scripts/bench/crypto-bounds.ts`). It receives a request",
+    "with a body like the flow's, does exactly that flow's WebCrypto work and nothing else, and it was driven the same way.",
+    "The *storage bound* does the same and then the flow's storage budget as bare binding calls, with no app code around them:",
+    "what the round trips the targets allow cost on their own in this process. Flow and bounds ran in three alternating rounds, so",
+    "whatever else the machine was doing affected all of them.",
+    "*workerd CPU* and *client CPU* give the share of one core each process used during the row (flow / bound).",
     "",
-    "| flow | req/s | p50 | p99 | bound: crypto only | bound req/s | **ratio** | workerd CPU flow / bound | client CPU flow / bound | errors |",
-    "|---|---|---|---|---|---|---|---|---|---|",
-    ...rows.map((row) => `| **${row.name}**: ${row.what} | ${rate(row.flow.perSecond)} | ${ms(row.flow.p50Ms)} | ${ms(row.flow.p99Ms)} | ${row.crypto} | ${rate(row.bound.perSecond)} | **${pct(row.ratio)}** | ${pct(row.flow.workerdCpu)} / ${pct(row.bound.workerdCpu)} | ${pct(row.flow.clientCpu)} / ${pct(row.bound.clientCpu)} | ${row.flow.errors + row.bound.errors} |`),
+    "| flow | req/s | p50 | p99 | bound: crypto only | bound req/s | **ratio** | storage bound: + round trips | storage bound req/s | flow / storage bound | workerd CPU | client CPU | errors |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows.map(
+      (row) =>
+        `| **${row.name}**: ${row.what} | ${rate(row.flow.perSecond)} | ${ms(row.flow.p50Ms)} | ${ms(row.flow.p99Ms)} | ${row.crypto} | ${rate(row.bound.perSecond)} | **${pct(row.ratio)}** | ${row.storage ?? "—"} | ${row.withStorage ? rate(row.withStorage.perSecond) : "—"} | ${row.storageRatio === null ? "—" : pct(row.storageRatio)} | ${pct(row.flow.workerdCpu)} / ${pct(row.bound.workerdCpu)} | ${pct(row.flow.clientCpu)} / ${pct(row.bound.clientCpu)} | ${row.flow.errors + row.bound.errors + (row.withStorage?.errors ?? 0)} |`,
+    ),
   );
   if (rows.every((row) => row.flow.profile)) {
     const cats = ["WebCrypto (native)", "src (Latchkey)", "drizzle-orm", "workerd binding code (D1 client, RPC, tracing)", "Durable Object SQLite (native)", "hono", "jose", "@simplewebauthn/server", "other native builtins (fetch, streams, JSON, RPC…)", "V8 / workerd (no JS frame)", "garbage collector"];
@@ -276,22 +289,29 @@ export function writeReport(path, r) {
         .join(", ")} of their isolate time in WebCrypto. The ratio to the bound can't be much higher than that share unless the rest gets cheaper.`,
     );
   }
-  p(
-    "Why the crypto-heavy flows miss 50 %: a WebCrypto ES256 signature or verification takes tens of microseconds. A flow",
-    "request also does the following, all on the same two cores here:",
-    "- parse HTTP, JSON or a form, run Hono's middleware (config, security headers, cookies, rate-limit bookkeeping) and serialize JSON;",
-    "- build SQL through drizzle-orm on every query. Drizzle does not cache the query text, and each query is also wrapped in a tracing span;",
-    "- run D1's client code in the binding and make Durable Object RPCs, which serialize their arguments;",
-    "- run the user's Durable Object method and its SQLite statements, in this same process;",
-    "- for sign-in, decode CBOR and ASN.1 in `@simplewebauthn/server`.",
-    "",
-    "Locally, D1 and KV are simulated by other isolates in the same workerd process, and their CPU counts against the flow too. On",
-    "Cloudflare those are other machines, and their cost becomes latency rather than this isolate's CPU. The changes that would move the",
-    "ratio live in code this bench does not own:",
-    "- prepared drizzle queries (`.prepare()` once per isolate), or plain `D1PreparedStatement`s on the hot paths (credential read and update);",
-    "- one `loadSession` per request;",
-    "- `hono/quick`'s LinearRouter. It has no router build, so the first request is cheaper; this matters for cold starts more than for throughput.",
-  );
+  {
+    const [signInRow] = rows;
+    p(
+      "What the two bounds show:",
+      `- Storage alone takes a large part. With nothing but its storage budget added, the crypto bound drops to ${rows
+        .slice(0, 3)
+        .map((row) => `${pct(row.withStorage.perSecond / row.bound.perSecond)} (${row.name.toLowerCase()})`)
+        .join(", ")} of itself. Locally each D1 statement and each KV read is a subrequest from the Worker's isolate to miniflare's`,
+      "  simulators, through workerd's binding code (a fetch, a tracing span, JSON), all on the same workerd thread; a Durable Object",
+      "  call serializes its arguments and runs the object's method and its SQLite statements in this process too. On Cloudflare,",
+      "  D1, KV and the object run elsewhere, and their cost becomes latency rather than this isolate's CPU.",
+      `- Sign-in cannot reach 50 % of its crypto-only bound here: its storage budget (1 KV + 2 D1 + 1 DO) alone allows ${pct(signInRow.withStorage.perSecond / signInRow.bound.perSecond)}.`,
+      "  The flow runs at " + pct(signInRow.storageRatio) + " of that budget's bound.",
+      "- What the app adds on top of the budget: HTTP, JSON or form parsing, Hono's middleware (config, security headers, cookies,",
+      "  rate-limit bookkeeping), CSRF, client authentication, drizzle-orm's result mapping, `@simplewebauthn/server`'s CBOR and",
+      "  ASN.1 decoding, jose's JWS assembly and the response's JSON.",
+      "",
+      "What the hot paths do to stay near the budget: the sign-in credential read and update and the SSO user read are drizzle",
+      "queries prepared once per isolate (`src/db/client.ts`, no SQL building per request); the CSRF HMAC key is imported once per",
+      "isolate; bodies with a Content-Length are read in one call; the user's Durable Object remembers that its purge alarm is set",
+      "instead of reading it on every write; code redemption and refresh rotation use one statement fewer each.",
+    );
+  }
 
   // ---------------------------------------------------------------- load
   if (load) {
