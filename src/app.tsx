@@ -26,20 +26,24 @@ import { renderPage } from "./ui/render";
 
 export const app = new Hono<AppEnv>();
 
-/** Browser-facing paths: they get the browser binding cookie and the session. */
-// Hono's "/x/*" also matches "/x", so each path is listed once (the session is read once per request).
-const BROWSER_PATHS = ["/", "/signin", "/signout", "/auth/*", "/passkey/*", "/account/*", "/authorize/*", "/logout", "/demo/*"];
+/**
+ * Browser-facing paths get the browser binding cookie and the session (read once per request). One middleware
+ * tests the path instead of one registration per path: every registration is work for the router on a cold start.
+ */
+const BROWSER_PATH = /^\/(?:|signin|signout|logout|(?:auth|passkey|account|authorize|demo)(?:\/.*)?)$/;
+const bindBrowser = browserBinding();
+const readSession = loadSession();
 
-app.use("*", async function configMiddleware(c, next) {
+// Security headers first: they also land on error pages from anything below, the session read included.
+app.use("*", securityHeaders());
+app.use("*", async function requestContextMiddleware(c, next) {
   c.set("session", null);
   c.set("config", getConfig(c.env));
-  await next();
+  if (!BROWSER_PATH.test(c.req.path)) return next();
+  return bindBrowser(c, async () => {
+    await readSession(c, next);
+  });
 });
-app.use("*", securityHeaders());
-for (const path of BROWSER_PATHS) {
-  app.use(path, browserBinding());
-  app.use(path, loadSession());
-}
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 

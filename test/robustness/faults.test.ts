@@ -360,6 +360,18 @@ describe("storage faults on HTML pages", () => {
     await expectUnavailable(res, "html", faulty.describe());
     expect(Number(res.headers.get("retry-after")), "Retry-After on the HTML 503 page").toBeGreaterThan(0);
   });
+
+  it("a session read failing on a page answers the HTML 503 page with every security header", async () => {
+    const { browser } = await freshUser("fault-session");
+    const faulty = new FaultEnv(testEnv, { binding: "USER", nth: 1 });
+    const res = await direct(browser, faulty.env, "/account", { headers: { accept: "text/html" } });
+    expect(faulty.injected?.method, faulty.describe()).toBe("getSession");
+    await expectUnavailable(res, "html", faulty.describe());
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
+    expect(res.headers.get("permissions-policy")).toContain("publickey-credentials-get=(self)");
+  });
 });
 
 describe("storage faults in the code → token exchange", () => {

@@ -237,9 +237,7 @@ export function writeReport(path, r) {
     "",
     `Sign-in verify ≤ 1 KV + 2 D1 + 1 DO: ${verdict(signIn.kv <= 1 && signIn.d1 <= 2 && signIn.do <= 1)}. Token exchange ≤ 1 DO and no D1 on a warm isolate: ${verdict(tokenWarm.do <= 1 && tokenWarm.d1 === 0)}.`,
     `On a cold isolate the exchange reads the client and the signing keys once (${tokenCold.d1} D1). Both then stay cached in the isolate for 60 s.`,
-    sso.ops.filter((o) => o.endsWith("getSession")).length > 1
-      ? `Authorize with a session calls \`getSession\` ${sso.ops.filter((o) => o.endsWith("getSession")).length} times. \`BROWSER_PATHS\` in \`src/app.tsx\` lists both \`/authorize\` and \`/authorize/*\`, Hono's \`/authorize/*\` also matches \`/authorize\`, so \`loadSession\` runs twice. The same applies to \`/account\` and \`/demo\`.`
-      : "",
+    `Authorize with a session reads the session ${sso.ops.filter((o) => o.endsWith("getSession")).length} time(s) (once is the design: one middleware in \`src/app.tsx\` reads it for browser paths).`,
   );
 
   // ---------------------------------------------------------------- throughput
