@@ -30,7 +30,8 @@ export const app = new Hono<AppEnv>();
  * Browser-facing paths get the browser binding cookie and the session (read once per request). One middleware
  * tests the path instead of one registration per path: every registration is work for the router on a cold start.
  */
-const BROWSER_PATH = /^\/(?:|signin|signout|logout|(?:auth|passkey|account|authorize|demo)(?:\/.*)?)$/;
+// "/x" and "/x/anything" (any character, line breaks included, as Hono's "/x/*" matched).
+const BROWSER_PATH = /^\/(?:|signin|signout|logout|(?:auth|passkey|account|authorize|demo)(?:\/[^]*)?)$/;
 const bindBrowser = browserBinding();
 const readSession = loadSession();
 

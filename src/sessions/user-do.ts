@@ -267,7 +267,10 @@ export class UserDO extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- housekeeping
 
-  /** True once this instance knows a purge alarm is pending: later writes skip the alarm lookup. */
+  /**
+   * True once this instance knows a purge alarm is pending: later writes skip the alarm lookup. Anything that
+   * deletes the alarm (deleteAlarm, deleteAll) must clear it.
+   */
   #alarmArmed = false;
 
   #scheduleAlarm(): void {

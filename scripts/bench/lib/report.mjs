@@ -52,9 +52,9 @@ function memorySummary(samples, field) {
 }
 
 const FLOWS = [
-  ["signIn", "Passkey sign-in verification", "`POST /auth/passkey/verify`: assertion checked, credential read and updated, session created", "CSRF HMAC sign (key cached), 3 × SHA-256, COSE key import, 1 ES256 verify", "1 KV get, 2 D1 statements (credential read, update), 1 DO call (one-row write)"],
-  ["token", "Code → token exchange", "`POST /token` (`authorization_code`, client_secret_basic, PKCE): ID, access and refresh token", "4 × SHA-256, 2 ES256 signatures, at_hash SHA-256", "1 DO call (one-row write)"],
-  ["refresh", "Refresh grant", "`POST /token` (`refresh_token`, rotation): ID, access and refresh token", "3 × SHA-256, 2 ES256 signatures, at_hash SHA-256", "1 DO call (one-row write)"],
+  ["signIn", "Passkey sign-in verification", "`POST /auth/passkey/verify`: assertion checked, credential read and updated, session created", "CSRF HMAC sign (key cached), 3 × SHA-256, COSE key import, 1 ES256 verify", "1 KV get, 2 D1 statements (credential read, update), the DO's sign-in call"],
+  ["token", "Code → token exchange", "`POST /token` (`authorization_code`, client_secret_basic, PKCE): ID, access and refresh token", "4 × SHA-256, 2 ES256 signatures, at_hash SHA-256", "1 DO call writing one row"],
+  ["refresh", "Refresh grant", "`POST /token` (`refresh_token`, rotation): ID, access and refresh token", "3 × SHA-256, 2 ES256 signatures, at_hash SHA-256", "1 DO call writing one row"],
   ["jwks", "JWKS", "`GET /jwks.json`", "none; bound = a bare response of the same bytes"],
   ["discovery", "Discovery", "`GET /.well-known/openid-configuration`", "none; bound = a bare response of the same bytes"],
 ];
@@ -237,7 +237,7 @@ export function writeReport(path, r) {
     "",
     `Sign-in verify ≤ 1 KV + 2 D1 + 1 DO: ${verdict(signIn.kv <= 1 && signIn.d1 <= 2 && signIn.do <= 1)}. Token exchange ≤ 1 DO and no D1 on a warm isolate: ${verdict(tokenWarm.do <= 1 && tokenWarm.d1 === 0)}.`,
     `On a cold isolate the exchange reads the client and the signing keys once (${tokenCold.d1} D1). Both then stay cached in the isolate for 60 s.`,
-    `Authorize with a session reads the session ${sso.ops.filter((o) => o.endsWith("getSession")).length} time(s) (once is the design: one middleware in \`src/app.tsx\` reads it for browser paths).`,
+    `Authorize with a session reads the session once (one middleware in \`src/app.tsx\` reads it for browser paths): ${verdict(sso.ops.filter((o) => o.endsWith("getSession")).length === 1)}.`,
   );
 
   // ---------------------------------------------------------------- throughput
@@ -249,11 +249,13 @@ export function writeReport(path, r) {
     "only once: a sign-in needs a fresh challenge and a new signature, and a code can be redeemed once. For those, requests were",
     "prepared in batches (challenges fetched and assertions signed in Node, codes issued through `/authorize`) and only the",
     `measured requests were timed, for at least ${r.opts.seconds} s per row. Every answer was checked: status, tokens present, refresh token rotated.`,
-    "The *bound* is an endpoint of the bench entry in the same process (`scripts/bench/crypto-bounds.ts`). It receives a request",
-    "with a body like the flow's, does exactly that flow's WebCrypto work and nothing else, and it was driven the same way.",
-    "The *storage bound* does the same and then the flow's storage budget as bare binding calls, with no app code around them:",
-    "what the round trips the targets allow cost on their own in this process. Flow and bounds ran in three alternating rounds, so",
-    "whatever else the machine was doing affected all of them.",
+    "The *bound* (crypto only) is an endpoint of the bench entry in the same process (`scripts/bench/crypto-bounds.ts`). It receives",
+    "a request with a body like the flow's and reads it (every flow must), does exactly that flow's WebCrypto work and nothing else,",
+    "and it was driven the same way. The *storage bound* does the same and then the flow's storage budget: KV and D1 calls made",
+    "directly on the bindings (no Hono, drizzle-orm or library code), and a Durable Object call: for sign-in the flow's own `signIn`",
+    "call (one-time id and session rows); for the token flows a call that writes one row, lighter than the flows' own (three rows),",
+    "so the last ratio understates those flows. Flow and bounds ran in three alternating rounds, so whatever else the machine was",
+    "doing affected all of them.",
     "*workerd CPU* and *client CPU* give the share of one core each process used during the row (flow / bound).",
     "",
     "| flow | req/s | p50 | p99 | bound: crypto only | bound req/s | **ratio** | storage bound: + round trips | storage bound req/s | flow / storage bound | workerd CPU | client CPU | errors |",
@@ -287,7 +289,7 @@ export function writeReport(path, r) {
         .join(", ")} of their isolate time in WebCrypto. The ratio to the bound can't be much higher than that share unless the rest gets cheaper.`,
     );
   }
-  {
+  if (rows.slice(0, 3).every((row) => row.withStorage)) {
     const [signInRow] = rows;
     p(
       "What the two bounds show:",
@@ -298,8 +300,9 @@ export function writeReport(path, r) {
       "  simulators, through workerd's binding code (a fetch, a tracing span, JSON), all on the same workerd thread; a Durable Object",
       "  call serializes its arguments and runs the object's method and its SQLite statements in this process too. On Cloudflare,",
       "  D1, KV and the object run elsewhere, and their cost becomes latency rather than this isolate's CPU.",
-      `- Sign-in cannot reach 50 % of its crypto-only bound here: its storage budget (1 KV + 2 D1 + 1 DO) alone allows ${pct(signInRow.withStorage.perSecond / signInRow.bound.perSecond)}.`,
-      "  The flow runs at " + pct(signInRow.storageRatio) + " of that budget's bound.",
+      signInRow.withStorage.perSecond / signInRow.bound.perSecond < TARGETS.ratio
+        ? `- Sign-in cannot reach 50 % of its crypto-only bound here: its storage budget (1 KV + 2 D1 + 1 DO) alone allows ${pct(signInRow.withStorage.perSecond / signInRow.bound.perSecond)}. The flow runs at ${pct(signInRow.storageRatio)} of that budget's bound.`
+        : `- Sign-in's storage budget alone allows ${pct(signInRow.withStorage.perSecond / signInRow.bound.perSecond)} of its crypto-only bound; the flow runs at ${pct(signInRow.storageRatio)} of that budget's bound.`,
       "- What the app adds on top of the budget: HTTP, JSON or form parsing, Hono's middleware (config, security headers, cookies,",
       "  rate-limit bookkeeping), CSRF, client authentication, drizzle-orm's result mapping, `@simplewebauthn/server`'s CBOR and",
       "  ASN.1 decoding, jose's JWS assembly and the response's JSON.",
@@ -355,7 +358,8 @@ export function writeReport(path, r) {
     "  average above.",
     `- Local state is in \`${r.opts["state-dir"]}\`, tmpfs when available. On this VM's disk, every SQLite commit waits for a flush, which`,
     "  measures the disk, not the Worker. On Cloudflare, D1 and Durable Object writes are durable on other machines.",
-    "- The bounds use WebCrypto only. Everything else a flow does is counted as its overhead, on purpose.",
+    "- The crypto-only bounds do their flow's WebCrypto work after reading a request body like the flow's. Everything else a flow",
+    "  does is counted as its overhead, on purpose.",
     `- workerd's own logs during the counting and throughput phases: ${r.serverLogs.bench?.count.error ?? 0} errors, ${r.serverLogs.bench?.count.warn ?? 0} warnings${r.serverLogs.bench?.samples.length ? ` (first: ${r.serverLogs.bench.samples.slice(0, 2).map((x) => "`" + x.replace(/`/g, "'").replace(/\s+/g, " ").slice(0, 160) + "`").join("; ")})` : ""}.`,
   );
   p(
