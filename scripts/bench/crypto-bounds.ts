@@ -183,5 +183,8 @@ export async function boundResponse(request: Request, env: Env, name: string): P
     });
     await storage(env, await storageFixture);
   }
-  return new Response('{"ok":true}', { headers: { "content-type": "application/json" } });
+  // Answering is part of every flow too: as many bytes as the flow's response.
+  const answerBytes = Math.min(64 * 1024, Number(request.headers.get("x-bound-answer-bytes")) || 0);
+  const answer = '{"ok":true,"pad":"' + "x".repeat(Math.max(0, answerBytes - 20)) + '"}';
+  return new Response(answer, { headers: { "content-type": "application/json", "cache-control": "no-store" } });
 }

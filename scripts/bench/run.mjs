@@ -261,8 +261,21 @@ async function main() {
     // A bound receives a request like the flow's (same body size and type) and reads it before its work.
     const sampleSignIn = flows.signInBody(users[0], "x".repeat(43));
     const sampleForm = { type: "application/x-www-form-urlencoded", body: new URLSearchParams({ grant_type: "authorization_code", code: `${users[0].id}.${"c".repeat(43)}`, redirect_uri: "http://127.0.0.1/bench/callback", code_verifier: "v".repeat(43) }).toString() };
+    // … and answers with as many bytes as the flow's response (one sample of each, taken now).
+    const answerBytes = {};
+    {
+      const s = await flows.signInVerify(b2, flows.signInBody(nextUser(), await flows.signInOptions(b2)));
+      answerBytes.signin = Buffer.byteLength(s.res.text);
+      const a = await flows.authorize(rp, s.session);
+      const e = await flows.exchange(rp, a.code, a.verifier);
+      answerBytes.token = Buffer.byteLength(e.res.text);
+      answerBytes.refresh = Buffer.byteLength((await flows.refresh(rp, e.tokens.refresh_token)).res.text);
+    }
     const boundBodies = { signin: { type: "application/json", body: sampleSignIn }, token: sampleForm, refresh: sampleForm };
-    const bound = (name) => timed(async () => JSON.parse((await flows.bound(name, boundBodies[name.split("+")[0]])).res.text));
+    const bound = (name) => {
+      const flow = name.split("+")[0];
+      return timed(async () => JSON.parse((await flows.bound(name, boundBodies[flow], answerBytes[flow])).res.text));
+    };
     const staticBound = (name) => timed(async () => JSON.parse((await flows.staticBound(name)).res.text));
 
     log("  passkey sign-in verify");
@@ -338,6 +351,7 @@ async function main() {
     [tp.jwks, tp.jwksBound] = await alternating(R, T, [timed(() => flows.jwks()), staticBound("jwks")]);
     [tp.discovery, tp.discoveryBound] = await alternating(R, T, [timed(() => flows.discovery()), staticBound("discovery")]);
     result.throughput = tp;
+    result.boundAnswerBytes = answerBytes;
     prof.close();
     prof = null;
     result.serverLogs.bench = mergeLogs(result.serverLogs.bench, provider.logs);

@@ -4,6 +4,8 @@ import { ApiError } from "../errors";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 export const FORM_BODY_LIMIT = 16 * 1024;
+/** Strict UTF-8 (a malformed byte is an error, not U+FFFD); one instance, since whole-buffer decodes keep no state. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Reads a request body as UTF-8, refusing more than `limit` bytes whatever Content-Length says (chunked too). */
 export async function readCapped(req: Request, limit: number): Promise<string> {
@@ -15,7 +17,7 @@ export async function readCapped(req: Request, limit: number): Promise<string> {
   const bytes = declared && /^\d+$/.test(declared) ? new Uint8Array(await req.arrayBuffer()) : await readStreamCapped(req.body, limit);
   if (bytes.byteLength > limit) throw new ApiError("payload_too_large", `The body is larger than ${limit} bytes.`);
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     throw new ApiError("invalid_request", "The body is not valid UTF-8.");
   }

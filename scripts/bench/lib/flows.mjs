@@ -119,9 +119,10 @@ export class Flows {
     return { res };
   }
 
-  /** A bound of a flow (scripts/bench/crypto-bounds.ts), sent a body like the flow's own request. */
-  async bound(name, { type, body }) {
-    return { res: expectStatus(await this.#req("POST", `/__bench/bound/${encodeURIComponent(name)}`, { headers: { "content-type": type }, body }), 200, `bound ${name}`) };
+  /** A bound of a flow (scripts/bench/crypto-bounds.ts), sent a body like the flow's request, answering `answerBytes`. */
+  async bound(name, { type, body }, answerBytes) {
+    const headers = { "content-type": type, "x-bound-answer-bytes": String(answerBytes) };
+    return { res: expectStatus(await this.#req("POST", `/__bench/bound/${encodeURIComponent(name)}`, { headers, body }), 200, `bound ${name}`) };
   }
 
   /** Serves `body` from the static bound (what JWKS and discovery are measured against). */

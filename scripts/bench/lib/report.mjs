@@ -254,7 +254,8 @@ export function writeReport(path, r) {
     `measured requests were timed, for at least ${r.opts.seconds} s per row. Every answer was checked: status, tokens present, refresh token rotated.`,
     "The *bound* (crypto only) is an endpoint of the bench entry in the same process (`scripts/bench/crypto-bounds.ts`). It receives",
     "a request with a body like the flow's and reads it (every flow must), does exactly that flow's WebCrypto work and nothing else,",
-    "and it was driven the same way. The *storage bound* does the same and then the flow's storage budget: KV and D1 calls made",
+    `and answers with as many bytes as the flow's response (${Object.entries(r.boundAnswerBytes ?? {}).map(([k, v]) => `${k} ${v} B`).join(", ") || "not recorded"}); it was driven the same way.`,
+    "The *storage bound* does the same and then the flow's storage budget: KV and D1 calls made",
     "directly on the bindings (no Hono, drizzle-orm or library code), and a Durable Object call: for sign-in the flow's own `signIn`",
     "call (one-time id and session rows); for the token flows a call that writes one row, lighter than the flows' own (three rows),",
     "so the last ratio understates those flows. Flow and bounds ran in three alternating rounds, so whatever else the machine was",
@@ -361,7 +362,7 @@ export function writeReport(path, r) {
     "  average above.",
     `- Local state is in \`${r.opts["state-dir"]}\`, tmpfs when available. On this VM's disk, every SQLite commit waits for a flush, which`,
     "  measures the disk, not the Worker. On Cloudflare, D1 and Durable Object writes are durable on other machines.",
-    "- The crypto-only bounds do their flow's WebCrypto work after reading a request body like the flow's. Everything else a flow",
+    "- The crypto-only bounds read a request body like their flow's, do its WebCrypto work and answer as many bytes. Everything else a flow",
     "  does is counted as its overhead, on purpose.",
     `- workerd's own logs during the counting and throughput phases: ${r.serverLogs.bench?.count.error ?? 0} errors, ${r.serverLogs.bench?.count.warn ?? 0} warnings${r.serverLogs.bench?.samples.length ? ` (first: ${r.serverLogs.bench.samples.slice(0, 2).map((x) => "`" + x.replace(/`/g, "'").replace(/\s+/g, " ").slice(0, 160) + "`").join("; ")})` : ""}.`,
   );
