@@ -1,7 +1,7 @@
 /** Passkey credential queries. */
 import { and, count, eq, sql } from "drizzle-orm";
 import { db, prepared } from "./client";
-import { credentials } from "./schema";
+import { credentials, users } from "./schema";
 
 export type Credential = typeof credentials.$inferSelect;
 export type NewCredential = typeof credentials.$inferInsert;
@@ -13,6 +13,21 @@ export async function findCredential(d1: D1Database, id: string): Promise<Creden
 
 export async function listCredentials(d1: D1Database, userId: string): Promise<Credential[]> {
   return db(d1).select().from(credentials).where(eq(credentials.userId, userId)).orderBy(credentials.createdAt).all();
+}
+
+/**
+ * The passkeys of the user with this address, in one query whether or not the address is known, so the
+ * email-hinted sign-in does the same storage work for both (no timing hint of account existence).
+ */
+export async function listCredentialsByEmail(d1: D1Database, email: string): Promise<Credential[]> {
+  const rows = await db(d1)
+    .select({ credential: credentials })
+    .from(users)
+    .innerJoin(credentials, eq(credentials.userId, users.id))
+    .where(eq(users.email, email))
+    .orderBy(credentials.createdAt)
+    .all();
+  return rows.map((r) => r.credential);
 }
 
 export async function countCredentials(d1: D1Database, userId: string): Promise<number> {

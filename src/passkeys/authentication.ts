@@ -4,31 +4,31 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { Config, Env } from "../config";
 import { recordEvent } from "../db/audit";
-import { findCredential, listCredentials, recordAssertion } from "../db/credentials";
-import { findUserByEmail } from "../db/users";
+import { findCredential, listCredentialsByEmail, recordAssertion } from "../db/credentials";
 import { ApiError } from "../errors";
-import { fromBase64url, hmacSha256 } from "../lib/crypto";
+import { fromBase64url } from "../lib/crypto";
 import { asObject, requiredObject, requiredString } from "../lib/validate";
 import type { Amr } from "../sessions/user-do";
 import { challengeFromClientData, challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
+import { decoyCredentials } from "./decoy-credentials";
 import { checkSignCounter } from "./sign-counter";
 import { messageOf } from "./registration";
 
 /**
- * Options for `navigator.credentials.get`. With an email, allowCredentials lists that user's passkeys;
- * for an unknown address it lists a stable decoy id, so the answer does not reveal whether the account exists.
+ * Options for `navigator.credentials.get`. With an email, allowCredentials lists that user's passkeys; for an
+ * address without any it lists stable decoys shaped like real ones, so the answer does not reveal whether the
+ * account exists (WebAuthn L3 §14.6.2).
  */
 export async function startAuthentication(env: Env, config: Config, email: string | null, browserId: string, now: number): Promise<PublicKeyCredentialRequestOptionsJSON> {
   let userId: string | null = null;
   let allow: { id: string; transports?: string[] }[] = [];
   if (email) {
-    const user = await findUserByEmail(env.DB, email);
-    const creds = user ? await listCredentials(env.DB, user.id) : [];
-    if (user && creds.length > 0) {
-      userId = user.id;
+    const creds = await listCredentialsByEmail(env.DB, email);
+    if (creds.length > 0) {
+      userId = creds[0]!.userId;
       allow = creds.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as string[] }));
     } else {
-      allow = [{ id: (await hmacSha256(config.keyEncryptionSecret, `decoy-credential:${email}`)).slice(0, 43), transports: ["internal", "hybrid"] }];
+      allow = await decoyCredentials(config.keyEncryptionSecret, email);
     }
   }
   const { challenge } = await issueChallenge(env, { browserId, purpose: "authenticate", userId }, now);

@@ -59,7 +59,27 @@ describe("passkey sign-in", () => {
     expect(unknown.allowCredentials).toHaveLength(1);
     expect(unknown.allowCredentials[0]!.id).not.toBe(auth.credentialId);
     const again = (await (await browser.postJson("/auth/passkey/options", { email: "nobody-here@example.test" })).json()) as { allowCredentials: { id: string }[] };
-    expect(again.allowCredentials[0]!.id).toBe(unknown.allowCredentials[0]!.id);
+    expect(again.allowCredentials).toEqual(unknown.allowCredentials);
+  });
+
+  it("decoys look like real descriptors: an account without passkeys and an unknown address answer alike", async () => {
+    const { email } = await signUp();
+    const browser = new TestBrowser();
+    type Options = { allowCredentials: { id: string; type: string; transports: string[] }[] };
+    const lists = [];
+    for (const address of [email, "nobody-1@example.test", "nobody-2@example.test", "nobody-3@example.test"]) {
+      lists.push(((await (await browser.postJson("/auth/passkey/options", { email: address })).json()) as Options).allowCredentials);
+    }
+    for (const list of lists) {
+      expect(list.length).toBeGreaterThanOrEqual(1);
+      expect(list.length).toBeLessThanOrEqual(2);
+      for (const d of list) {
+        // 16, 20, 32 or 64 random bytes, base64url: the id lengths real authenticators use.
+        expect([22, 27, 43, 86]).toContain(d.id.length);
+        expect(d.type).toBe("public-key");
+        expect(d.transports).toEqual([...d.transports].sort());
+      }
+    }
   });
 
   it("replayed assertion: the challenge is consumed in the user's Durable Object even while KV still holds it", async () => {
