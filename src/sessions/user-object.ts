@@ -1,10 +1,29 @@
 /** Addressing the per-user Durable Object: by user id, or by normalized email until the user exists. */
 import type { Env } from "../config";
 
+/** Object ids by name per namespace: `idFromName` hashes the name on every call, and the same users come back. */
+const ids = new WeakMap<object, Map<string, DurableObjectId>>();
+const MAX_CACHED_IDS = 4096;
+
+function idFor(ns: { idFromName(name: string): DurableObjectId }, name: string): DurableObjectId {
+  let byName = ids.get(ns);
+  if (!byName) {
+    byName = new Map();
+    ids.set(ns, byName);
+  }
+  let id = byName.get(name);
+  if (!id) {
+    id = ns.idFromName(name);
+    if (byName.size >= MAX_CACHED_IDS) byName.clear();
+    byName.set(name, id);
+  }
+  return id;
+}
+
 export function userObject(env: Env, userId: string) {
-  return env.USER.get(env.USER.idFromName(`user:${userId}`));
+  return env.USER.get(idFor(env.USER, `user:${userId}`));
 }
 
 export function emailObject(env: Env, normalizedEmail: string) {
-  return env.USER.get(env.USER.idFromName(`email:${normalizedEmail}`));
+  return env.USER.get(idFor(env.USER, `email:${normalizedEmail}`));
 }
