@@ -314,7 +314,8 @@ export function writeReport(path, r) {
       "What the hot paths do to stay near the budget: the sign-in credential read and update and the SSO user read are drizzle",
       "queries prepared once per isolate (`src/db/client.ts`, no SQL building per request); the CSRF HMAC key is imported once per",
       "isolate; bodies with a Content-Length are read in one call; the user's Durable Object remembers that its purge alarm is set",
-      "instead of reading it on every write; code redemption and refresh rotation use one statement fewer each.",
+      "instead of reading it on every write; user object ids are cached per isolate (`idFromName` hashes on every call); code",
+      "redemption and refresh rotation use one statement fewer each.",
     );
   }
 
