@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
-import { FORM_BODY_LIMIT, readCapped } from "../lib/body";
+import { FORM_BODY_LIMIT, formTextRead, readCapped } from "../lib/body";
 import { clientIp, type LimitKey } from "./rate-limiter";
 
 export async function presentedClientKey(c: Context<AppEnv>): Promise<LimitKey | null> {
@@ -26,8 +26,9 @@ async function presentedClientId(c: Context<AppEnv>): Promise<string | null> {
   }
   if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded")) return null;
   try {
-    // Reads a copy, capped like the handler's own read (chunked bodies have no Content-Length).
-    return new URLSearchParams(await readCapped(c.req.raw.clone(), FORM_BODY_LIMIT)).get("client_id");
+    // The form the handler already read, or else a copy read here, capped like the handler's own read.
+    const text = formTextRead(c.req.raw) ?? (c.req.raw.bodyUsed ? null : await readCapped(c.req.raw.clone(), FORM_BODY_LIMIT));
+    return text === null ? null : new URLSearchParams(text).get("client_id");
   } catch {
     return null;
   }

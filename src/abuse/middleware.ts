@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-types";
 import { ApiError, errorResponse, OAuthError } from "../errors";
 import type { LimitName } from "./limits";
-import { clientIp, hit, locallyBlocked, type LimitKey } from "./rate-limiter";
+import { anyLocallyBlocked, clientIp, hit, locallyBlocked, type LimitKey } from "./rate-limiter";
 
 type Refusal = (retryAfterS: number) => Error;
 
@@ -30,14 +30,17 @@ export function limitPerIp(name: LimitName, refusal: "oauth" | "api"): Middlewar
 export function limitFailures(name: LimitName, keyOf: (c: Context<AppEnv>) => Promise<LimitKey | null> | LimitKey | null, isFailure: (err: Error) => boolean, refusal: "oauth" | "api"): MiddlewareHandler<AppEnv> {
   const refuse = refusal === "oauth" ? oauthRefusal : apiRefusal;
   return async function limitFailuresMiddleware(c, next) {
-    const key = await keyOf(c);
     const now = Date.now();
-    if (key) {
-      const blocked = locallyBlocked(key, name, now);
+    // The key is worked out before the request only when this isolate refuses anything early at all.
+    const early = anyLocallyBlocked() ? await keyOf(c) : null;
+    if (early) {
+      const blocked = locallyBlocked(early, name, now);
       if (blocked !== null) return errorResponse(refuse(blocked));
     }
     await next();
-    if (key && c.error && isFailure(c.error)) {
+    if (!c.error || !isFailure(c.error)) return undefined;
+    const key = early ?? (await keyOf(c));
+    if (key) {
       try {
         const result = await hit(c.env, c.get("config").rateLimits, key, name, now);
         if (!result.allowed) c.res = errorResponse(refuse(result.retryAfterS));

@@ -67,6 +67,11 @@ export async function hit(env: Env, limits: RateLimits, key: LimitKey, name: Lim
   return result;
 }
 
+/** Whether this isolate holds any early refusal at all (most of the time it holds none). */
+export function anyLocallyBlocked(): boolean {
+  return blockedUntil.size > 0;
+}
+
 /** Isolate-local early refusal for keys a LimiterDO/UserDO recently refused; null when not known blocked. */
 export function locallyBlocked(key: LimitKey, name: LimitName, now: number): number | null {
   const local = `${keyString(key)}#${name}`;

@@ -59,6 +59,14 @@ export async function readJson(c: Context, limit = JSON_BODY_LIMIT): Promise<unk
   }
 }
 
+/** Form bodies already read from a request, so code that runs after the handler can look at them again. */
+const formTexts = new WeakMap<Request, string>();
+
+/** The text of a form body `readForm` has already read from this request; undefined when it has not. */
+export function formTextRead(req: Request): string | undefined {
+  return formTexts.get(req);
+}
+
 /** Parses an application/x-www-form-urlencoded body; repeated parameters are rejected (RFC 6749 §3.1). */
 export async function readForm(c: Context, limit = FORM_BODY_LIMIT, onError: (msg: string, code: "invalid_request" | "payload_too_large" | "unsupported_media_type") => Error = (m, code) => new ApiError(code, m)): Promise<Map<string, string>> {
   const type = c.req.header("content-type") ?? "";
@@ -70,6 +78,7 @@ export async function readForm(c: Context, limit = FORM_BODY_LIMIT, onError: (ms
     if (e instanceof ApiError) throw onError(e.message, e.code === "payload_too_large" ? "payload_too_large" : "invalid_request");
     throw e;
   }
+  formTexts.set(c.req.raw, text);
   const out = new Map<string, string>();
   for (const [k, v] of new URLSearchParams(text)) {
     // The name is the caller's: quoted, but only a short prefix of it.
