@@ -41,21 +41,27 @@ export async function insertCredential(d1: D1Database, cred: NewCredential): Pro
   return rows.length === 1;
 }
 
-/** Records a successful assertion: new counter, refreshed backup flags (WebAuthn L3 §7.2 steps 19-22), last use. */
+/**
+ * Records a successful assertion: new counter, refreshed backup flags (WebAuthn L3 §7.2 steps 19-22), last use.
+ * The counter rule of step 22 is part of the write (the new counter is greater than the stored one, or both are 0),
+ * so two assertions racing with the same counter cannot both be recorded. False when nothing was written: the
+ * stored counter moved past this assertion meanwhile, or the credential is gone.
+ */
 export async function recordAssertion(
   d1: D1Database,
   id: string,
   update: { counter: number; backupEligible: boolean; backupState: boolean; lastUsedAt: number },
-): Promise<void> {
+): Promise<boolean> {
   const query = prepared(d1, "recordAssertion", (d) =>
     d
       .update(credentials)
       // Drizzle's set() takes no placeholders; raw SQL fragments do (booleans bound as SQLite's 0/1 below).
       .set({ counter: sql`${sql.placeholder("counter")}`, backupEligible: sql`${sql.placeholder("be")}`, backupState: sql`${sql.placeholder("bs")}`, lastUsedAt: sql`${sql.placeholder("lastUsedAt")}` })
-      .where(eq(credentials.id, sql.placeholder("id")))
+      .where(and(eq(credentials.id, sql.placeholder("id")), sql`(${sql.placeholder("counter")} > ${credentials.counter} OR (${sql.placeholder("counter")} = 0 AND ${credentials.counter} = 0))`))
       .prepare(),
   );
-  await query.run({ id, counter: update.counter, be: update.backupEligible ? 1 : 0, bs: update.backupState ? 1 : 0, lastUsedAt: update.lastUsedAt });
+  const result = await query.run({ id, counter: update.counter, be: update.backupEligible ? 1 : 0, bs: update.backupState ? 1 : 0, lastUsedAt: update.lastUsedAt });
+  return result.meta.changes === 1;
 }
 
 export async function renameCredential(d1: D1Database, userId: string, id: string, name: string): Promise<boolean> {

@@ -98,10 +98,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   const info = verification.authenticationInfo;
 
   // WebAuthn L3 §7.2 step 22: a signature counter that did not grow signals a cloned authenticator.
-  if (!checkSignCounter(credential.counter, info.newCounter)) {
-    await recordEvent(env.DB, "passkey.counter_regression", credential.userId, { credentialId: credential.id, stored: credential.counter, received: info.newCounter }, now);
-    throw new ApiError("counter_regression", "This passkey looks copied, so we did not accept it. Sign in with an email link and review your passkeys.");
-  }
+  if (!checkSignCounter(credential.counter, info.newCounter)) await refuseCounter(env, credential.userId, credential.id, credential.counter, info.newCounter, now);
 
   const backupEligible = info.credentialDeviceType === "multiDevice";
   const amr: Amr[] = ["pop", backupEligible ? "swk" : "hwk"];
@@ -123,8 +120,20 @@ function userHandleMatches(userHandle: string, userId: string): boolean {
   }
 }
 
-/** Stores the assertion's counter and refreshed backup flags (WebAuthn L3 §7.2 steps 19-22). */
+async function refuseCounter(env: Env, userId: string, credentialId: string, stored: number, received: number, now: number): Promise<never> {
+  await recordEvent(env.DB, "passkey.counter_regression", userId, { credentialId, stored, received }, now);
+  throw new ApiError("counter_regression", "This passkey looks copied, so we did not accept it. Sign in with an email link and review your passkeys.");
+}
+
+/**
+ * Stores the assertion's counter and refreshed backup flags (WebAuthn L3 §7.2 steps 19-22). The write itself
+ * re-checks the counter rule (step 22), so of two assertions racing with one counter value only one gets through.
+ */
 export async function recordSignIn(env: Env, signIn: VerifiedSignIn, now: number): Promise<void> {
-  await recordAssertion(env.DB, signIn.credentialId, { ...signIn.assertion, lastUsedAt: now });
+  if (await recordAssertion(env.DB, signIn.credentialId, { ...signIn.assertion, lastUsedAt: now })) return;
+  // Nothing written: the credential was deleted meanwhile, or another assertion moved its counter past this one.
+  const current = await findCredential(env.DB, signIn.credentialId);
+  if (!current) throw new ApiError("credential_unknown", "This passkey is not registered here. Sign in with an email link instead.");
+  await refuseCounter(env, signIn.userId, signIn.credentialId, current.counter, signIn.assertion.counter, now);
 }
 

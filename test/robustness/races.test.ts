@@ -2,7 +2,10 @@
  * Races: one single-use value (passkey challenge, magic link, registration challenge) spent by parallel
  * requests. Exactly one wins, because the decision is made inside the user's Durable Object, never in KV.
  */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { app } from "../../src/app";
+import type { Env } from "../../src/config";
 import { storeMagicLink } from "../../src/magic-link/magic-link-store";
 import { addPasskey, redeemLink, requestLinkToken, uniqueEmail } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
@@ -42,6 +45,48 @@ async function browsersWithCsrf(n: number): Promise<TestBrowser[]> {
   );
 }
 
+/**
+ * A D1 binding whose credential SELECTs finish only after `hold` resolves (`read` resolves when one has run):
+ * a sign-in that read a credential can be made to write after another sign-in's write.
+ */
+function gateCredentialReads(d1: D1Database, hold: Promise<void>): { db: D1Database; read: Promise<void> } {
+  let signal!: () => void;
+  const read = new Promise<void>((r) => (signal = r));
+  const gate = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop) {
+        if (prop === "bind") return (...values: unknown[]) => gate(target.bind(...values), sql);
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (typeof value !== "function") return value;
+        if (!/^select .* from "credentials"/i.test(sql) || !["raw", "first", "all"].includes(String(prop))) return (value as (...a: unknown[]) => unknown).bind(target);
+        return async (...args: unknown[]) => {
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          signal();
+          await hold;
+          return result;
+        };
+      },
+    });
+  const db = new Proxy(d1, {
+    get(target, prop) {
+      if (prop === "prepare") return (sql: string) => gate(target.prepare(sql), sql);
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db, read };
+}
+
+/** POST /auth/passkey/verify through the app with a given env, as `browser` (cookies, CSRF, Origin). */
+async function verifyDirect(c: { browser: TestBrowser; csrf: string; response: unknown }, env: Env): Promise<Response> {
+  const headers = new Headers({ "content-type": "application/json", origin: ORIGIN, "x-csrf-token": c.csrf, "user-agent": c.browser.userAgent });
+  headers.set("cookie", [...c.browser.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`${ORIGIN}/auth/passkey/verify`, { method: "POST", headers, body: JSON.stringify({ response: c.response }) }), env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
 describe("races on single-use values", () => {
   it("passkey challenge replay race: one assertion (counter 0) sent 10 times in parallel from the same browser signs in once", async () => {
     const { browser: owner, userId } = await freshUser("race-signin");
@@ -65,6 +110,35 @@ describe("races on single-use values", () => {
     const again = await (await browser.postJson("/auth/passkey/options", {})).json();
     const next = await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(again as never, ORIGIN, { counter: 0 }) });
     expect(next.status).toBe(200);
+  });
+
+  it("cloned authenticator race: a sign-in that read the credential before another one's write cannot record the same counter (WebAuthn L3 §7.2 step 22)", async () => {
+    const { browser: owner, userId } = await freshUser("race-counter");
+    const auth = await addPasskey(owner, await SoftAuthenticator.create());
+    const before = await sessionCount(userId);
+    // A counting authenticator and its copy: both sign counter 7, each over its own fresh challenge.
+    const ceremony = async () => {
+      const browser = new TestBrowser();
+      const csrf = await browser.csrf();
+      const options = await (await browser.postJson("/auth/passkey/options", {})).json();
+      return { browser, csrf, response: await auth.authenticate(options as never, ORIGIN, { counter: 7 }) };
+    };
+    const [first, copy] = await Promise.all([ceremony(), ceremony()]);
+    // The copy's sign-in reads the credential (counter 0), then is held until the first one has signed in.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const gated = gateCredentialReads(testEnv.DB, held);
+    const copyRes = verifyDirect(copy, { ...testEnv, DB: gated.db });
+    await gated.read;
+    const firstRes = await verifyDirect(first, testEnv);
+    expect(firstRes.status).toBe(200);
+    release();
+    const late = await copyRes;
+    expect(late.status).toBe(400);
+    expect(await errorOf(late)).toBe("counter_regression");
+    expect(await sessionCount(userId)).toBe(before + 1);
+    const row = await testEnv.DB.prepare("SELECT counter FROM credentials WHERE id = ?").bind(auth.credentialId).first<{ counter: number }>();
+    expect(row!.counter).toBe(7);
   });
 
   it("magic link replay race, known user: one link redeemed 10 times in parallel makes exactly one session", async () => {
