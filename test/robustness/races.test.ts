@@ -2,13 +2,12 @@
  * Races: one single-use value (passkey challenge, magic link, registration challenge) spent by parallel
  * requests. Exactly one wins, because the decision is made inside the user's Durable Object, never in KV.
  */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/app";
 import type { Env } from "../../src/config";
 import { storeMagicLink } from "../../src/magic-link/magic-link-store";
 import { addPasskey, redeemLink, requestLinkToken, uniqueEmail } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
+import { direct } from "../helpers/direct";
 import { testEnv, userIdOf, userStub } from "../helpers/oidc-client";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
 
@@ -77,16 +76,6 @@ function gateCredentialReads(d1: D1Database, hold: Promise<void>): { db: D1Datab
   return { db, read };
 }
 
-/** POST /auth/passkey/verify through the app with a given env, as `browser` (cookies, CSRF, Origin). */
-async function verifyDirect(c: { browser: TestBrowser; csrf: string; response: unknown }, env: Env): Promise<Response> {
-  const headers = new Headers({ "content-type": "application/json", origin: ORIGIN, "x-csrf-token": c.csrf, "user-agent": c.browser.userAgent });
-  headers.set("cookie", [...c.browser.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-  const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`${ORIGIN}/auth/passkey/verify`, { method: "POST", headers, body: JSON.stringify({ response: c.response }) }), env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
-
 describe("races on single-use values", () => {
   it("passkey challenge replay race: one assertion (counter 0) sent 10 times in parallel from the same browser signs in once", async () => {
     const { browser: owner, userId } = await freshUser("race-signin");
@@ -128,9 +117,10 @@ describe("races on single-use values", () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const gated = gateCredentialReads(testEnv.DB, held);
-    const copyRes = verifyDirect(copy, { ...testEnv, DB: gated.db });
+    const verify = (c: typeof first, env: Env) => direct(c.browser, env, "/auth/passkey/verify", { json: { response: c.response }, headers: { "x-csrf-token": c.csrf } });
+    const copyRes = verify(copy, { ...testEnv, DB: gated.db });
     await gated.read;
-    const firstRes = await verifyDirect(first, testEnv);
+    const firstRes = await verify(first, testEnv);
     expect(firstRes.status).toBe(200);
     release();
     const late = await copyRes;

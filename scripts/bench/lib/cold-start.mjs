@@ -5,7 +5,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { jsFiles } from "./build.mjs";
-import { WebSocket, WORKERD, wranglerSettings } from "./tools.mjs";
+import { inspect } from "./inspector.mjs";
+import { WORKERD, wranglerSettings } from "./tools.mjs";
 
 // workerd's `cloudflare:email` needs this internal module; miniflare (and Cloudflare) provide it. Same for every variant.
 const EMAIL_EXTENSION =
@@ -117,26 +118,7 @@ export async function profileOnce(configPath, path) {
   const w = startWorkerd(configPath, ["--inspector-addr=127.0.0.1:0"]);
   try {
     const ports = await w.ready;
-    const ws = new WebSocket(`ws://127.0.0.1:${ports.inspector}/main`);
-    await new Promise((resolve, reject) => {
-      ws.once("open", resolve);
-      ws.once("error", reject);
-    });
-    let id = 0;
-    const waiting = new Map();
-    ws.on("message", (data) => {
-      const msg = JSON.parse(data);
-      if (msg.id && waiting.has(msg.id)) {
-        waiting.get(msg.id)(msg.result);
-        waiting.delete(msg.id);
-      }
-    });
-    const call = (method, params = {}) =>
-      new Promise((resolve) => {
-        id += 1;
-        waiting.set(id, resolve);
-        ws.send(JSON.stringify({ id, method, params }));
-      });
+    const { call, close } = await inspect(`ws://127.0.0.1:${ports.inspector}/main`, 10_000);
     await call("Profiler.enable");
     await call("Profiler.setSamplingInterval", { interval: 100 });
     await call("Profiler.start");
@@ -144,7 +126,7 @@ export async function profileOnce(configPath, path) {
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`profiled request answered ${res.status}`);
     const { profile } = await call("Profiler.stop");
-    ws.close();
+    close();
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     let busyUs = 0;
     profile.samples.forEach((s, i) => {
