@@ -11,6 +11,7 @@ import { asObject, requiredObject, requiredString } from "../lib/validate";
 import type { Amr } from "../sessions/user-do";
 import { challengeFromClientData, challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { decoyCredentials } from "./decoy-credentials";
+import { ecdsaComponentBytes, isDerEcdsaSignature } from "./ecdsa-signature";
 import { checkSignCounter } from "./sign-counter";
 import { messageOf } from "./registration";
 
@@ -73,7 +74,14 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
     throw new ApiError("verification_failed", "The passkey does not belong to this account.");
   }
 
-  const { verifyAuthenticationResponse } = await import("@simplewebauthn/server");
+  const [{ verifyAuthenticationResponse }, { decodeCredentialPublicKey, cose }] = await Promise.all([import("@simplewebauthn/server"), import("@simplewebauthn/server/helpers")]);
+  const publicKey = fromBase64url(credential.publicKey);
+  // WebAuthn L3 §6.5.5: an ECDSA signature counts only in its one DER encoding; the library's parser takes others.
+  const key = decodeCredentialPublicKey(publicKey);
+  const componentBytes = cose.isCOSEPublicKeyEC2(key) ? ecdsaComponentBytes(key.get(cose.COSEKEYS.crv)) : null;
+  if (componentBytes !== null && !isDerEcdsaSignature(signatureBytes(inner.signature), componentBytes)) {
+    throw new ApiError("verification_failed", "The passkey could not be verified: its signature is not DER-encoded.");
+  }
   let verification;
   try {
     // WebAuthn L3 §7.2 steps 11-21: type, challenge, origin, RP ID hash, UP (UV preferred), signature.
@@ -85,7 +93,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
       expectedRPID: config.rpId,
       credential: {
         id: credential.id,
-        publicKey: fromBase64url(credential.publicKey),
+        publicKey,
         counter: 0,
         transports: JSON.parse(credential.transports) as never,
       },
@@ -110,6 +118,16 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
     consume: challengeOneTimeId(challenge, record.expiresAt),
     assertion: { counter: info.newCounter, backupEligible, backupState: info.credentialBackedUp },
   };
+}
+
+/** The assertion's signature bytes; anything that is not base64url reads as no bytes (never DER). */
+function signatureBytes(value: unknown): Uint8Array {
+  if (typeof value !== "string") return new Uint8Array();
+  try {
+    return fromBase64url(value);
+  } catch {
+    return new Uint8Array();
+  }
 }
 
 function userHandleMatches(userHandle: string, userId: string): boolean {

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
+import { base64url, fromBase64url } from "../../src/lib/crypto";
 import { addPasskey, passkeySignIn, signUp, userWithPasskey } from "../helpers/accounts";
 
 describe("passkey registration", () => {
@@ -140,6 +141,32 @@ describe("passkey sign-in", () => {
     const res = await browser.postJson("/auth/passkey/verify", { response });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: "verification_failed" });
+  });
+
+  it("a signature re-encoded in a BER form DER forbids is refused, and the untouched one still signs in (WebAuthn L3 §6.5.5)", async () => {
+    const { auth } = await userWithPasskey();
+    const browser = new TestBrowser();
+    const options = await (await browser.postJson("/auth/passkey/options", {})).json();
+    const response = (await auth.authenticate(options as never, ORIGIN)) as unknown as { response: { signature: string } };
+    const sig = fromBase64url(response.response.signature);
+    const content = sig.subarray(2);
+    // Three BER forms of the same (r, s) that @simplewebauthn/server's parser verifies (checked without our rule).
+    const reencoded = {
+      // The shape of a CI fuzz counterexample: a SEQUENCE length shorter than its content.
+      "short SEQUENCE length": new Uint8Array([0x30, content.length - 5, ...content]),
+      "long-form SEQUENCE length": new Uint8Array([0x30, 0x81, content.length, ...content]),
+      "indefinite SEQUENCE length": new Uint8Array([0x30, 0x80, ...content, 0, 0]),
+    };
+    for (const [what, bytes] of Object.entries(reencoded)) {
+      const mutated = structuredClone(response);
+      mutated.response.signature = base64url(bytes);
+      const res = await browser.postJson("/auth/passkey/verify", { response: mutated });
+      expect(res.status, what).toBe(400);
+      expect(await res.json(), what).toMatchObject({ error: "verification_failed", message: expect.stringContaining("DER") });
+    }
+    expect(browser.sessionCookie).toBeUndefined();
+    // The refusals spent nothing: the challenge and the counter still take the assertion as it was signed.
+    expect((await browser.postJson("/auth/passkey/verify", { response })).status).toBe(200);
   });
 
   it("an unknown credential id gets credential_unknown", async () => {
