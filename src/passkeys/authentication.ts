@@ -9,7 +9,8 @@ import { ApiError } from "../errors";
 import { fromBase64url } from "../lib/crypto";
 import { asObject, requiredObject, requiredString } from "../lib/validate";
 import type { Amr } from "../sessions/user-do";
-import { challengeFromClientData, challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
+import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
+import { readClientData } from "./client-data";
 import { decoyCredentials } from "./decoy-credentials";
 import { ecdsaComponentBytes, isDerEcdsaSignature } from "./ecdsa-signature";
 import { checkSignCounter } from "./sign-counter";
@@ -58,7 +59,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   const response = raw as unknown as AuthenticationResponseJSON;
   const credentialId = requiredString(raw, "id", 1024);
   const inner = requiredObject(raw, "response");
-  const challenge = challengeFromClientData(inner.clientDataJSON);
+  const { challenge } = readClientData(inner.clientDataJSON);
   const record = await loadChallenge(env, challenge, browserId, "authenticate", now);
 
   // WebAuthn L3 §7.2 step 5: the credential must be one registered here (and in allowCredentials when it was sent).

@@ -41,16 +41,3 @@ export async function loadChallenge(env: Env, challenge: string, browserId: stri
 export function challengeOneTimeId(challenge: string, expiresAt: number) {
   return { id: `challenge:${challenge}`, expiresAt };
 }
-
-/** Reads the challenge out of clientDataJSON (before full verification) so the record can be looked up. */
-export function challengeFromClientData(clientDataJSON: unknown): string {
-  if (typeof clientDataJSON !== "string" || clientDataJSON.length > 4096) throw new ApiError("invalid_request", "clientDataJSON is missing.");
-  try {
-    const b64 = clientDataJSON.replace(/-/g, "+").replace(/_/g, "/");
-    const parsed = JSON.parse(atob(b64 + "===".slice((b64.length + 3) % 4))) as { challenge?: unknown };
-    if (typeof parsed.challenge === "string") return parsed.challenge;
-  } catch {
-    // fall through
-  }
-  throw new ApiError("invalid_request", "clientDataJSON is malformed.");
-}

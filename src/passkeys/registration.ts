@@ -8,7 +8,8 @@ import { base64url, fromBase64url } from "../lib/crypto";
 import { asObject, optionalString, requiredObject } from "../lib/validate";
 import { userObject } from "../sessions/user-object";
 import { authenticatorName } from "./aaguid-names";
-import { challengeFromClientData, challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
+import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
+import { readClientData } from "./client-data";
 
 export interface RegistrationUser {
   id: string;
@@ -47,7 +48,7 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
   const response = requiredObject(input, "response") as unknown as RegistrationResponseJSON;
   const nickname = optionalString(input, "name", 64)?.trim();
   const inner = requiredObject(input.response as Record<string, unknown>, "response");
-  const challenge = challengeFromClientData(inner.clientDataJSON);
+  const { challenge } = readClientData(inner.clientDataJSON);
   const record = await loadChallenge(env, challenge, browserId, "register", now);
   if (record.userId !== user.id) throw new ApiError("challenge_invalid", "This request belongs to another account.");
 

@@ -1,9 +1,12 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SoftAuthenticator } from "../helpers/soft-authenticator";
+import { type Frame, SoftAuthenticator } from "../helpers/soft-authenticator";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { base64url, fromBase64url } from "../../src/lib/crypto";
 import { addPasskey, passkeySignIn, signUp, userWithPasskey } from "../helpers/accounts";
+
+/** How browsers report a ceremony inside a frame: Chrome sends topOrigin, Safari only crossOrigin (WebAuthn L3 §5.8.1). */
+const FRAMES: Frame[] = [{ crossOrigin: true, topOrigin: "https://evil.example" }, { crossOrigin: true }, { crossOrigin: false, topOrigin: "https://evil.example" }];
 
 describe("passkey registration", () => {
   it("stores the credential with AAGUID name, transports, backup flags and excludes existing passkeys", async () => {
@@ -39,6 +42,20 @@ describe("passkey registration", () => {
     const replay = await browser.postJson("/auth/passkey/register/verify", { response });
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: "challenge_replayed" });
+  });
+
+  it("a passkey created inside another site's frame is refused before its challenge is spent (WebAuthn L3 §7.1, crossOrigin / topOrigin)", async () => {
+    const { browser, email } = await signUp();
+    const auth = await SoftAuthenticator.create();
+    const options = await (await browser.postJson("/auth/passkey/register/options", {})).json();
+    for (const frame of FRAMES) {
+      const res = await browser.postJson("/auth/passkey/register/verify", { response: await auth.register(options as never, ORIGIN, { frame }) });
+      expect(res.status, JSON.stringify(frame)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: "verification_failed", message: expect.stringContaining("frame") });
+    }
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM credentials WHERE user_id = (SELECT id FROM users WHERE email = ?)").bind(email).first<{ n: number }>();
+    expect(stored!.n).toBe(0);
+    expect((await browser.postJson("/auth/passkey/register/verify", { response: await auth.register(options as never, ORIGIN) })).status).toBe(201);
   });
 });
 
@@ -167,6 +184,19 @@ describe("passkey sign-in", () => {
     expect(browser.sessionCookie).toBeUndefined();
     // The refusals spent nothing: the challenge and the counter still take the assertion as it was signed.
     expect((await browser.postJson("/auth/passkey/verify", { response })).status).toBe(200);
+  });
+
+  it("an assertion made inside another site's frame is refused before its challenge is spent (WebAuthn L3 §7.2, crossOrigin / topOrigin)", async () => {
+    const { auth } = await userWithPasskey();
+    const browser = new TestBrowser();
+    const options = await (await browser.postJson("/auth/passkey/options", {})).json();
+    for (const frame of FRAMES) {
+      const res = await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN, { frame }) });
+      expect(res.status, JSON.stringify(frame)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: "verification_failed", message: expect.stringContaining("frame") });
+    }
+    expect(browser.sessionCookie).toBeUndefined();
+    expect((await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN) })).status).toBe(200);
   });
 
   it("an unknown credential id gets credential_unknown", async () => {

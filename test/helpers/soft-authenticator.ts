@@ -28,6 +28,8 @@ export interface RegisterOverrides {
   challenge?: string;
   /** clientDataJSON.type instead of "webauthn.create". */
   type?: string;
+  /** Made inside a frame (WebAuthn L3 §5.8.1 crossOrigin / topOrigin) instead of a top-level page. */
+  frame?: Frame;
 }
 
 export interface AuthenticateOverrides {
@@ -41,6 +43,14 @@ export interface AuthenticateOverrides {
   userHandle?: string | null;
   /** Use this stored credential; if no stored credential has this id, report it as the id anyway (signed by the normally picked key). */
   credentialId?: string;
+  /** Made inside a frame (WebAuthn L3 §5.8.1 crossOrigin / topOrigin) instead of a top-level page. */
+  frame?: Frame;
+}
+
+/** How a browser describes a ceremony run in a frame: crossOrigin true, and (Chrome) the top-level origin. */
+export interface Frame {
+  crossOrigin: boolean;
+  topOrigin?: string;
 }
 
 interface StoredCredential {
@@ -131,7 +141,7 @@ export class SoftAuthenticator {
         ["authData", authData],
       ]),
     );
-    const clientDataJSON = clientData(overrides.type ?? "webauthn.create", overrides.challenge ?? options.challenge, origin);
+    const clientDataJSON = clientData(overrides.type ?? "webauthn.create", overrides.challenge ?? options.challenge, origin, overrides.frame);
 
     this.#credentials.push({ id: credentialId, rpId, userHandle: options.user.id, privateKey: keyPair.privateKey });
     this.credentialId = credentialId;
@@ -176,7 +186,7 @@ export class SoftAuthenticator {
       new Uint8Array([this.#flags]),
       uint32be(signCount),
     ]);
-    const clientDataJSON = clientData("webauthn.get", overrides.challenge ?? options.challenge, origin);
+    const clientDataJSON = clientData("webauthn.get", overrides.challenge ?? options.challenge, origin, overrides.frame);
     // WebAuthn L3 §6.3.3 step 11: sign authData || SHA-256(clientDataJSON).
     const signed = isoUint8Array.concat([authData, await sha256(clientDataJSON)]);
     const rawSig = new Uint8Array(
@@ -226,9 +236,9 @@ function parseAaguid(uuid: string): Bytes {
   return isoUint8Array.fromHex(hex.toLowerCase());
 }
 
-function clientData(type: string, challenge: string, origin: string): Bytes {
+function clientData(type: string, challenge: string, origin: string, frame: Frame = { crossOrigin: false }): Bytes {
   // WebAuthn L3 §5.8.1 CollectedClientData.
-  return isoUint8Array.fromUTF8String(JSON.stringify({ type, challenge, origin, crossOrigin: false }));
+  return isoUint8Array.fromUTF8String(JSON.stringify({ type, challenge, origin, ...frame }));
 }
 
 async function sha256(data: Bytes): Promise<Bytes> {
