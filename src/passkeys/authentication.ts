@@ -50,7 +50,7 @@ export interface VerifiedSignIn {
   amr: Amr[];
   /** The challenge's one-time id: the caller consumes it atomically with session creation. */
   consume: { id: string; expiresAt: number };
-  assertion: { counter: number; backupEligible: boolean; backupState: boolean };
+  assertion: { counter: number; backupState: boolean };
 }
 
 export async function verifyAuthentication(env: Env, config: Config, browserId: string, body: unknown, now: number): Promise<VerifiedSignIn> {
@@ -106,10 +106,18 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   if (!verification.verified) throw new ApiError("verification_failed", "The passkey could not be verified.");
   const info = verification.authenticationInfo;
 
+  // WebAuthn L3 §7.2 step 19 (BE against the credential record): backup eligibility is fixed when a credential is
+  // created (§6.1.3) and Latchkey's policy reads it (amr "swk" or "hwk"), so an assertion reporting the other value
+  // is refused, not recorded. (BS without BE, step 18, is refused by the library.)
+  const backupEligible = info.credentialDeviceType === "multiDevice";
+  if (backupEligible !== credential.backupEligible) {
+    await recordEvent(env.DB, "passkey.backup_eligibility_changed", credential.userId, { credentialId: credential.id, stored: credential.backupEligible, received: backupEligible }, now);
+    throw new ApiError("verification_failed", "This passkey no longer matches the one that was registered, so we did not accept it. Sign in with an email link and review your passkeys.");
+  }
+
   // WebAuthn L3 §7.2 step 22: a signature counter that did not grow signals a cloned authenticator.
   if (!checkSignCounter(credential.counter, info.newCounter)) await refuseCounter(env, credential.userId, credential.id, credential.counter, info.newCounter, now);
 
-  const backupEligible = info.credentialDeviceType === "multiDevice";
   const amr: Amr[] = ["pop", backupEligible ? "swk" : "hwk"];
   if (info.userVerified) amr.push("mfa");
   return {
@@ -117,7 +125,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
     credentialId: credential.id,
     amr,
     consume: challengeOneTimeId(challenge, record.expiresAt),
-    assertion: { counter: info.newCounter, backupEligible, backupState: info.credentialBackedUp },
+    assertion: { counter: info.newCounter, backupState: info.credentialBackedUp },
   };
 }
 
@@ -145,7 +153,7 @@ async function refuseCounter(env: Env, userId: string, credentialId: string, sto
 }
 
 /**
- * Stores the assertion's counter and refreshed backup flags (WebAuthn L3 §7.2 steps 19-22). The write itself
+ * Stores the assertion's counter and backup state (WebAuthn L3 §7.2 steps 19-22; backup eligibility never changes). The write itself
  * re-checks the counter rule (step 22), so of two assertions racing with one counter value only one gets through.
  */
 export async function recordSignIn(env: Env, signIn: VerifiedSignIn, now: number): Promise<void> {

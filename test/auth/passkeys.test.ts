@@ -139,6 +139,35 @@ describe("passkey sign-in", () => {
     expect(JSON.parse(event!.detail)).toMatchObject({ stored: 10, received: 5 });
   });
 
+  it("backup eligibility is fixed at registration: an assertion reporting the other value is refused, audited and changes nothing (WebAuthn L3 §7.2 step 19)", async () => {
+    for (const registered of [true, false]) {
+      const { browser: owner } = await signUp();
+      const auth = await addPasskey(owner, await SoftAuthenticator.create({ backupEligible: registered, backupState: registered }));
+      const before = await env.DB.prepare("SELECT counter, backup_eligible, backup_state, last_used_at FROM credentials WHERE id = ?").bind(auth.credentialId).first();
+      const browser = new TestBrowser();
+      const options = await (await browser.postJson("/auth/passkey/options", {})).json();
+      const res = await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN, { backup: { eligible: !registered, state: false } }) });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: "verification_failed" });
+      expect(browser.sessionCookie).toBeUndefined();
+      expect(await env.DB.prepare("SELECT counter, backup_eligible, backup_state, last_used_at FROM credentials WHERE id = ?").bind(auth.credentialId).first()).toEqual(before);
+      const event = await env.DB.prepare("SELECT detail FROM audit_events WHERE type = 'passkey.backup_eligibility_changed' AND detail LIKE ?").bind(`%${auth.credentialId}%`).first<{ detail: string }>();
+      expect(JSON.parse(event!.detail)).toMatchObject({ stored: registered, received: !registered });
+      // The challenge was not spent: the authenticator's true flags still sign in with it.
+      expect((await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN) })).status).toBe(200);
+    }
+  });
+
+  it("backup state may change (a synced passkey not yet backed up) and is recorded", async () => {
+    const { browser: owner } = await signUp();
+    const auth = await addPasskey(owner, await SoftAuthenticator.create({ backupEligible: true, backupState: true }));
+    const browser = new TestBrowser();
+    const options = await (await browser.postJson("/auth/passkey/options", {})).json();
+    const res = await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN, { backup: { eligible: true, state: false } }) });
+    expect(res.status).toBe(200);
+    expect(await env.DB.prepare("SELECT backup_eligible, backup_state FROM credentials WHERE id = ?").bind(auth.credentialId).first()).toEqual({ backup_eligible: 1, backup_state: 0 });
+  });
+
   it("a challenge issued to one browser cannot be used from another", async () => {
     const { auth } = await userWithPasskey();
     const victim = new TestBrowser();

@@ -43,6 +43,8 @@ export interface AuthenticateOverrides {
   userHandle?: string | null;
   /** Use this stored credential; if no stored credential has this id, report it as the id anyway (signed by the normally picked key). */
   credentialId?: string;
+  /** BE and BS flags for this one response instead of the authenticator's own (WebAuthn L3 §6.1 bits 3 and 4). */
+  backup?: { eligible: boolean; state: boolean };
   /** Made inside a frame (WebAuthn L3 §5.8.1 crossOrigin / topOrigin) instead of a top-level page. */
   frame?: Frame;
 }
@@ -183,7 +185,7 @@ export class SoftAuthenticator {
 
     const authData = isoUint8Array.concat([
       await sha256(isoUint8Array.fromUTF8String(overrides.rpId ?? rpId)),
-      new Uint8Array([this.#flags]),
+      new Uint8Array([overrides.backup ? withBackupFlags(this.#flags, overrides.backup) : this.#flags]),
       uint32be(signCount),
     ]);
     const clientDataJSON = clientData("webauthn.get", overrides.challenge ?? options.challenge, origin, overrides.frame);
@@ -222,6 +224,10 @@ export class SoftAuthenticator {
     if (!chosen) throw namedError("NotAllowedError", `no credential for rpId ${rpId} matches the request`);
     return chosen;
   }
+}
+
+function withBackupFlags(flags: number, backup: { eligible: boolean; state: boolean }): number {
+  return (flags & ~(FLAG_BE | FLAG_BS)) | (backup.eligible ? FLAG_BE : 0) | (backup.state ? FLAG_BS : 0);
 }
 
 function namedError(name: string, message: string): Error {
