@@ -14,7 +14,7 @@ import { readClientData } from "./client-data";
 import { decoyCredentials } from "./decoy-credentials";
 import { ecdsaComponentBytes, isDerEcdsaSignature } from "./ecdsa-signature";
 import { checkSignCounter } from "./sign-counter";
-import { messageOf } from "./registration";
+import { MAX_CREDENTIAL_ID_CHARS, messageOf } from "./registration";
 
 /**
  * Options for `navigator.credentials.get`. With an email, allowCredentials lists that user's passkeys; for an
@@ -57,7 +57,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   const input = asObject(body);
   const raw = requiredObject(input, "response");
   const response = raw as unknown as AuthenticationResponseJSON;
-  const credentialId = requiredString(raw, "id", 1024);
+  const credentialId = requiredString(raw, "id", MAX_CREDENTIAL_ID_CHARS);
   const inner = requiredObject(raw, "response");
   const { challenge } = readClientData(inner.clientDataJSON);
   const record = await loadChallenge(env, challenge, browserId, "authenticate", now);

@@ -11,6 +11,11 @@ import { authenticatorName } from "./aaguid-names";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
 
+/** WebAuthn L3 §7.1 step 25: the longest credential id a Relying Party registers. */
+export const MAX_CREDENTIAL_ID_BYTES = 1023;
+/** That id in base64url: the longest `id` a sign-in may present. */
+export const MAX_CREDENTIAL_ID_CHARS = Math.ceil((MAX_CREDENTIAL_ID_BYTES * 4) / 3);
+
 export interface RegistrationUser {
   id: string;
   email: string;
@@ -68,6 +73,9 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
   }
   if (!verification.verified) throw new ApiError("verification_failed", "The passkey could not be verified.");
   const info = verification.registrationInfo;
+  // WebAuthn L3 §7.1 step 25: a longer credential id fails the ceremony (checked before the challenge is spent;
+  // ids go back out in every allowCredentials and excludeCredentials list).
+  if (fromBase64url(info.credential.id).length > MAX_CREDENTIAL_ID_BYTES) throw new ApiError("verification_failed", "This passkey's id is too long to be registered.");
 
   // Single use: the challenge is consumed in the user's Durable Object, not trusted to KV.
   const fresh = await userObject(env, user.id).consumeOnce(challengeOneTimeId(challenge, record.expiresAt));

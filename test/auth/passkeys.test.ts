@@ -57,6 +57,19 @@ describe("passkey registration", () => {
     expect(stored!.n).toBe(0);
     expect((await browser.postJson("/auth/passkey/register/verify", { response: await auth.register(options as never, ORIGIN) })).status).toBe(201);
   });
+
+  it("credential ids up to 1023 bytes register and sign in; a longer one is refused before its challenge is spent (WebAuthn L3 §7.1 step 25)", async () => {
+    const { browser } = await signUp();
+    const long = await SoftAuthenticator.create();
+    const options = await (await browser.postJson("/auth/passkey/register/options", {})).json();
+    const refused = await browser.postJson("/auth/passkey/register/verify", { response: await long.register(options as never, ORIGIN, { credentialIdBytes: 1024 }) });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "verification_failed" });
+    expect((await browser.postJson("/auth/passkey/register/verify", { response: await long.register(options as never, ORIGIN, { credentialIdBytes: 1023 }) })).status).toBe(201);
+    expect(long.credentialId).toHaveLength(1364);
+    const res = await passkeySignIn(new TestBrowser(), long);
+    expect(res.status).toBe(200);
+  });
 });
 
 describe("passkey sign-in", () => {

@@ -28,6 +28,8 @@ export interface RegisterOverrides {
   challenge?: string;
   /** clientDataJSON.type instead of "webauthn.create". */
   type?: string;
+  /** Length of the new credential id in bytes; default 16. */
+  credentialIdBytes?: number;
   /** Made inside a frame (WebAuthn L3 §5.8.1 crossOrigin / topOrigin) instead of a top-level page. */
   frame?: Frame;
 }
@@ -118,7 +120,7 @@ export class SoftAuthenticator {
     ])) as CryptoKeyPair;
     const rawPublic = new Uint8Array((await crypto.subtle.exportKey("raw", keyPair.publicKey)) as ArrayBuffer);
     const spki = new Uint8Array((await crypto.subtle.exportKey("spki", keyPair.publicKey)) as ArrayBuffer);
-    const credIdBytes = crypto.getRandomValues(new Uint8Array(16));
+    const credIdBytes = crypto.getRandomValues(new Uint8Array(overrides.credentialIdBytes ?? 16));
     const credentialId = isoBase64URL.fromBuffer(credIdBytes);
 
     // WebAuthn L3 §6.5.1 attested credential data: aaguid | credIdLen | credId | COSE_Key.
