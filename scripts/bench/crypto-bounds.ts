@@ -129,13 +129,13 @@ async function makeStorageFixture(env: Env): Promise<StorageFixture> {
   return { credentialId: row.id, userId: row.user_id, kvKey };
 }
 
-/** Sign-in's budget, 1 KV + 2 D1 + 1 DO: the challenge read, the credential read and its update (the same three
+/** Sign-in's budget, 1 KV + 2 D1 + 1 DO: the challenge read, the credential read and its update (the same four
  * columns), and the user's object consuming the challenge and creating a session (the flow's own RPC). */
 async function signInStorage(env: Env, s: StorageFixture): Promise<void> {
   if (!(await env.KV.get(s.kvKey, "json"))) throw new Error("storage bound: KV record missing");
   const cred = await env.DB.prepare("SELECT * FROM credentials WHERE id = ?").bind(s.credentialId).first();
   if (!cred) throw new Error("storage bound: credential missing");
-  await env.DB.prepare("UPDATE credentials SET counter = ?, backup_state = ?, last_used_at = ? WHERE id = ?").bind(0, 1, Date.now(), s.credentialId).run();
+  await env.DB.prepare("UPDATE credentials SET counter = ?, backup_eligible = max(backup_eligible, ?), backup_state = ?, last_used_at = ? WHERE id = ?").bind(0, 1, 1, Date.now(), s.credentialId).run();
   const now = Date.now();
   const result = await userObject(env, s.userId).signIn(
     { id: `bound:${crypto.randomUUID()}`, expiresAt: now + 60_000 },

@@ -42,7 +42,8 @@ export async function insertCredential(d1: D1Database, cred: NewCredential): Pro
 }
 
 /**
- * Records a successful assertion: new counter, refreshed backup state (WebAuthn L3 §7.2 steps 19-22), last use.
+ * Records a successful assertion: new counter, backup flags (WebAuthn L3 §7.2 steps 19-22; the write never
+ * clears backup eligibility), last use.
  * The counter rule of step 22 is part of the write (the new counter is greater than the stored one, or both are 0),
  * so two assertions racing with the same counter cannot both be recorded. False when nothing was written: the
  * stored counter moved past this assertion meanwhile, or the credential is gone.
@@ -50,17 +51,17 @@ export async function insertCredential(d1: D1Database, cred: NewCredential): Pro
 export async function recordAssertion(
   d1: D1Database,
   id: string,
-  update: { counter: number; backupState: boolean; lastUsedAt: number },
+  update: { counter: number; backupEligible: boolean; backupState: boolean; lastUsedAt: number },
 ): Promise<boolean> {
   const query = prepared(d1, "recordAssertion", (d) =>
     d
       .update(credentials)
       // Drizzle's set() takes no placeholders; raw SQL fragments do (booleans bound as SQLite's 0/1 below).
-      .set({ counter: sql`${sql.placeholder("counter")}`, backupState: sql`${sql.placeholder("bs")}`, lastUsedAt: sql`${sql.placeholder("lastUsedAt")}` })
+      .set({ counter: sql`${sql.placeholder("counter")}`, backupEligible: sql`max(${credentials.backupEligible}, ${sql.placeholder("be")})`, backupState: sql`${sql.placeholder("bs")}`, lastUsedAt: sql`${sql.placeholder("lastUsedAt")}` })
       .where(and(eq(credentials.id, sql.placeholder("id")), sql`(${sql.placeholder("counter")} > ${credentials.counter} OR (${sql.placeholder("counter")} = 0 AND ${credentials.counter} = 0))`))
       .prepare(),
   );
-  const result = await query.run({ id, counter: update.counter, bs: update.backupState ? 1 : 0, lastUsedAt: update.lastUsedAt });
+  const result = await query.run({ id, counter: update.counter, be: update.backupEligible ? 1 : 0, bs: update.backupState ? 1 : 0, lastUsedAt: update.lastUsedAt });
   return result.meta.changes === 1;
 }
 

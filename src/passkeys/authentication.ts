@@ -11,10 +11,11 @@ import { asObject, requiredObject, requiredString } from "../lib/validate";
 import type { Amr } from "../sessions/user-do";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
+import { MAX_CREDENTIAL_ID_CHARS } from "./credential-id";
 import { decoyCredentials } from "./decoy-credentials";
 import { ecdsaComponentBytes, isDerEcdsaSignature } from "./ecdsa-signature";
 import { checkSignCounter } from "./sign-counter";
-import { MAX_CREDENTIAL_ID_CHARS, messageOf } from "./registration";
+import { messageOf } from "./registration";
 
 /**
  * Options for `navigator.credentials.get`. With an email, allowCredentials lists that user's passkeys; for an
@@ -50,7 +51,7 @@ export interface VerifiedSignIn {
   amr: Amr[];
   /** The challenge's one-time id: the caller consumes it atomically with session creation. */
   consume: { id: string; expiresAt: number };
-  assertion: { counter: number; backupState: boolean };
+  assertion: { counter: number; backupEligible: boolean; backupState: boolean };
 }
 
 export async function verifyAuthentication(env: Env, config: Config, browserId: string, body: unknown, now: number): Promise<VerifiedSignIn> {
@@ -77,14 +78,12 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
 
   const [{ verifyAuthenticationResponse }, { decodeCredentialPublicKey, cose }] = await Promise.all([import("@simplewebauthn/server"), import("@simplewebauthn/server/helpers")]);
   const publicKey = fromBase64url(credential.publicKey);
-  // WebAuthn L3 §6.5.5: an ECDSA signature counts only in its one DER encoding; the library's parser takes others.
-  const key = decodeCredentialPublicKey(publicKey);
-  const componentBytes = cose.isCOSEPublicKeyEC2(key) ? ecdsaComponentBytes(key.get(cose.COSEKEYS.crv)) : null;
-  if (componentBytes !== null && !isDerEcdsaSignature(signatureBytes(inner.signature), componentBytes)) {
-    throw new ApiError("verification_failed", "The passkey could not be verified: its signature is not DER-encoded.");
-  }
   let verification;
   try {
+    // WebAuthn L3 §6.5.5: an ECDSA signature counts only in its one DER encoding; the library's parser takes others.
+    const key = decodeCredentialPublicKey(publicKey);
+    const componentBytes = cose.isCOSEPublicKeyEC2(key) ? ecdsaComponentBytes(key.get(cose.COSEKEYS.crv)) : null;
+    if (componentBytes !== null && !isDerEcdsaSignature(signatureBytes(inner.signature), componentBytes)) throw new Error("its signature is not DER-encoded.");
     // WebAuthn L3 §7.2 steps 11-21: type, challenge, origin, RP ID hash, UP (UV preferred), signature.
     // The stored counter is checked below (step 22) so the outcome is a typed clone signal, not a string.
     verification = await verifyAuthenticationResponse({
@@ -106,13 +105,17 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   if (!verification.verified) throw new ApiError("verification_failed", "The passkey could not be verified.");
   const info = verification.authenticationInfo;
 
-  // WebAuthn L3 §7.2 step 19 (BE against the credential record): backup eligibility is fixed when a credential is
-  // created (§6.1.3) and Latchkey's policy reads it (amr "swk" or "hwk"), so an assertion reporting the other value
-  // is refused, not recorded. (BS without BE, step 18, is refused by the library.)
+  // WebAuthn L3 §7.2 step 19 (BE against the credential record). Backup eligibility is meant to be fixed when a
+  // credential is created (§6.1.3), and Latchkey's policy reads it (amr "hwk" or "swk"). A credential that now
+  // claims to be device-bound would claim more assurance than it was registered with: refused and audited. The
+  // other way (step 19's "apply Relying Party policy") is taken and recorded: Apple's iCloud Keychain reports
+  // BE = 0 at registration before the keychain syncs and BE = 1 afterwards, and "swk" claims less, not more.
+  // (BS without BE, step 18, is refused by the library.)
   const backupEligible = info.credentialDeviceType === "multiDevice";
   if (backupEligible !== credential.backupEligible) {
-    await recordEvent(env.DB, "passkey.backup_eligibility_changed", credential.userId, { credentialId: credential.id, stored: credential.backupEligible, received: backupEligible }, now);
-    throw new ApiError("verification_failed", "This passkey no longer matches the one that was registered, so we did not accept it. Sign in with an email link and review your passkeys.");
+    const accepted = backupEligible;
+    await recordEvent(env.DB, "passkey.backup_eligibility_changed", credential.userId, { credentialId: credential.id, stored: credential.backupEligible, received: backupEligible, accepted }, now);
+    if (!accepted) throw new ApiError("verification_failed", "This passkey no longer matches the one that was registered, so we did not accept it. Sign in with an email link and review your passkeys.");
   }
 
   // WebAuthn L3 §7.2 step 22: a signature counter that did not grow signals a cloned authenticator.
@@ -125,7 +128,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
     credentialId: credential.id,
     amr,
     consume: challengeOneTimeId(challenge, record.expiresAt),
-    assertion: { counter: info.newCounter, backupState: info.credentialBackedUp },
+    assertion: { counter: info.newCounter, backupEligible, backupState: info.credentialBackedUp },
   };
 }
 
@@ -153,7 +156,7 @@ async function refuseCounter(env: Env, userId: string, credentialId: string, sto
 }
 
 /**
- * Stores the assertion's counter and backup state (WebAuthn L3 §7.2 steps 19-22; backup eligibility never changes). The write itself
+ * Stores the assertion's counter and backup flags (WebAuthn L3 §7.2 steps 19-22; backup eligibility only ever grows). The write itself
  * re-checks the counter rule (step 22), so of two assertions racing with one counter value only one gets through.
  */
 export async function recordSignIn(env: Env, signIn: VerifiedSignIn, now: number): Promise<void> {

@@ -56,8 +56,8 @@ function readTlv(b: Uint8Array, at: number, tag: number): { start: number; end: 
 
 /**
  * A positive INTEGER in the fewest bytes (X.690 §8.3.2): no leading 0x00 unless the next byte's high bit is set
- * (which would otherwise read as negative), never negative, never zero (RFC 3279 §2.2.3: 0 < r, s < n), and
- * no wider than the curve's order.
+ * (which would otherwise read as negative), never negative, never zero (SEC 1 §4.1.4: 0 < r, s < n), and no
+ * more bytes than the curve's order has (whether the value is below n is left to the signature check).
  */
 function isPositiveMinimalInteger(b: Uint8Array, start: number, end: number, componentBytes: number): boolean {
   const length = end - start;

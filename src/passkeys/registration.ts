@@ -10,11 +10,7 @@ import { userObject } from "../sessions/user-object";
 import { authenticatorName } from "./aaguid-names";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
-
-/** WebAuthn L3 §7.1 step 25: the longest credential id a Relying Party registers. */
-export const MAX_CREDENTIAL_ID_BYTES = 1023;
-/** That id in base64url: the longest `id` a sign-in may present. */
-export const MAX_CREDENTIAL_ID_CHARS = Math.ceil((MAX_CREDENTIAL_ID_BYTES * 4) / 3);
+import { MAX_CREDENTIAL_ID_BYTES } from "./credential-id";
 
 export interface RegistrationUser {
   id: string;

@@ -6,6 +6,7 @@ import { deleteCredential, listCredentials, renameCredential } from "../db/crede
 import { findUserById } from "../db/users";
 import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
+import { MAX_CREDENTIAL_ID_CHARS } from "../passkeys/credential-id";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { userObject } from "../sessions/user-object";
 import { AccountPage, ConfirmDeleteLastPage } from "./pages/account";
@@ -52,14 +53,14 @@ function field(form: Map<string, string>, key: string, max: number): string {
 
 accountRoutes.post("/account/passkeys/rename", async (c) => {
   const { session, form } = await accountForm(c);
-  const ok = await renameCredential(c.env.DB, session.userId, field(form, "id", 1024), field(form, "name", 64));
+  const ok = await renameCredential(c.env.DB, session.userId, field(form, "id", MAX_CREDENTIAL_ID_CHARS), field(form, "name", 64));
   if (!ok) throw new ApiError("not_found", "That passkey is not on your account.");
   return c.redirect("/account?done=renamed", 303);
 });
 
 accountRoutes.post("/account/passkeys/delete", async (c) => {
   const { session, form } = await accountForm(c);
-  const id = field(form, "id", 1024);
+  const id = field(form, "id", MAX_CREDENTIAL_ID_CHARS);
   const passkeys = await listCredentials(c.env.DB, session.userId);
   const target = passkeys.find((p) => p.id === id);
   if (!target) throw new ApiError("not_found", "That passkey is not on your account.");

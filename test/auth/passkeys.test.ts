@@ -5,6 +5,11 @@ import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { base64url, fromBase64url } from "../../src/lib/crypto";
 import { addPasskey, passkeySignIn, signUp, userWithPasskey } from "../helpers/accounts";
 
+async function backupEligibilityEvent(credentialId: string): Promise<unknown> {
+  const row = await env.DB.prepare("SELECT detail FROM audit_events WHERE type = 'passkey.backup_eligibility_changed' AND detail LIKE ?").bind(`%${credentialId}%`).first<{ detail: string }>();
+  return row ? JSON.parse(row.detail) : null;
+}
+
 /** How browsers report a ceremony inside a frame: Chrome sends topOrigin, Safari only crossOrigin (WebAuthn L3 §5.8.1). */
 const FRAMES: Frame[] = [{ crossOrigin: true, topOrigin: "https://evil.example" }, { crossOrigin: true }, { crossOrigin: false, topOrigin: "https://evil.example" }];
 
@@ -64,11 +69,16 @@ describe("passkey registration", () => {
     const options = await (await browser.postJson("/auth/passkey/register/options", {})).json();
     const refused = await browser.postJson("/auth/passkey/register/verify", { response: await long.register(options as never, ORIGIN, { credentialIdBytes: 1024 }) });
     expect(refused.status).toBe(400);
-    expect(await refused.json()).toMatchObject({ error: "verification_failed" });
+    expect(await refused.json()).toMatchObject({ error: "verification_failed", message: expect.stringContaining("too long") });
     expect((await browser.postJson("/auth/passkey/register/verify", { response: await long.register(options as never, ORIGIN, { credentialIdBytes: 1023 }) })).status).toBe(201);
     expect(long.credentialId).toHaveLength(1364);
     const res = await passkeySignIn(new TestBrowser(), long);
     expect(res.status).toBe(200);
+    // The account page can rename and delete it too.
+    const csrf = await browser.csrf();
+    expect((await browser.fetch("/account/passkeys/rename", { method: "POST", form: { csrf, id: long.credentialId!, name: "Long id" } })).status).toBe(303);
+    expect((await browser.fetch("/account/passkeys/delete", { method: "POST", form: { csrf, id: long.credentialId!, confirm: "yes" } })).status).toBe(303);
+    expect(await env.DB.prepare("SELECT id FROM credentials WHERE id = ?").bind(long.credentialId).first()).toBeNull();
   });
 });
 
@@ -152,23 +162,34 @@ describe("passkey sign-in", () => {
     expect(JSON.parse(event!.detail)).toMatchObject({ stored: 10, received: 5 });
   });
 
-  it("backup eligibility is fixed at registration: an assertion reporting the other value is refused, audited and changes nothing (WebAuthn L3 §7.2 step 19)", async () => {
-    for (const registered of [true, false]) {
-      const { browser: owner } = await signUp();
-      const auth = await addPasskey(owner, await SoftAuthenticator.create({ backupEligible: registered, backupState: registered }));
-      const before = await env.DB.prepare("SELECT counter, backup_eligible, backup_state, last_used_at FROM credentials WHERE id = ?").bind(auth.credentialId).first();
-      const browser = new TestBrowser();
-      const options = await (await browser.postJson("/auth/passkey/options", {})).json();
-      const res = await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN, { backup: { eligible: !registered, state: false } }) });
-      expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ error: "verification_failed" });
-      expect(browser.sessionCookie).toBeUndefined();
-      expect(await env.DB.prepare("SELECT counter, backup_eligible, backup_state, last_used_at FROM credentials WHERE id = ?").bind(auth.credentialId).first()).toEqual(before);
-      const event = await env.DB.prepare("SELECT detail FROM audit_events WHERE type = 'passkey.backup_eligibility_changed' AND detail LIKE ?").bind(`%${auth.credentialId}%`).first<{ detail: string }>();
-      expect(JSON.parse(event!.detail)).toMatchObject({ stored: registered, received: !registered });
-      // The challenge was not spent: the authenticator's true flags still sign in with it.
-      expect((await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN) })).status).toBe(200);
-    }
+  it("a passkey cannot turn device-bound after registration (BE 1 → 0): refused, audited, nothing written, challenge not spent (WebAuthn L3 §7.2 step 19)", async () => {
+    const { browser: owner } = await signUp();
+    const auth = await addPasskey(owner, await SoftAuthenticator.create({ backupEligible: true, backupState: true }));
+    const before = await env.DB.prepare("SELECT counter, backup_eligible, backup_state, last_used_at FROM credentials WHERE id = ?").bind(auth.credentialId).first();
+    const browser = new TestBrowser();
+    const options = await (await browser.postJson("/auth/passkey/options", {})).json();
+    const res = await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN, { backup: { eligible: false, state: false } }) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "verification_failed", message: expect.stringContaining("no longer matches") });
+    expect(browser.sessionCookie).toBeUndefined();
+    expect(await env.DB.prepare("SELECT counter, backup_eligible, backup_state, last_used_at FROM credentials WHERE id = ?").bind(auth.credentialId).first()).toEqual(before);
+    expect(await backupEligibilityEvent(auth.credentialId!)).toMatchObject({ stored: true, received: false, accepted: false });
+    expect((await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN) })).status).toBe(200);
+  });
+
+  it("a passkey that becomes synced after registration (BE 0 → 1, iCloud Keychain before its first sync) signs in as synced and is recorded so", async () => {
+    const { browser: owner } = await signUp();
+    const auth = await addPasskey(owner, await SoftAuthenticator.create({ backupEligible: false, backupState: false }));
+    const browser = new TestBrowser();
+    const options = await (await browser.postJson("/auth/passkey/options", {})).json();
+    const res = await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, ORIGIN, { backup: { eligible: true, state: true } }) });
+    expect(res.status).toBe(200);
+    expect(await env.DB.prepare("SELECT backup_eligible, backup_state FROM credentials WHERE id = ?").bind(auth.credentialId).first()).toEqual({ backup_eligible: 1, backup_state: 1 });
+    expect(await backupEligibilityEvent(auth.credentialId!)).toMatchObject({ stored: false, received: true, accepted: true });
+    // From now on the record says synced: the authenticator's old BE = 0 is the change that is refused.
+    const again = new TestBrowser();
+    const next = await (await again.postJson("/auth/passkey/options", {})).json();
+    expect((await again.postJson("/auth/passkey/verify", { response: await auth.authenticate(next as never, ORIGIN) })).status).toBe(400);
   });
 
   it("backup state may change (a synced passkey not yet backed up) and is recorded", async () => {

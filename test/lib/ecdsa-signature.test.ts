@@ -49,7 +49,7 @@ describe("ECDSA assertion signatures are DER only (WebAuthn L3 §6.5.5, RFC 3279
         if (sig[1]! < 0x80) expect(isDerEcdsaSignature(bytes(0x30, sig[1]! - 5, sig.subarray(2)), curve.size)).toBe(false);
         expect(isDerEcdsaSignature(bytes(sig, 0), curve.size)).toBe(false); // trailing byte
         expect(isDerEcdsaSignature(sig.subarray(0, sig.length - 1), curve.size)).toBe(false); // truncated
-        // Any wrong curve width is refused for the wider values (a P-256 r does not fit a P-521 key and v.v.).
+        // A P-521 signature's 66-byte integers do not fit a P-256 key's width.
         if (curve.size === 66) expect(isDerEcdsaSignature(sig, 32)).toBe(false);
       }
     });
