@@ -1,6 +1,7 @@
 /** Env bindings and one parse of vars into a typed Config (fail fast on misconfiguration). */
 import type { LimiterDO } from "./abuse/limiter-do";
 import { parseRateLimits, type RateLimits } from "./abuse/limits";
+import { LOOPBACK_HOSTS } from "./lib/loopback";
 import type { UserDO } from "./sessions/user-do";
 
 export interface Env {
@@ -59,7 +60,6 @@ export interface Config {
 
 const TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const DEV_ONLY_KEY_SECRET = "latchkey-dev-only-key-encryption-secret";
 const TRANSPORTS: readonly EmailTransportName[] = ["log", "smtp", "http", "cloudflare"];
 
@@ -88,6 +88,9 @@ export function parseConfig(env: Env): Config {
   }
   // OIDC Discovery §3: the issuer has no query or fragment.
   if (issuerUrl.search || issuerUrl.hash) throw new ConfigError("ISSUER must not have a query or fragment");
+  // The endpoints and /.well-known/openid-configuration are served at the Worker's root (OIDC Discovery §4,
+  // RFC 8414 §3): an issuer with a path would advertise endpoints that do not exist.
+  if (issuerUrl.pathname !== "/") throw new ConfigError("ISSUER must be an origin without a path, e.g. https://id.example.com");
   const insecureDev = issuerUrl.protocol === "http:" && LOOPBACK_HOSTS.has(issuerUrl.hostname);
   if (issuerUrl.protocol !== "https:" && !insecureDev) {
     throw new ConfigError("ISSUER must be https (plain http is allowed only on localhost)");

@@ -36,11 +36,16 @@ let cached: CachedRows | null = null;
 const privateKeys = new Map<string, Promise<CryptoKey>>();
 /** One in-flight creation per algorithm per isolate. */
 const creating = new Map<SigningAlg, Promise<void>>();
+/** When a token naming a kid missing from the cache last made this isolate reread the keys. */
+let unknownKidReloadAt = -Infinity;
+/** At most one such reread per this many ms per isolate, so made-up kids cannot turn into D1 reads. */
+const UNKNOWN_KID_RELOAD_MS = 5_000;
 
 /** Forgets the isolate cache (after a write here, and in tests). */
 export function clearSigningKeyCache(): void {
   cached = null;
   privateKeys.clear();
+  unknownKidReloadAt = -Infinity;
 }
 
 /** Every signing_keys row, straight from D1. */
@@ -134,9 +139,20 @@ export async function getSigningKey(env: Env, config: Config, alg: SigningAlg, n
 }
 
 /** RFC 7517 §5 JWK Set of every published key (pending, active, and retired until its tokens expire). */
-export async function getPublicJwks(env: Env, now: number): Promise<PublicJwks> {
-  const { rows, publicJwks } = await loadCache(env, now);
+export async function getPublicJwks(env: Env, now: number, fresh = false): Promise<PublicJwks> {
+  const { rows, publicJwks } = await loadCache(env, now, fresh);
   return { keys: selectPublishedKeys(rows, now).map((r) => ({ ...publicJwks.get(r.kid)! })) };
+}
+
+/**
+ * The published keys reread from D1, for a token whose kid this isolate's cached list lacks: another isolate may
+ * have created a key on first need (such a key signs at once) inside this isolate's KEY_CACHE_TTL_S window.
+ * Null when this isolate reread for that reason less than UNKNOWN_KID_RELOAD_MS ago.
+ */
+export async function reloadPublicJwksForUnknownKid(env: Env, now: number): Promise<PublicJwks | null> {
+  if (now >= unknownKidReloadAt && now - unknownKidReloadAt < UNKNOWN_KID_RELOAD_MS) return null;
+  unknownKidReloadAt = now;
+  return getPublicJwks(env, now, true);
 }
 
 export interface RotationResult {

@@ -6,6 +6,7 @@
 import { decodeProtectedHeader } from "jose";
 import type { OAuthErrorCode } from "../errors";
 import type { ClientRecord } from "./clients";
+import { isRegisteredRedirectUri, withQueryParameters } from "./redirect-uri";
 
 export const SUPPORTED_SCOPES = ["openid", "profile", "email", "offline_access"] as const;
 const PROMPTS = new Set(["none", "login", "consent", "create", "select_account"]);
@@ -28,8 +29,8 @@ export function checkClientAndRedirect(client: ClientRecord | null, clientId: st
     if (client.redirectUris.length !== 1) return { ok: false, message: "The request has no redirect_uri." };
     uri = client.redirectUris[0]!;
   }
-  // RFC 9700 §4.1.3: exact string matching of the redirect URI.
-  if (!client.redirectUris.includes(uri)) return { ok: false, message: "The redirect_uri is not registered for this application." };
+  // RFC 9700 §4.1.3: exact string matching of the redirect URI (any port on a loopback one, RFC 8252 §7.3).
+  if (!isRegisteredRedirectUri(client.redirectUris, uri)) return { ok: false, message: "The redirect_uri is not registered for this application." };
   return { ok: true, client, redirectUri: uri, state: state && state.length <= MAX_PARAM ? state : null };
 }
 
@@ -118,11 +119,13 @@ export function sessionSatisfies(authTimeMs: number, freshAfter: number | null):
 /**
  * Earliest acceptable auth_time (ms) for a request made at `now`. OIDC Core §3.1.2.1: prompt=login (and
  * create) needs a sign-in after the request; max_age needs one within max_age seconds of it (max_age=0 is
- * prompt=login). Measured from the request, so the sign-in the request leads to always satisfies it.
+ * prompt=login). prompt=select_account asks the person to choose the account: the sign-in page is where they
+ * choose it (by signing in with it), so it too needs a sign-in after the request. Measured from the request, so
+ * the sign-in the request leads to always satisfies it.
  */
 export function freshAfter(prompt: string[], maxAge: number | null, now: number): number | null {
   const bounds: number[] = [];
-  if (prompt.includes("login") || prompt.includes("create")) bounds.push(now);
+  if (prompt.includes("login") || prompt.includes("create") || prompt.includes("select_account")) bounds.push(now);
   if (maxAge !== null) bounds.push(now - maxAge * 1000);
   return bounds.length ? Math.max(...bounds) : null;
 }
@@ -138,8 +141,5 @@ export function isOwnIdTokenType(jwt: string): boolean {
 
 /** Builds the redirect back to the client with RFC 9207 `iss` (RFC 6749 §4.1.2 / §4.1.2.1). */
 export function clientRedirect(redirectUri: string, params: Record<string, string | null | undefined>, issuer: string): string {
-  const url = new URL(redirectUri);
-  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined) url.searchParams.set(k, v);
-  url.searchParams.set("iss", issuer);
-  return url.toString();
+  return withQueryParameters(redirectUri, { ...params, iss: issuer });
 }

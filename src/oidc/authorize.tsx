@@ -15,6 +15,7 @@ import { ConsentPage } from "../ui/pages/consent";
 import { SignInPage } from "../ui/pages/signin";
 import { renderPage } from "../ui/render";
 import { checkAuthorizationRequest, checkClientAndRedirect, clientRedirect, freshAfter, isOwnIdTokenType, sessionSatisfies } from "./authorize-request";
+import { isRegisteredRedirectUri } from "./redirect-uri";
 import { getClient, type ClientRecord } from "./clients";
 import { issueCode } from "./issue-code";
 import { verifyOwnJwt } from "./own-tokens";
@@ -113,7 +114,7 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
   const parked = await loadParkedRequest(c.env, rid, now);
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
   const client = await getClient(c.env, parked.clientId);
-  if (!client || !client.redirectUris.includes(parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
+  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   const session = c.get("session");
   // max_age is already in freshAfter, measured from the request: a sign-in made after it satisfies max_age=0 too.
   if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) {
@@ -132,7 +133,7 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
   const session = c.get("session");
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
   const client = await getClient(c.env, parked.clientId);
-  if (!client || !client.redirectUris.includes(parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
+  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   // OIDC Core §3.1.2.1 prompt=login / max_age: consent cannot stand in for the fresh sign-in the request needs.
   if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
   const issuer = c.get("config").issuer;
@@ -146,20 +147,24 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
 
 async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, parked: ParkedRequest, session: CurrentSession, rid: string | null, now: number): Promise<Response> {
   const scopes = parked.scope.split(" ");
-  if (!client.firstParty) {
-    const granted = await userObject(c.env, session.userId).getConsent(client.id);
-    const missing = scopes.some((s) => !granted.includes(s));
-    if (missing || parked.prompt.includes("consent")) {
-      // OIDC Core §3.1.2.6 consent_required under prompt=none.
-      if (parked.prompt.includes("none")) {
-        return c.redirect(clientRedirect(parked.redirectUri, { error: "consent_required", error_description: "consent is required", state: parked.state }, c.get("config").issuer), 302);
-      }
-      const id = rid ?? (await parkRequest(c.env, parked, now));
-      const user = await findUserById(c.env.DB, session.userId);
-      return renderPage(c, <ConsentPage csrf={await csrfToken(c)} rid={id} clientName={client.name} logoUri={client.logoUri} scopes={scopes} email={user?.email ?? ""} />);
+  // OIDC Core §3.1.2.1 prompt=consent: ask, even for a first-party client (which is otherwise not asked).
+  // A third-party client is asked whenever the person has not yet granted every requested scope to it.
+  const ask = parked.prompt.includes("consent") || (!client.firstParty && (await consentMissing(c, session.userId, client.id, scopes)));
+  if (ask) {
+    // OIDC Core §3.1.2.6 consent_required under prompt=none.
+    if (parked.prompt.includes("none")) {
+      return c.redirect(clientRedirect(parked.redirectUri, { error: "consent_required", error_description: "consent is required", state: parked.state }, c.get("config").issuer), 302);
     }
+    const id = rid ?? (await parkRequest(c.env, parked, now));
+    const user = await findUserById(c.env.DB, session.userId);
+    return renderPage(c, <ConsentPage csrf={await csrfToken(c)} rid={id} clientName={client.name} logoUri={client.logoUri} scopes={scopes} email={user?.email ?? ""} />);
   }
   return finish(c, parked, session, now, 302);
+}
+
+async function consentMissing(c: Context<AppEnv>, userId: string, clientId: string, scopes: string[]): Promise<boolean> {
+  const granted = await userObject(c.env, userId).getConsent(clientId);
+  return scopes.some((s) => !granted.includes(s));
 }
 
 async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: CurrentSession, now: number, status: 302 | 303): Promise<Response> {

@@ -1,6 +1,7 @@
 /** OAuth client registry: RFC 7591 metadata parsing (pure), and client records from D1 through a short isolate cache. */
 import type { Env } from "../config";
 import { findClientRow, insertClientRowIfAbsent, type ClientRow, type NewClientRow } from "../db/clients";
+import { LOOPBACK_HOSTS } from "../lib/loopback";
 import { CLIENT_CACHE_TTL_S } from "./token-lifetimes";
 
 export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
@@ -42,7 +43,6 @@ export type MetadataResult =
 export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ["client_secret_basic", "client_secret_post", "none"];
 const GRANT_TYPES: readonly GrantType[] = ["authorization_code", "refresh_token"];
 const ID_TOKEN_ALGS: readonly IdTokenAlg[] = ["ES256", "RS256"];
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const MAX_URIS = 20;
 const MAX_URI_LENGTH = 2000;
 const MAX_NAME_LENGTH = 200;

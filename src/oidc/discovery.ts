@@ -31,7 +31,7 @@ export function providerMetadata(config: Config): ProviderMetadata {
     // RFC 7636 §4.2: plain is not offered.
     code_challenge_methods_supported: ["S256"],
     claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid", "at_hash", "email", "email_verified", "name"],
-    prompt_values_supported: ["none", "login", "consent", "create"],
+    prompt_values_supported: ["none", "login", "consent", "select_account", "create"],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

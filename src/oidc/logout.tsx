@@ -10,6 +10,7 @@ import { renderPage } from "../ui/render";
 import { isOwnIdTokenType } from "./authorize-request";
 import { getClient } from "./clients";
 import { verifyOwnJwt } from "./own-tokens";
+import { withQueryParameters } from "./redirect-uri";
 
 export const logoutRoutes = new Hono<AppEnv>();
 
@@ -37,10 +38,7 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
   if (postLogout) {
     const client = clientId ? await getClient(c.env, clientId) : null;
     if (!client || !client.postLogoutRedirectUris.includes(postLogout)) return message(c, "The address to return to after signing out is not registered.", 400);
-    const url = new URL(postLogout);
-    const state = get("state");
-    if (state) url.searchParams.set("state", state);
-    redirect = url.toString();
+    redirect = withQueryParameters(postLogout, { state: get("state") || null });
   }
 
   const session = c.get("session");

@@ -1,7 +1,7 @@
 /** Signing and verifying the JWTs Latchkey issues (ID tokens, RFC 9068 access tokens) with the published keys. */
-import { createLocalJWKSet, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { Config, Env } from "../config";
-import { getPublicJwks, getSigningKey, type SigningAlg } from "../keys/signing-keys";
+import { getPublicJwks, getSigningKey, reloadPublicJwksForUnknownKid, type PublicJwks, type SigningAlg } from "../keys/signing-keys";
 
 export async function signJwt(env: Env, config: Config, alg: SigningAlg, typ: "JWT" | "at+jwt", claims: JWTPayload, now: number): Promise<string> {
   const key = await getSigningKey(env, config, alg, now);
@@ -15,12 +15,14 @@ export interface VerifyOptions {
   audience?: string;
 }
 
-/** Verifies a JWT signed by one of our published keys and issued by us; null when it is not. */
+/**
+ * Verifies a JWT signed by one of our published keys and issued by us; null when it is not. A kid this isolate
+ * has not seen yet makes it reread the keys once (rate-limited), since another isolate may have just created one.
+ */
 export async function verifyOwnJwt(env: Env, config: Config, token: string, now: number, opts: VerifyOptions = {}): Promise<JWTPayload | null> {
   if (token.length > 8192) return null;
-  try {
-    const jwks = createLocalJWKSet(await getPublicJwks(env, now));
-    const { payload } = await jwtVerify(token, jwks, {
+  const verify = (jwks: PublicJwks) =>
+    jwtVerify(token, createLocalJWKSet(jwks), {
       issuer: config.issuer,
       algorithms: ["ES256", "RS256"],
       currentDate: new Date(now),
@@ -28,7 +30,15 @@ export async function verifyOwnJwt(env: Env, config: Config, token: string, now:
       ...(opts.audience ? { audience: opts.audience } : {}),
       ...(opts.allowExpired ? { maxTokenAge: undefined, clockTolerance: 10 * 365 * 24 * 3600 } : { clockTolerance: 5 }),
     });
-    return payload;
+  try {
+    return (await verify(await getPublicJwks(env, now))).payload;
+  } catch (err) {
+    if (!(err instanceof errors.JWKSNoMatchingKey)) return null;
+  }
+  const reloaded = await reloadPublicJwksForUnknownKid(env, now);
+  if (!reloaded) return null;
+  try {
+    return (await verify(reloaded)).payload;
   } catch {
     return null;
   }

@@ -166,6 +166,17 @@ describe("authorize: SSO, prompt and max_age (OIDC Core §3.1.2.1)", () => {
     expect(payload.auth_time).toBeGreaterThanOrEqual(requestedAt);
   });
 
+  it("prompt=select_account with a session shows the sign-in page, where the person picks the account by signing in with it", async () => {
+    const { browser, auth: passkey } = await userWithPasskey();
+    const client = await registerClient();
+    const verifier = await pkce();
+    const { returnTo } = await expectSignInPage(await browser.fetch(authorizePath(client, { pkce: verifier, extra: { prompt: "select_account" } }), { headers: HTML }));
+    await expectSignInPage(await browser.fetch(returnTo, { headers: HTML }));
+    const signedIn = await passkeySignIn(browser, passkey, returnTo);
+    const params = redirectParams(await browser.fetch(((await signedIn.json()) as { redirect: string }).redirect, { headers: HTML }));
+    await expectTokens(await exchangeCode(client, { code: params.code!, state: params.state!, nonce: "", pkce: verifier, params }));
+  });
+
   it("max_age: a recent sign-in satisfies it (SSO); an older one needs a new sign-in, and prompt=none then gets login_required", async () => {
     const { browser, auth: passkey } = await userWithPasskey();
     const client = await registerClient();

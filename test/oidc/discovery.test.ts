@@ -2,7 +2,7 @@
 import { env, SELF } from "cloudflare:test";
 import * as oidc from "openid-client";
 import { describe, expect, it } from "vitest";
-import { getConfig, parseConfig, type Env } from "../../src/config";
+import { ConfigError, getConfig, parseConfig, type Env } from "../../src/config";
 import { providerMetadata } from "../../src/oidc/discovery";
 
 const ISSUER = "http://localhost:8787";
@@ -26,7 +26,7 @@ const EXPECTED = {
   revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
   code_challenge_methods_supported: ["S256"],
   claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid", "at_hash", "email", "email_verified", "name"],
-  prompt_values_supported: ["none", "login", "consent", "create"],
+  prompt_values_supported: ["none", "login", "consent", "select_account", "create"],
   claims_parameter_supported: false,
   request_parameter_supported: false,
   request_uri_parameter_supported: false,
@@ -61,6 +61,14 @@ describe("provider metadata", () => {
     expect(m.code_challenge_methods_supported).not.toContain("plain");
     expect(m.response_types_supported).toEqual(["code"]);
     expect(m.id_token_signing_alg_values_supported).not.toContain("none");
+  });
+
+  it("refuses an ISSUER with a path, query or fragment: every endpoint it advertised would be missing (OIDC Discovery §4, RFC 8414 §3)", () => {
+    const base = { ...(env as unknown as Env), EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: "https://mail.example/send", KEY_ENCRYPTION_SECRET: "x".repeat(32), ALLOWED_ORIGINS: "" };
+    for (const issuer of ["https://id.example.com/auth", "https://id.example.com/auth/", "https://id.example.com/?x=1", "https://id.example.com/#f"]) {
+      expect(() => parseConfig({ ...base, ISSUER: issuer }), issuer).toThrow(ConfigError);
+    }
+    expect(parseConfig({ ...base, ISSUER: "https://id.example.com/" }).issuer).toBe("https://id.example.com");
   });
 
   it("a standard relying-party library (openid-client) accepts the document and reaches the JWKS it names", async () => {

@@ -38,6 +38,16 @@ describe("RP-Initiated Logout 1.0", () => {
     expect((await browser.fetch("/account", { headers: HTML })).status).toBe(302);
   });
 
+  it("a post_logout_redirect_uri with a query keeps it byte for byte; state is added after it (RFC 6749 §3.1.2)", async () => {
+    const { browser } = await userWithPasskey();
+    const withQuery = "https://rp.example/bye?tenant=a%20b&flag";
+    const client = await registerClient({ post_logout_redirect_uris: [withQuery] });
+    const { tokens } = await signInTokens(browser, client);
+    const res = await browser.fetch(logoutPath({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: withQuery, state: "s 1" }), { headers: HTML });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`${withQuery}&state=s+1`);
+  });
+
   it("open redirect: an unregistered post_logout_redirect_uri gets a 400 page, no redirect, and the session stays", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ post_logout_redirect_uris: [BYE] });
@@ -160,10 +170,12 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
     await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid", extra: { prompt: "consent" } }), { headers: HTML }), "Third Party");
   });
 
-  it("a first-party client never shows the consent page", async () => {
+  it("a first-party client shows no consent page, unless the request says prompt=consent (OIDC Core §3.1.2.1)", async () => {
     const { browser } = await userWithPasskey();
-    const client = await registerClient({ first_party: true });
+    const client = await registerClient({ first_party: true, client_name: "Own App" });
     await authorizeCode(browser, client, { scope: "openid email offline_access" });
+    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid email", extra: { prompt: "consent" } }), { headers: HTML }), "Own App");
+    redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML }));
   });
 
   it("consent CSRF: an Allow without the page's token is refused and issues no code", async () => {
