@@ -90,7 +90,7 @@ export function parseConfig(env: Env): Config {
   if (issuerUrl.search || issuerUrl.hash) throw new ConfigError("ISSUER must not have a query or fragment");
   // The endpoints and /.well-known/openid-configuration are served at the Worker's root (OIDC Discovery §4,
   // RFC 8414 §3): an issuer with a path would advertise endpoints that do not exist.
-  if (issuerUrl.pathname !== "/") throw new ConfigError("ISSUER must be an origin without a path, e.g. https://id.example.com");
+  if (env.ISSUER.replace(/\/+$/, "") !== issuerUrl.origin) throw new ConfigError("ISSUER must be an origin without a path, e.g. https://id.example.com");
   const insecureDev = issuerUrl.protocol === "http:" && LOOPBACK_HOSTS.has(issuerUrl.hostname);
   if (issuerUrl.protocol !== "https:" && !insecureDev) {
     throw new ConfigError("ISSUER must be https (plain http is allowed only on localhost)");

@@ -150,7 +150,8 @@ export async function getPublicJwks(env: Env, now: number, fresh = false): Promi
  * Null when this isolate reread for that reason less than UNKNOWN_KID_RELOAD_MS ago.
  */
 export async function reloadPublicJwksForUnknownKid(env: Env, now: number): Promise<PublicJwks | null> {
-  if (now >= unknownKidReloadAt && now - unknownKidReloadAt < UNKNOWN_KID_RELOAD_MS) return null;
+  // Either side of the last reread: requests take `now` when they start, so they may arrive out of order.
+  if (Math.abs(now - unknownKidReloadAt) < UNKNOWN_KID_RELOAD_MS) return null;
   unknownKidReloadAt = now;
   return getPublicJwks(env, now, true);
 }

@@ -61,6 +61,10 @@ class MetadataError extends Error {
 /** Why `raw` cannot be a redirection endpoint, or null when it can. */
 export function redirectUriProblem(raw: string): string | null {
   if (raw.length > MAX_URI_LENGTH) return "is too long";
+  // RFC 3986 §2: a URI is visible ASCII; anything else must be percent-encoded. The registered text goes into
+  // Location headers as written (RFC 6749 §3.1.2 keeps its query byte for byte), so nothing a parser would
+  // silently drop or a header cannot carry (spaces, tabs, CR/LF, non-ASCII) is let in.
+  if (/[^\x21-\x7e]/.test(raw)) return "must contain only visible ASCII characters (percent-encode the rest)";
   // RFC 6749 §3.1.2: the endpoint URI MUST NOT include a fragment (an empty one included).
   if (raw.includes("#")) return "must not contain a fragment";
   let url: URL;

@@ -35,10 +35,9 @@ export async function verifyOwnJwt(env: Env, config: Config, token: string, now:
   } catch (err) {
     if (!(err instanceof errors.JWKSNoMatchingKey)) return null;
   }
-  const reloaded = await reloadPublicJwksForUnknownKid(env, now);
-  if (!reloaded) return null;
   try {
-    return (await verify(reloaded)).payload;
+    const reloaded = await reloadPublicJwksForUnknownKid(env, now);
+    return reloaded ? (await verify(reloaded)).payload : null;
   } catch {
     return null;
   }

@@ -65,7 +65,7 @@ describe("provider metadata", () => {
 
   it("refuses an ISSUER with a path, query or fragment: every endpoint it advertised would be missing (OIDC Discovery §4, RFC 8414 §3)", () => {
     const base = { ...(env as unknown as Env), EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: "https://mail.example/send", KEY_ENCRYPTION_SECRET: "x".repeat(32), ALLOWED_ORIGINS: "" };
-    for (const issuer of ["https://id.example.com/auth", "https://id.example.com/auth/", "https://id.example.com/?x=1", "https://id.example.com/#f"]) {
+    for (const issuer of ["https://id.example.com/auth", "https://id.example.com/auth/", "https://id.example.com/.", "https://id.example.com/?x=1", "https://id.example.com?", "https://id.example.com/#f", "https://id.example.com/#"]) {
       expect(() => parseConfig({ ...base, ISSUER: issuer }), issuer).toThrow(ConfigError);
     }
     expect(parseConfig({ ...base, ISSUER: "https://id.example.com/" }).issuer).toBe("https://id.example.com");

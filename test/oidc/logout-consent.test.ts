@@ -175,7 +175,9 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
     const client = await registerClient({ first_party: true, client_name: "Own App" });
     await authorizeCode(browser, client, { scope: "openid email offline_access" });
     const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid email", extra: { prompt: "consent" } }), { headers: HTML }), "Own App");
-    redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML }));
+    const params = redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML }));
+    expect(params.error).toBeUndefined();
+    expect(params.code).toBeTruthy();
   });
 
   it("consent CSRF: an Allow without the page's token is refused and issues no code", async () => {

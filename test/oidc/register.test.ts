@@ -215,6 +215,10 @@ describe("POST /register: redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7)", () =>
     ["with credentials in the URL", { redirect_uris: ["https://user:pass@a.example/cb"] }],
     ["one bad among good ones", { redirect_uris: ["https://a.example/cb", "http://evil.example/cb"] }],
     ["too long", { redirect_uris: [`https://a.example/${"x".repeat(2100)}`] }],
+    ["a space (a parser would re-encode it; the Location header would not)", { redirect_uris: ["https://a.example/c b"] }],
+    ["a tab (a parser drops it)", { redirect_uris: ["https://a.example/c\tb"] }],
+    ["CR LF (header splitting)", { redirect_uris: ["https://a.example/cb?x=1\r\nSet-Cookie:a=b"] }],
+    ["non-ASCII (must be percent-encoded)", { redirect_uris: ["https://a.example/caf\u00e9"] }],
   ])("%s: 400 invalid_redirect_uri", async (_name, body) => {
     await expectRejected(await register(body), "invalid_redirect_uri");
   });
