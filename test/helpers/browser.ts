@@ -3,25 +3,43 @@ import { SELF } from "cloudflare:test";
 
 export const ORIGIN = "http://localhost:8787";
 
+export type RequestOptions = RequestInit & { json?: unknown; form?: Record<string, string> };
+
+/**
+ * A request as `browser` would send it (its cookies and user agent, Origin on requests with a body), or as a bare
+ * client without one. `json` and `form` set the body and its content type; a body without a method is a POST.
+ */
+export function buildRequest(path: string, init: RequestOptions = {}, browser?: TestBrowser): Request {
+  const { json, form, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (browser?.cookies.size) headers.set("cookie", [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+  if (browser) headers.set("user-agent", browser.userAgent);
+  let body = rest.body;
+  if (json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(json);
+  }
+  if (form !== undefined) {
+    headers.set("content-type", "application/x-www-form-urlencoded");
+    body = new URLSearchParams(form).toString();
+  }
+  if (browser && body !== undefined && !headers.has("origin")) headers.set("origin", ORIGIN);
+  const method = rest.method ?? (body === undefined || body === null ? "GET" : "POST");
+  return new Request(path.startsWith("http") ? path : ORIGIN + path, { ...rest, method, headers, body, redirect: "manual" });
+}
+
 export class TestBrowser {
   readonly cookies = new Map<string, string>();
   userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
 
-  async fetch(path: string, init: RequestInit & { json?: unknown; form?: Record<string, string> } = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    headers.set("user-agent", this.userAgent);
-    let body = init.body;
-    if (init.json !== undefined) {
-      headers.set("content-type", "application/json");
-      body = JSON.stringify(init.json);
-    }
-    if (init.form !== undefined) {
-      headers.set("content-type", "application/x-www-form-urlencoded");
-      body = new URLSearchParams(init.form).toString();
-    }
-    if (body !== undefined && !headers.has("origin")) headers.set("origin", ORIGIN);
-    const res = await SELF.fetch(path.startsWith("http") ? path : ORIGIN + path, { ...init, headers, body, redirect: "manual" });
+  async fetch(path: string, init: RequestOptions = {}): Promise<Response> {
+    const res = await SELF.fetch(buildRequest(path, init, this));
+    this.keepCookies(res);
+    return res;
+  }
+
+  /** Stores the response's Set-Cookie headers; an expired or empty one removes the cookie. */
+  keepCookies(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(";");
       const eq = pair!.indexOf("=");
@@ -31,7 +49,6 @@ export class TestBrowser {
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    return res;
   }
 
   /** Loads the sign-in page (sets the browser cookie) and returns its CSRF token. */
