@@ -1,5 +1,6 @@
 /** Worker entry: the Hono app for fetch, key rotation on the cron trigger, and the per-user Durable Object. */
 import { app } from "./app";
+import { drainRequestBody } from "./lib/drain-body";
 import type { Env } from "./config";
 import { runScheduled } from "./scheduled";
 
@@ -7,7 +8,14 @@ export { LimiterDO } from "./abuse/limiter-do";
 export { UserDO } from "./sessions/user-do";
 
 export default {
-  fetch: app.fetch,
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    try {
+      return await app.fetch(request, env, ctx);
+    } finally {
+      // Every request gets Latchkey's own answer under `wrangler dev` too (src/lib/drain-body.ts).
+      await drainRequestBody(request);
+    }
+  },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     ctx.waitUntil(runScheduled(env, controller.scheduledTime));
   },

@@ -33,7 +33,8 @@ async function readStreamCapped(body: ReadableStream<Uint8Array>, limit: number)
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      // Released, not cancelled: the rest is drained (bounded) after the answer (src/lib/drain-body.ts).
+      reader.releaseLock();
       throw new ApiError("payload_too_large", `The body is larger than ${limit} bytes.`);
     }
     chunks.push(value);
