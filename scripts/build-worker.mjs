@@ -10,6 +10,7 @@ import { build } from "esbuild";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { leanWebauthn } from "./lean-webauthn.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = resolve(root, "dist/worker");
@@ -39,6 +40,8 @@ export function workerBuildOptions(entryPoints, dir) {
     define: { "process.env.NODE_ENV": '"production"' },
     metafile: true,
     logLevel: "warning",
+    // Only the WebAuthn code a "none" attestation conveyance can run (scripts/lean-webauthn.mjs, docs/attestation.md).
+    plugins: [leanWebauthn(root)],
   };
 }
 
