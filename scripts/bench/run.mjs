@@ -4,6 +4,7 @@
 // Flags: --seconds N (per flow and per bound, default 10), --concurrency N (default 8), --load-seconds N (default 600;
 // 0 skips the load run), --cold-runs N (default 20), --users N (default 200), --batch N (largest batch of prepared
 // single-use requests, default 2000),
+// --routing-seconds N (per flow and variant in the wrangler dev routing phase, default 5; 0 skips it),
 // --state-dir DIR (where local D1/KV/DO state lives; default /dev/shm when present, else the OS temp dir),
 // --out PATH (default docs/performance.md).
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { measureColdStarts, median } from "./lib/cold-start.mjs";
 import { mergeSummaries } from "./lib/cpu-profile.mjs";
 import { Flows, storageOf } from "./lib/flows.mjs";
 import { Client, closedLoop } from "./lib/http.mjs";
+import { measureDevRouting } from "./lib/dev-routing.mjs";
 import { cpuSeconds, memoryKiB, startProvider } from "./lib/provider.mjs";
 import { writeReport } from "./lib/report.mjs";
 import { ROOT, WORKERD_VERSION, WRANGLER_VERSION, wranglerSettings } from "./lib/tools.mjs";
@@ -30,7 +32,7 @@ function defaultStateDir() {
 }
 
 function flags(argv) {
-  const defaults = { seconds: 10, concurrency: 8, "load-seconds": 600, "cold-runs": 20, users: 200, batch: 2000, "state-dir": defaultStateDir(), out: "docs/performance.md" };
+  const defaults = { seconds: 10, concurrency: 8, "load-seconds": 600, "cold-runs": 20, users: 200, batch: 2000, "routing-seconds": 5, "state-dir": defaultStateDir(), out: "docs/performance.md" };
   const out = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([a-z-]+)$/.exec(argv[i]);
@@ -355,6 +357,12 @@ async function main() {
     prof.close();
     prof = null;
     result.serverLogs.bench = mergeLogs(result.serverLogs.bench, provider.logs);
+
+    // ---------------------------------------------------------------- the asset router under wrangler dev
+    if (opts["routing-seconds"] > 0) {
+      log(`routing: JWKS, token and refresh under wrangler dev with and without the asset router first, ${opts["routing-seconds"]} s each`);
+      result.devRouting = await measureDevRouting({ dir: builds.bench.dir, seconds: opts["routing-seconds"], concurrency: C, log });
+    }
 
     // ---------------------------------------------------------------- load run (the production build)
     if (opts["load-seconds"] > 0) {

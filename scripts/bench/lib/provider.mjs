@@ -8,7 +8,7 @@ import { inspect } from "./inspector.mjs";
 import { loadMiniflare, ROOT, wranglerSettings } from "./tools.mjs";
 
 export const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
-const KEY_ENCRYPTION_SECRET = "bench-key-encryption-secret-0123456789abcdef";
+export const KEY_ENCRYPTION_SECRET = "bench-key-encryption-secret-0123456789abcdef";
 
 function workerdChildren() {
   const out = new Set();

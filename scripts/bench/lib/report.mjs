@@ -355,6 +355,27 @@ export function writeReport(path, r) {
     );
   }
 
+  if (r.devRouting) {
+    const d = r.devRouting;
+    const avg = (xs) => xs.reduce((n, x) => n + x, 0) / xs.length;
+    const flows = [["jwks", "JWKS"], ["token", "Code → token exchange"], ["refresh", "Refresh grant"]];
+    p(
+      "### The asset router under `wrangler dev`",
+      "",
+      "The rows above talk to workerd through miniflare directly. Under `wrangler dev` (and on Cloudflare) a request first meets the",
+      "static-asset router unless `run_worker_first` sends it to the Worker. `wrangler.toml` now routes only `/assets/*` to assets",
+      '(`run_worker_first = ["/*", "!/assets/*"]`); before, every request passed the router first (`run_worker_first = false`). Each',
+      `variant ran the bench entry under real \`wrangler dev\` (its proxy in front, as \`npm run dev\` serves it), ${d.assetsFirst.jwks.length} rounds in alternation,`,
+      `${r.opts["routing-seconds"]} s per flow and round, concurrency ${r.opts.concurrency}; requests per second, mean of the rounds (each round in brackets).`,
+      "",
+      "| flow | assets first (before) | worker first (now) | now / before |",
+      "|---|---|---|---|",
+      ...flows.map(([k, name]) => `| ${name} | ${rate(avg(d.assetsFirst[k]))} (${d.assetsFirst[k].map(rate).join(", ")}) | ${rate(avg(d.workerFirst[k]))} (${d.workerFirst[k].map(rate).join(", ")}) | ${(avg(d.workerFirst[k]) / avg(d.assetsFirst[k])).toFixed(2)} × |`),
+      "",
+      `Errors: ${d.assetsFirst.errors} before, ${d.workerFirst.errors} now.`,
+    );
+  }
+
   p(
     "## Reading these numbers",
     "",
@@ -372,7 +393,7 @@ export function writeReport(path, r) {
     "",
     "`npm run bench` runs with the defaults: 10 s per flow and per bound, concurrency 8, a 600 s load run, and 20 cold starts per",
     `variant. This run took ${Math.round((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 60000)} minutes. \`npm run bench -- --load-seconds 60\` gives a shorter run. The other flags are \`--seconds\`,`,
-    "`--concurrency`, `--cold-runs`, `--users`, `--batch`, `--state-dir` and `--out`.",
+    "`--concurrency`, `--cold-runs`, `--users`, `--batch`, `--routing-seconds`, `--state-dir` and `--out`.",
     "",
     "The bench installs and downloads nothing. It uses the installed wrangler (with its own miniflare and workerd), esbuild, and",
     "Node's `http` and `crypto`. It binds only to 127.0.0.1 and keeps state in a temporary directory that it deletes. It writes",
