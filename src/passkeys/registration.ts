@@ -11,6 +11,7 @@ import { authenticatorName } from "./aaguid-names";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
 import { MAX_CREDENTIAL_ID_BYTES } from "./credential-id";
+import { registrationRefused } from "./refusal";
 
 export interface RegistrationUser {
   id: string;
@@ -65,9 +66,10 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
       requireUserVerification: false,
     });
   } catch (err) {
-    throw new ApiError("verification_failed", `The passkey could not be verified: ${messageOf(err)}`);
+    // The library's message (it names the allowed origins) is logged, never sent.
+    throw registrationRefused("the attestation response did not verify", err);
   }
-  if (!verification.verified) throw new ApiError("verification_failed", "The passkey could not be verified.");
+  if (!verification.verified) throw registrationRefused("the attestation response did not verify");
   const info = verification.registrationInfo;
   // WebAuthn L3 §7.1 step 25: a longer credential id fails the ceremony (checked before the challenge is spent;
   // ids go back out in every allowCredentials and excludeCredentials list).
@@ -107,8 +109,4 @@ export function transportsOf(raw: unknown): string[] {
   if (!Array.isArray(raw)) return [];
   const tokens = raw.filter((t): t is string => typeof t === "string" && /^[a-z0-9-]{1,32}$/.test(t));
   return [...new Set(tokens)].slice(0, 8);
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message.slice(0, 200) : "unknown error";
 }
