@@ -16,6 +16,7 @@ import { decoyCredentials } from "./decoy-credentials";
 import { ecdsaComponentBytes, isDerEcdsaSignature } from "./ecdsa-signature";
 import { checkSignCounter } from "./sign-counter";
 import { signInRefused } from "./refusal";
+import { passkeyAmr } from "../sessions/assurance";
 
 /**
  * A P-256 public key (COSE, RFC 9053 §7.1.1) whose private key was discarded when it was made: what an assertion
@@ -47,7 +48,8 @@ export async function startAuthentication(env: Env, config: Config, email: strin
     allowCredentials: allow,
     challenge: fromBase64url(challenge),
     timeout: CHALLENGE_TTL_S * 1000,
-    userVerification: "preferred",
+    // WebAuthn L3 §5.8.6 / §7.2 step 17: UV is required unless PASSKEY_USER_VERIFICATION=preferred.
+    userVerification: config.passkeyUserVerification,
   });
 }
 
@@ -94,7 +96,8 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
     const key = decodeCredentialPublicKey(publicKey);
     const componentBytes = cose.isCOSEPublicKeyEC2(key) ? ecdsaComponentBytes(key.get(cose.COSEKEYS.crv)) : null;
     if (componentBytes !== null && !isDerEcdsaSignature(signatureBytes(inner.signature), componentBytes)) throw new Error("its signature is not DER-encoded.");
-    // WebAuthn L3 §7.2 steps 11-21: type, challenge, origin, RP ID hash, UP (UV preferred), signature. The stored counter is checked below (step 22) so the
+    // WebAuthn L3 §7.2 steps 11-21: type, challenge, origin, RP ID hash, UP, UV (step 17: required unless
+    // PASSKEY_USER_VERIFICATION=preferred), signature. The stored counter is checked below (step 22) so the
     // outcome is a typed clone signal, not a string.
     verification = await verifyAuthenticationResponse({
       response,
@@ -107,7 +110,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
         counter: 0,
         transports: (usable ? JSON.parse(usable.transports) : []) as never,
       },
-      requireUserVerification: false,
+      requireUserVerification: config.passkeyUserVerification === "required",
     });
   } catch (err) {
     throw signInRefused(problem ?? "the assertion did not verify", err);
@@ -119,7 +122,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   // credential is created (§6.1.3). A credential that now claims to be device-bound would claim more than it was
   // registered with: refused and audited. The other way (step 19's "apply Relying Party policy") is taken and
   // recorded: Apple's iCloud Keychain reports BE = 0 at registration before the keychain syncs and BE = 1
-  // afterwards, and a synced credential claims less, not more.
+  // afterwards, and a synced credential claims less, not more. (BE is unattested: it never feeds amr.)
   // (BS without BE, step 18, is refused by the library.)
   const backupEligible = info.credentialDeviceType === "multiDevice";
   if (backupEligible !== usable.backupEligible) {
@@ -131,12 +134,11 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   // WebAuthn L3 §7.2 step 22: a signature counter that did not grow signals a cloned authenticator.
   if (!checkSignCounter(usable.counter, info.newCounter)) await refuseCounter(env, usable.userId, usable.id, usable.counter, info.newCounter, now);
 
-  const amr: Amr[] = ["pop", backupEligible ? "swk" : "hwk"];
-  if (info.userVerified) amr.push("mfa");
   return {
     userId: usable.userId,
     credentialId: usable.id,
-    amr,
+    // RFC 8176 §2 (sessions/assurance.ts): without UV (PASSKEY_USER_VERIFICATION=preferred) a lower acr.
+    amr: passkeyAmr(info.userVerified),
     consume: challengeOneTimeId(challenge, record.expiresAt),
     assertion: { counter: info.newCounter, backupEligible, backupState: info.credentialBackedUp },
   };

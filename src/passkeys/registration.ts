@@ -35,7 +35,8 @@ export async function startRegistration(env: Env, config: Config, user: Registra
     attestationType: "none",
     // WebAuthn L3 §5.4.3: never register a second credential on an authenticator that already has one for this user.
     excludeCredentials: existing.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as string[] })),
-    authenticatorSelection: { residentKey: "required", requireResidentKey: true, userVerification: "preferred" },
+    // WebAuthn L3 §5.8.6 / §7.1 step 15: UV is required unless PASSKEY_USER_VERIFICATION=preferred.
+    authenticatorSelection: { residentKey: "required", requireResidentKey: true, userVerification: config.passkeyUserVerification },
     extensions: { credProps: true },
   });
 }
@@ -57,13 +58,13 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
   const { verifyRegistrationResponse } = await import("@simplewebauthn/server");
   let verification;
   try {
-    // WebAuthn L3 §7.1 steps 7-12 (type, challenge, origin, RP ID hash), 13-15 (UP, UV preferred), 17 (alg), 19-21 (attestation "none").
+    // WebAuthn L3 §7.1 steps 7-12 (type, challenge, origin, RP ID hash), 14-15 (UP; UV unless PASSKEY_USER_VERIFICATION=preferred), 17 (alg), 19-21 (attestation "none").
     verification = await verifyRegistrationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: config.allowedOrigins,
       expectedRPID: config.rpId,
-      requireUserVerification: false,
+      requireUserVerification: config.passkeyUserVerification === "required",
     });
   } catch (err) {
     // The library's message (it names the allowed origins) is logged, never sent.

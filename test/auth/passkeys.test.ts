@@ -24,7 +24,7 @@ describe("passkey registration", () => {
     expect(JSON.parse(String(row!.transports))).toEqual(["internal", "hybrid"]);
     const options = (await (await browser.postJson("/auth/passkey/register/options", {})).json()) as { excludeCredentials: { id: string }[]; authenticatorSelection: Record<string, unknown>; attestation: string };
     expect(options.excludeCredentials.map((c) => c.id)).toEqual([auth.credentialId]);
-    expect(options.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "preferred" });
+    expect(options.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "required" });
     expect(options.attestation).toBe("none");
     // A second passkey on another authenticator is fine.
     await addPasskey(browser);
