@@ -28,6 +28,7 @@ export interface Env {
   TURNSTILE_SITE_KEY?: string;
   TURNSTILE_SECRET?: string;
   TURNSTILE_VERIFY_URL?: string;
+  PASSKEY_USER_VERIFICATION?: string;
 }
 
 export type EmailTransportName = "log" | "smtp" | "http" | "cloudflare";
@@ -56,6 +57,8 @@ export interface Config {
   resources: string[];
   /** Cloudflare Turnstile on the magic-link form, when both keys are set. */
   turnstile: { siteKey: string; secret: string; verifyUrl: string } | null;
+  /** WebAuthn L3 §5.8.6: "required" (default) refuses a passkey ceremony without user verification; "preferred" lets it through with a lower acr. */
+  passkeyUserVerification: "required" | "preferred";
 }
 
 const TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
@@ -135,6 +138,8 @@ export function parseConfig(env: Env): Config {
     if (verifyUrl !== TURNSTILE_VERIFY_URL && !insecureDev) throw new ConfigError("TURNSTILE_VERIFY_URL may only be changed on a localhost issuer");
     turnstile = { siteKey: env.TURNSTILE_SITE_KEY, secret: env.TURNSTILE_SECRET, verifyUrl };
   }
+  const passkeyUserVerification = env.PASSKEY_USER_VERIFICATION || "required";
+  if (passkeyUserVerification !== "required" && passkeyUserVerification !== "preferred") throw new ConfigError("PASSKEY_USER_VERIFICATION must be required or preferred");
   return {
     issuer,
     origin,
@@ -154,5 +159,6 @@ export function parseConfig(env: Env): Config {
     rateLimits,
     resources: (env.RESOURCES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     turnstile,
+    passkeyUserVerification,
   };
 }

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
 import { countCredentials } from "../db/credentials";
 import { upsertVerifiedUser } from "../db/users";
+import { EMAIL_LINK_AMR } from "../sessions/assurance";
 import { startSession } from "../sessions/session";
 import { forgetMagicLink, loadMagicLink } from "./magic-link-store";
 
@@ -29,7 +30,7 @@ export async function redeemMagicLink(c: Context<AppEnv>, token: string, now: nu
   }
   const hasPasskey = !newAccount && (await countCredentials(c.env.DB, userId)) > 0;
   const consume = { id: `link:${hash}`, expiresAt: record.expiresAt };
-  const session = await startSession(c, { userId, method: "email", amr: ["email"], consume }, now);
+  const session = await startSession(c, { userId, method: "email", amr: EMAIL_LINK_AMR, consume }, now);
   if (!session) return { ok: false, reason: "used" };
   // KV is only the lookup (the Durable Object refuses a replay), so failing to forget the record is harmless.
   c.executionCtx.waitUntil(forgetMagicLink(c.env, hash).catch((err) => console.warn("magic link record not deleted", err)));

@@ -43,6 +43,8 @@ export interface AuthorizationRequest {
   maxAge: number | null;
   loginHint: string | null;
   idTokenHint: string | null;
+  /** OIDC Core §3.1.2.1 acr_values, in order of preference (checked by sessions/assurance.ts acrSatisfies). */
+  acrValues: string[];
 }
 
 export type RequestCheck =
@@ -50,7 +52,7 @@ export type RequestCheck =
   | { ok: false; error: Extract<OAuthErrorCode, "invalid_request" | "unsupported_response_type" | "invalid_scope" | "unauthorized_client" | "request_not_supported" | "request_uri_not_supported">; description: string };
 
 export function checkAuthorizationRequest(client: ClientRecord, get: Params): RequestCheck {
-  for (const key of ["scope", "nonce", "state", "code_challenge", "login_hint", "id_token_hint", "prompt", "max_age", "ui_locales"]) {
+  for (const key of ["scope", "nonce", "state", "code_challenge", "login_hint", "id_token_hint", "prompt", "max_age", "ui_locales", "acr_values"]) {
     const v = get(key);
     if (v !== undefined && v.length > (key === "id_token_hint" ? 8192 : MAX_PARAM)) return { ok: false, error: "invalid_request", description: `${key} is too long` };
   }
@@ -107,6 +109,7 @@ export function checkAuthorizationRequest(client: ClientRecord, get: Params): Re
       maxAge,
       loginHint: get("login_hint") ?? null,
       idTokenHint: get("id_token_hint") ?? null,
+      acrValues: (get("acr_values") ?? "").split(" ").filter(Boolean),
     },
   };
 }

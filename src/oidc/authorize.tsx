@@ -8,6 +8,7 @@ import { clientIp, hit } from "../abuse/rate-limiter";
 import { findUserById } from "../db/users";
 import type { OAuthErrorCode } from "../errors";
 import { readForm } from "../lib/body";
+import { acrOf, acrSatisfies } from "../sessions/assurance";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { userObject } from "../sessions/user-object";
 import { MessagePage } from "../ui/pages/message";
@@ -80,9 +81,11 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     maxAge: req.maxAge,
     prompt: req.prompt,
     freshAfter: freshAfter(req.prompt, req.maxAge, now),
+    acrValues: req.acrValues,
   };
 
-  if (session && sessionSatisfies(session.authTime, parked.freshAfter)) {
+  // OIDC Core §3.1.2.1 acr_values: a session of a weaker class than requested needs a new sign-in.
+  if (session && sessionSatisfies(session.authTime, parked.freshAfter) && acrSatisfies(acrOf(session.amr), req.acrValues)) {
     return continueWithSession(c, target.client, { ...parked, expiresAt: now }, session, null, now);
   }
   // OIDC Core §3.1.2.6: prompt=none and no usable session.
@@ -117,7 +120,7 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
   if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   const session = c.get("session");
   // max_age is already in freshAfter, measured from the request: a sign-in made after it satisfies max_age=0 too.
-  if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) {
+  if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || !acrSatisfies(acrOf(session.amr), parked.acrValues ?? []) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) {
     return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={`/authorize/continue?rid=${rid}`} client={{ name: client.name, logoUri: client.logoUri }} turnstileSiteKey={c.get("config").turnstile?.siteKey} />);
   }
   return continueWithSession(c, client, parked, session, rid, now);
@@ -135,7 +138,7 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
   const client = await getClient(c.env, parked.clientId);
   if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   // OIDC Core §3.1.2.1 prompt=login / max_age: consent cannot stand in for the fresh sign-in the request needs.
-  if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
+  if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || !acrSatisfies(acrOf(session.amr), parked.acrValues ?? []) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
   const issuer = c.get("config").issuer;
   if (form.get("decision") !== "allow") {
     // OIDC Core §3.1.2.6 access_denied: the person said no.

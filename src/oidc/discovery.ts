@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Config } from "../config";
+import { ACR_VALUES } from "../sessions/assurance";
 
 export type ProviderMetadata = Record<string, string | boolean | string[]>;
 
@@ -30,6 +31,8 @@ export function providerMetadata(config: Config): ProviderMetadata {
     revocation_endpoint_auth_methods_supported: AUTH_METHODS,
     // RFC 7636 §4.2: plain is not offered.
     code_challenge_methods_supported: ["S256"],
+    // OIDC Core §2 / §3.1.2.1: the classes acr takes and acr_values is checked against, weakest first (sessions/assurance.ts).
+    acr_values_supported: [...ACR_VALUES],
     claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid", "at_hash", "email", "email_verified", "name"],
     prompt_values_supported: ["none", "login", "consent", "select_account", "create"],
     claims_parameter_supported: false,

@@ -1,5 +1,6 @@
 /** Pure builders of ID token (OIDC Core §2, §3.1.3.6) and access token (RFC 9068 §2.2) claim sets. */
 import type { JWTPayload } from "jose";
+import { acrOf, publishedAmr } from "../sessions/assurance";
 import type { Amr } from "../sessions/user-do";
 import type { UserClaims } from "./code-grant";
 import { ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S } from "./token-lifetimes";
@@ -27,7 +28,7 @@ export function scopedClaims(scope: string[], claims: UserClaims): Record<string
   return out;
 }
 
-/** acr: "1" is our only level (phishing-resistant passkey or email possession); amr says how (RFC 8176). */
+/** amr says how the person signed in (RFC 8176 §2), acr the class that makes (OIDC Core §2); see sessions/assurance.ts. */
 export function idTokenClaims(s: TokenSubject, nonce: string | null, atHash: string, jti: string, nowMs: number): JWTPayload {
   const iat = Math.floor(nowMs / 1000);
   return {
@@ -38,8 +39,8 @@ export function idTokenClaims(s: TokenSubject, nonce: string | null, atHash: str
     iat,
     auth_time: Math.floor(s.authTime / 1000),
     ...(nonce !== null ? { nonce } : {}),
-    amr: s.amr,
-    acr: "1",
+    amr: publishedAmr(s.amr),
+    acr: acrOf(s.amr),
     azp: s.clientId,
     ...(s.sid ? { sid: s.sid } : {}),
     at_hash: atHash,

@@ -15,7 +15,14 @@ import { MAX_CREDENTIAL_ID_CHARS } from "./credential-id";
 import { decoyCredentials } from "./decoy-credentials";
 import { ecdsaComponentBytes, isDerEcdsaSignature } from "./ecdsa-signature";
 import { checkSignCounter } from "./sign-counter";
-import { messageOf } from "./registration";
+import { signInRefused } from "./refusal";
+import { passkeyAmr } from "../sessions/assurance";
+
+/**
+ * A P-256 public key (COSE, RFC 9053 §7.1.1) whose private key was discarded when it was made: what an assertion
+ * is verified against when its credential cannot be the one, so that path does a signature check too.
+ */
+const DECOY_PUBLIC_KEY = "pQECAyYgASFYINIeL9RE6H9g9GLVKfvIO0CEIzAoPT94F7Ium82apS6YIlgg8aIVguR4PqXgdu7TewOKZNw0TaQ_TrJRwBxA5dKJooM";
 
 /**
  * Options for `navigator.credentials.get`. With an email, allowCredentials lists that user's passkeys; for an
@@ -41,7 +48,8 @@ export async function startAuthentication(env: Env, config: Config, email: strin
     allowCredentials: allow,
     challenge: fromBase64url(challenge),
     timeout: CHALLENGE_TTL_S * 1000,
-    userVerification: "preferred",
+    // WebAuthn L3 §5.8.6 / §7.2 step 17: UV is required unless PASSKEY_USER_VERIFICATION=preferred.
+    userVerification: config.passkeyUserVerification,
   });
 }
 
@@ -63,70 +71,74 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   const { challenge } = readClientData(inner.clientDataJSON);
   const record = await loadChallenge(env, challenge, browserId, "authenticate", now);
 
-  // WebAuthn L3 §7.2 step 5: the credential must be one registered here (and in allowCredentials when it was sent).
-  const credential = await findCredential(env.DB, credentialId);
-  if (!credential) throw new ApiError("credential_unknown", "This passkey is not registered here. Sign in with an email link instead.");
-  if (record.userId !== null && credential.userId !== record.userId) throw new ApiError("credential_unknown", "This passkey belongs to another account.");
-
-  // WebAuthn L3 §7.2 step 6: userHandle, when present, must map to the credential's owner; it is required when
-  // no user was identified before the ceremony (usernameless / conditional UI).
   const userHandle = typeof inner.userHandle === "string" && inner.userHandle.length > 0 ? inner.userHandle : null;
-  if (record.userId === null && userHandle === null) throw new ApiError("verification_failed", "The passkey did not say which account it belongs to.");
-  if (userHandle !== null && !userHandleMatches(userHandle, credential.userId)) {
-    throw new ApiError("verification_failed", "The passkey does not belong to this account.");
-  }
+
+  // WebAuthn L3 §14.6.2: until the signature is verified, every failure is one answer after the same work (the D1
+  // lookup, then a signature verification: against a decoy key when the credential cannot be the one), so an
+  // allowCredentials id echoed back with garbage tells a real account from a decoy no more than a real assertion would.
+  const credential = await findCredential(env.DB, credentialId);
+  const problem =
+    // WebAuthn L3 §7.2 step 5: the credential must be one registered here (and in allowCredentials when it was sent).
+    credential === null ? "unknown credential"
+    : record.userId !== null && credential.userId !== record.userId ? "credential of another account than the hinted one"
+    // WebAuthn L3 §7.2 step 6: userHandle, when present, must map to the credential's owner; it is required when
+    // no user was identified before the ceremony (usernameless / conditional UI).
+    : record.userId === null && userHandle === null ? "no userHandle in a usernameless ceremony"
+    : userHandle !== null && !userHandleMatches(userHandle, credential.userId) ? "userHandle names another user"
+    : null;
+  const usable = problem === null ? credential : null;
 
   const [{ verifyAuthenticationResponse }, { decodeCredentialPublicKey, cose }] = await Promise.all([import("@simplewebauthn/server"), import("@simplewebauthn/server/helpers")]);
-  const publicKey = fromBase64url(credential.publicKey);
+  const publicKey = fromBase64url(usable?.publicKey ?? DECOY_PUBLIC_KEY);
   let verification;
   try {
     // WebAuthn L3 §6.5.5: an ECDSA signature counts only in its one DER encoding; the library's parser takes others.
     const key = decodeCredentialPublicKey(publicKey);
     const componentBytes = cose.isCOSEPublicKeyEC2(key) ? ecdsaComponentBytes(key.get(cose.COSEKEYS.crv)) : null;
     if (componentBytes !== null && !isDerEcdsaSignature(signatureBytes(inner.signature), componentBytes)) throw new Error("its signature is not DER-encoded.");
-    // WebAuthn L3 §7.2 steps 11-21: type, challenge, origin, RP ID hash, UP (UV preferred), signature.
-    // The stored counter is checked below (step 22) so the outcome is a typed clone signal, not a string.
+    // WebAuthn L3 §7.2 steps 11-21: type, challenge, origin, RP ID hash, UP, UV (step 17: required unless
+    // PASSKEY_USER_VERIFICATION=preferred), signature. The stored counter is checked below (step 22) so the
+    // outcome is a typed clone signal, not a string.
     verification = await verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: config.allowedOrigins,
       expectedRPID: config.rpId,
       credential: {
-        id: credential.id,
+        id: usable?.id ?? credentialId,
         publicKey,
         counter: 0,
-        transports: JSON.parse(credential.transports) as never,
+        transports: (usable ? JSON.parse(usable.transports) : []) as never,
       },
-      requireUserVerification: false,
+      requireUserVerification: config.passkeyUserVerification === "required",
     });
   } catch (err) {
-    throw new ApiError("verification_failed", `The passkey could not be verified: ${messageOf(err)}`);
+    throw signInRefused(problem ?? "the assertion did not verify", err);
   }
-  if (!verification.verified) throw new ApiError("verification_failed", "The passkey could not be verified.");
+  if (usable === null || !verification.verified) throw signInRefused(problem ?? "the signature did not verify");
   const info = verification.authenticationInfo;
 
   // WebAuthn L3 §7.2 step 19 (BE against the credential record). Backup eligibility is meant to be fixed when a
-  // credential is created (§6.1.3), and Latchkey's policy reads it (amr "hwk" or "swk"). A credential that now
-  // claims to be device-bound would claim more assurance than it was registered with: refused and audited. The
-  // other way (step 19's "apply Relying Party policy") is taken and recorded: Apple's iCloud Keychain reports
-  // BE = 0 at registration before the keychain syncs and BE = 1 afterwards, and "swk" claims less, not more.
+  // credential is created (§6.1.3). A credential that now claims to be device-bound would claim more than it was
+  // registered with: refused and audited. The other way (step 19's "apply Relying Party policy") is taken and
+  // recorded: Apple's iCloud Keychain reports BE = 0 at registration before the keychain syncs and BE = 1
+  // afterwards, and a synced credential claims less, not more. (BE is unattested: it never feeds amr.)
   // (BS without BE, step 18, is refused by the library.)
   const backupEligible = info.credentialDeviceType === "multiDevice";
-  if (backupEligible !== credential.backupEligible) {
+  if (backupEligible !== usable.backupEligible) {
     const accepted = backupEligible;
-    await recordEvent(env.DB, "passkey.backup_eligibility_changed", credential.userId, { credentialId: credential.id, stored: credential.backupEligible, received: backupEligible, accepted }, now);
+    await recordEvent(env.DB, "passkey.backup_eligibility_changed", usable.userId, { credentialId: usable.id, stored: usable.backupEligible, received: backupEligible, accepted }, now);
     if (!accepted) throw new ApiError("verification_failed", "This passkey no longer matches the one that was registered, so we did not accept it. Sign in with an email link and review your passkeys.");
   }
 
   // WebAuthn L3 §7.2 step 22: a signature counter that did not grow signals a cloned authenticator.
-  if (!checkSignCounter(credential.counter, info.newCounter)) await refuseCounter(env, credential.userId, credential.id, credential.counter, info.newCounter, now);
+  if (!checkSignCounter(usable.counter, info.newCounter)) await refuseCounter(env, usable.userId, usable.id, usable.counter, info.newCounter, now);
 
-  const amr: Amr[] = ["pop", backupEligible ? "swk" : "hwk"];
-  if (info.userVerified) amr.push("mfa");
   return {
-    userId: credential.userId,
-    credentialId: credential.id,
-    amr,
+    userId: usable.userId,
+    credentialId: usable.id,
+    // RFC 8176 §2 (sessions/assurance.ts): without UV (PASSKEY_USER_VERIFICATION=preferred) a lower acr.
+    amr: passkeyAmr(info.userVerified),
     consume: challengeOneTimeId(challenge, record.expiresAt),
     assertion: { counter: info.newCounter, backupEligible, backupState: info.credentialBackedUp },
   };

@@ -11,6 +11,7 @@ import { authenticatorName } from "./aaguid-names";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
 import { MAX_CREDENTIAL_ID_BYTES } from "./credential-id";
+import { registrationRefused } from "./refusal";
 
 export interface RegistrationUser {
   id: string;
@@ -34,7 +35,8 @@ export async function startRegistration(env: Env, config: Config, user: Registra
     attestationType: "none",
     // WebAuthn L3 §5.4.3: never register a second credential on an authenticator that already has one for this user.
     excludeCredentials: existing.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as string[] })),
-    authenticatorSelection: { residentKey: "required", requireResidentKey: true, userVerification: "preferred" },
+    // WebAuthn L3 §5.8.6 / §7.1 step 15: UV is required unless PASSKEY_USER_VERIFICATION=preferred.
+    authenticatorSelection: { residentKey: "required", requireResidentKey: true, userVerification: config.passkeyUserVerification },
     extensions: { credProps: true },
   });
 }
@@ -56,18 +58,19 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
   const { verifyRegistrationResponse } = await import("@simplewebauthn/server");
   let verification;
   try {
-    // WebAuthn L3 §7.1 steps 7-12 (type, challenge, origin, RP ID hash), 13-15 (UP, UV preferred), 17 (alg), 19-21 (attestation "none").
+    // WebAuthn L3 §7.1 steps 7-12 (type, challenge, origin, RP ID hash), 14-15 (UP; UV unless PASSKEY_USER_VERIFICATION=preferred), 17 (alg), 19-21 (attestation "none").
     verification = await verifyRegistrationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: config.allowedOrigins,
       expectedRPID: config.rpId,
-      requireUserVerification: false,
+      requireUserVerification: config.passkeyUserVerification === "required",
     });
   } catch (err) {
-    throw new ApiError("verification_failed", `The passkey could not be verified: ${messageOf(err)}`);
+    // The library's message (it names the allowed origins) is logged, never sent.
+    throw registrationRefused("the attestation response did not verify", err);
   }
-  if (!verification.verified) throw new ApiError("verification_failed", "The passkey could not be verified.");
+  if (!verification.verified) throw registrationRefused("the attestation response did not verify");
   const info = verification.registrationInfo;
   // WebAuthn L3 §7.1 step 25: a longer credential id fails the ceremony (checked before the challenge is spent;
   // ids go back out in every allowCredentials and excludeCredentials list).
@@ -107,8 +110,4 @@ export function transportsOf(raw: unknown): string[] {
   if (!Array.isArray(raw)) return [];
   const tokens = raw.filter((t): t is string => typeof t === "string" && /^[a-z0-9-]{1,32}$/.test(t));
   return [...new Set(tokens)].slice(0, 8);
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message.slice(0, 200) : "unknown error";
 }

@@ -12,7 +12,8 @@ import { ensureBucketTable, hitBucket, purgeBuckets, type HitResult } from "../a
 import type { CodeGrant, CodeRedemptionRequest } from "../oidc/code-grant";
 import * as grants from "./grant-store";
 
-export type Amr = "hwk" | "swk" | "user" | "pop" | "email" | "mfa";
+/** RFC 8176 §2 values (see assurance.ts); "hwk", "swk" and "email" only in records written before it, never published. */
+export type Amr = "pop" | "user" | "mfa" | "otp" | "hwk" | "swk" | "email";
 
 export interface SessionInput {
   /** SHA-256 (base64url) of the session secret held in the cookie. */

@@ -140,7 +140,8 @@ describe("OpenID Connect code flow with openid-client", { timeout: TIMEOUT * 2 }
       assert.equal(claims.email, email);
       assert.equal(typeof claims.sub, "string");
       assert.ok(claims.sub.length > 0);
-      assert.ok(claims.amr?.includes("email"), `RFC 8176 amr names the emailed link (${claims.amr})`);
+      assert.deepEqual(claims.amr, ["otp"], `RFC 8176 amr names the emailed link's one-time secret (${claims.amr})`);
+      assert.equal(claims.acr, "email-link", "acr is the emailed link's class");
       assert.equal(jwtPart(tokens.id_token, 0).alg, info.id_token_signed_response_alg ?? "ES256");
       assert.equal(jwtPart(tokens.access_token, 0).typ.toLowerCase(), "at+jwt", "RFC 9068 §2.1 access token type");
       assert.ok(tokens.refresh_token, "offline_access with the refresh_token grant yields a refresh token");
@@ -185,7 +186,8 @@ describe("OpenID Connect code flow with openid-client", { timeout: TIMEOUT * 2 }
       const loginClaims = loginTokens.claims();
       assert.equal(loginClaims.sub, claims.sub);
       assert.ok(loginClaims.auth_time >= claims.auth_time, "auth_time moved forward with the new sign-in");
-      assert.ok(loginClaims.amr?.includes("pop"), `RFC 8176 amr names the passkey sign-in (${loginClaims.amr})`);
+      assert.deepEqual(loginClaims.amr, ["pop", "user", "mfa"], `RFC 8176 amr names the user-verified passkey sign-in (${loginClaims.amr})`);
+      assert.equal(loginClaims.acr, "passkey-uv", "acr is the user-verified passkey's class");
 
       // 5. RP-initiated logout with id_token_hint: straight back to the registered URI, session gone.
       const endUrl = client.buildEndSessionUrl(config, { id_token_hint: loginTokens.id_token, post_logout_redirect_uri: rp.loggedOut, state: "bye" });

@@ -47,6 +47,8 @@ export interface AuthenticateOverrides {
   credentialId?: string;
   /** BE and BS flags for this one response instead of the authenticator's own (WebAuthn L3 §6.1 bits 3 and 4). */
   backup?: { eligible: boolean; state: boolean };
+  /** The UV flag for this one response instead of the authenticator's own (WebAuthn L3 §6.1 bit 2): a presence-only assertion. */
+  uv?: boolean;
   /** Made inside a frame (WebAuthn L3 §5.8.1 crossOrigin / topOrigin) instead of a top-level page. */
   frame?: Frame;
 }
@@ -187,7 +189,7 @@ export class SoftAuthenticator {
 
     const authData = isoUint8Array.concat([
       await sha256(isoUint8Array.fromUTF8String(overrides.rpId ?? rpId)),
-      new Uint8Array([overrides.backup ? withBackupFlags(this.#flags, overrides.backup) : this.#flags]),
+      new Uint8Array([withUv(overrides.backup ? withBackupFlags(this.#flags, overrides.backup) : this.#flags, overrides.uv)]),
       uint32be(signCount),
     ]);
     const clientDataJSON = clientData("webauthn.get", overrides.challenge ?? options.challenge, origin, overrides.frame);
@@ -226,6 +228,10 @@ export class SoftAuthenticator {
     if (!chosen) throw namedError("NotAllowedError", `no credential for rpId ${rpId} matches the request`);
     return chosen;
   }
+}
+
+function withUv(flags: number, uv: boolean | undefined): number {
+  return uv === undefined ? flags : (flags & ~FLAG_UV) | (uv ? FLAG_UV : 0);
 }
 
 function withBackupFlags(flags: number, backup: { eligible: boolean; state: boolean }): number {

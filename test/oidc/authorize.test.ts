@@ -281,7 +281,9 @@ describe("authorize: a parked request resumes after sign-in", () => {
     const tokens = await expectTokens(await exchangeCode(client, { code: params.code!, state: "mail", nonce: "", pkce: verifier, params }));
     const { payload } = await verifyJwt(tokens.id_token!, { audience: client.client_id });
     expect(payload.email).toBe(email);
-    expect(payload.amr).toEqual(["email"]);
+    // RFC 8176 §2 "otp": the mailed link's single-use secret (not the unregistered "email").
+    expect(payload.amr).toEqual(["otp"]);
+    expect(payload.acr).toBe("email-link");
   });
 
   it("after a passkey sign-in", async () => {

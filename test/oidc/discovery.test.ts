@@ -25,6 +25,7 @@ const EXPECTED = {
   token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
   revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
   code_challenge_methods_supported: ["S256"],
+  acr_values_supported: ["email-link", "passkey", "passkey-uv"],
   claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid", "at_hash", "email", "email_verified", "name"],
   prompt_values_supported: ["none", "login", "consent", "select_account", "create"],
   claims_parameter_supported: false,

@@ -87,9 +87,9 @@ describe("token: what the tokens say", () => {
     expect(payload.iat).toBeGreaterThanOrEqual(before - 1);
     expect(payload.exp).toBeGreaterThan(payload.iat!);
     expect(payload.auth_time).toBeLessThanOrEqual(payload.iat!);
-    // RFC 8176: a synced passkey (BE flag) with user verification.
-    expect(payload.amr).toEqual(["pop", "swk", "mfa"]);
-    expect(payload.acr).toBeTruthy();
+    // RFC 8176 §2: a passkey (proof of possession, user presence) with user verification; nothing about its hardware.
+    expect(payload.amr).toEqual(["pop", "user", "mfa"]);
+    expect(payload.acr).toBe("passkey-uv");
     expect(typeof payload.sid).toBe("string");
     expect(payload.email).toBe(email);
     expect(payload.email_verified).toBe(true);
