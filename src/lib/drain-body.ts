@@ -40,7 +40,7 @@ export async function drainRequestBody(req: Request): Promise<void> {
   } catch {
     // The client went away mid-body: nothing left to drain.
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     // Released, not cancelled: cancelling is what breaks the dev proxy's connection.
     try {
       reader.releaseLock();

@@ -10,15 +10,17 @@
  */
 import { cose, decodeCredentialPublicKey, isoUint8Array, verifySignature } from "@simplewebauthn/server/helpers";
 
+type Bytes = Uint8Array<ArrayBuffer>;
+
 interface PackedOptions {
   attStmt: { get(key: string): unknown };
-  clientDataHash: Uint8Array;
-  authData: Uint8Array;
-  credentialPublicKey: Uint8Array;
+  clientDataHash: Bytes;
+  authData: Bytes;
+  credentialPublicKey: Bytes;
 }
 
 export async function verifyAttestationPacked({ attStmt, clientDataHash, authData, credentialPublicKey }: PackedOptions): Promise<boolean> {
-  const sig = attStmt.get("sig");
+  const sig = attStmt.get("sig") as Bytes | undefined;
   const alg = attStmt.get("alg");
   // WebAuthn L3 §8.2 syntax: sig is a byte string, alg a COSE algorithm identifier.
   if (!(sig instanceof Uint8Array)) throw new Error("No attestation signature provided in attestation statement (Packed)");
