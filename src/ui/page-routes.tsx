@@ -1,8 +1,8 @@
 /** Hosted pages: sign-in, magic-link request and confirm, the passkey offer, sign out. */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
-import { clientIp, hit } from "../abuse/rate-limiter";
-import { verifyTurnstile } from "../abuse/turnstile";
+import { clientIp, hit, visitorIp } from "../abuse/rate-limiter";
+import { TURNSTILE_ACTIONS, verifyTurnstile } from "../abuse/turnstile";
 import { ApiError } from "../errors";
 import { readForm, readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
@@ -39,7 +39,7 @@ pageRoutes.post("/auth/email", async (c) => {
   const email = normalizeEmail(body.email);
   const config = c.get("config");
   const ip = clientIp(c);
-  await verifyTurnstile(config, body.turnstile_token, ip);
+  await verifyTurnstile(config, body.turnstile_token, { remoteIp: visitorIp(c), action: TURNSTILE_ACTIONS.magicLink });
   const now = Date.now();
   // Per IP (LimiterDO) and per address (the address's own object): the same 429 for known and unknown addresses.
   for (const [key, name] of [
