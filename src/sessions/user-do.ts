@@ -11,6 +11,7 @@ import type { RateLimit } from "../abuse/gcra";
 import { ensureBucketTable, hitBucket, purgeBuckets, type HitResult } from "../abuse/rate-limit-store";
 import type { CodeGrant, CodeRedemptionRequest } from "../oidc/code-grant";
 import * as grants from "./grant-store";
+import * as liveLink from "../magic-link/live-link-store";
 
 export type Amr = "hwk" | "swk" | "user" | "pop" | "email" | "mfa";
 
@@ -98,6 +99,7 @@ export class UserDO extends DurableObject<Env> {
       );
     `);
     this.#sql.exec(grants.GRANT_TABLES_SQL);
+    this.#sql.exec(liveLink.LIVE_LINK_TABLE_SQL);
   }
 
   // ---------------------------------------------------------------- one-time ids
@@ -265,6 +267,37 @@ export class UserDO extends DurableObject<Env> {
     return result;
   }
 
+  // ---------------------------------------------------------------- the address's live magic link (src/magic-link/live-link-store.ts)
+
+  /** Objects made before the live_link table existed get it on first use. */
+  #liveLinkTable = false;
+
+  #liveLinks(): SqlStorage {
+    this.#schema();
+    if (!this.#liveLinkTable) {
+      this.#sql.exec(liveLink.LIVE_LINK_TABLE_SQL);
+      this.#liveLinkTable = true;
+    }
+    return this.#sql;
+  }
+
+  requestLink(req: liveLink.LinkRequest, budget: RateLimit, now: number): liveLink.LinkDecision {
+    const sql = this.#liveLinks();
+    const decision = this.ctx.storage.transactionSync(() => liveLink.requestLiveLink(sql, req, budget, now));
+    this.#scheduleAlarm();
+    return decision;
+  }
+
+  releaseLink(linkHash: string): void {
+    if (!this.#ready) return;
+    liveLink.releaseLiveLink(this.#liveLinks(), linkHash);
+  }
+
+  endLiveLink(): void {
+    if (!this.#ready) return;
+    liveLink.endLiveLink(this.#liveLinks());
+  }
+
   // ---------------------------------------------------------------- housekeeping
 
   /**
@@ -290,7 +323,7 @@ export class UserDO extends DurableObject<Env> {
     if (!this.#ready) return;
     this.purge(Date.now());
     const left =
-      Number(this.#sql.exec("SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM consumed) + (SELECT count(*) FROM rate_buckets) AS n").one().n) + grants.countGrantRows(this.#sql);
+      Number(this.#sql.exec("SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM consumed) + (SELECT count(*) FROM rate_buckets) + (SELECT count(*) FROM live_link) AS n").one().n) + grants.countGrantRows(this.#sql);
     if (left > 0) {
       await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
       this.#alarmArmed = true;
@@ -305,6 +338,7 @@ export class UserDO extends DurableObject<Env> {
     n += this.#sql.exec("DELETE FROM consumed WHERE expires_at <= ? RETURNING id", now).toArray().length;
     n += grants.purgeGrants(this.#sql, now);
     n += purgeBuckets(this.#sql, now);
+    n += liveLink.purgeLiveLink(this.#liveLinks(), now);
     return n;
   }
 }

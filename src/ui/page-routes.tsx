@@ -7,13 +7,15 @@ import { ApiError } from "../errors";
 import { readForm, readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
 import { asObject, normalizeEmail, optionalString } from "../lib/validate";
+import { randomToken, sha256b64url } from "../lib/crypto";
+import { browserBindingHash, isRequestingBrowser } from "../magic-link/link-binding";
 import { requestMagicLink } from "../magic-link/request-link";
-import { loadMagicLink, TOKEN_PATTERN } from "../magic-link/magic-link-store";
-import { maskEmail } from "./format";
+import { loadMagicLink, MAGIC_LINK_TTL_S, TOKEN_PATTERN } from "../magic-link/magic-link-store";
+import { describeDevice } from "./format";
 import { redeemMagicLink } from "../magic-link/redeem-link";
 import { assertCsrf, csrfToken } from "../sessions/browser";
-import { endCurrentSession } from "../sessions/session";
-import { userObject } from "../sessions/user-object";
+import { countryOf, endCurrentSession } from "../sessions/session";
+import { emailObject, userObject } from "../sessions/user-object";
 import { LinkConfirmPage } from "./pages/link-confirm";
 import { MessagePage } from "./pages/message";
 import { PasskeyOfferPage } from "./pages/passkey-offer";
@@ -32,7 +34,11 @@ pageRoutes.get("/signin", async (c) => {
   return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={returnTo} loginHint={c.req.query("login_hint")?.slice(0, 254)} client={client} turnstileSiteKey={config.turnstile?.siteKey} />);
 });
 
-/** JSON: always the same 202 answer whether or not the address has an account (no enumeration). */
+/**
+ * JSON: always the same 202 answer whether or not the address has an account (no enumeration), and whether or
+ * not a link was mailed: while a link for the address is live, only the browser it is bound to gets a fresh
+ * one (src/magic-link/live-link-store.ts), so strangers can neither flood the inbox nor lock the owner out.
+ */
 pageRoutes.post("/auth/email", async (c) => {
   await assertCsrf(c, c.req.header("x-csrf-token"));
   const body = asObject(await readJson(c));
@@ -41,19 +47,27 @@ pageRoutes.post("/auth/email", async (c) => {
   const ip = clientIp(c);
   await verifyTurnstile(config, body.turnstile_token, { remoteIp: visitorIp(c), action: TURNSTILE_ACTIONS.magicLink });
   const now = Date.now();
-  // Per IP (LimiterDO) and per address (the address's own object): the same 429 for known and unknown addresses.
-  for (const [key, name] of [
-    ...(ip ? [[{ kind: "ip", ip }, "magicLinkPerIp"] as const] : []),
-    [{ kind: "address", email }, "magicLinkPerAddress"] as const,
-  ] as const) {
-    const result = await hit(c.env, config.rateLimits, key, name, now);
+  // Per IP (LimiterDO): an address-hopping client is stopped. The per-address budget only limits re-sends below.
+  if (ip) {
+    const result = await hit(c.env, config.rateLimits, { kind: "ip", ip }, "magicLinkPerIp", now);
     if (!result.allowed) throw new ApiError("rate_limited", "Too many sign-in links were asked for. Wait a few minutes and try again.", result.retryAfterS);
   }
   const returnTo = safeReturnTo(optionalString(body, "return_to"), config.origin);
-  // Look-up, token and mail happen after the response so its timing says nothing about the address.
-  c.executionCtx.waitUntil(
-    requestMagicLink(c.env, config, email, returnTo, now).catch((err) => console.error("magic link mail failed", err)),
-  );
+  const token = randomToken(32); // 256 bits
+  const linkHash = await sha256b64url(token);
+  const requestedBy = { browserHash: await browserBindingHash(c.get("browserId")), requestedAt: now, device: describeDevice(c.req.header("user-agent") ?? ""), country: countryOf(c.req.raw) };
+  const address = emailObject(c.env, email);
+  const decision = await address.requestLink({ linkHash, browserHash: requestedBy.browserHash, expiresAt: now + MAGIC_LINK_TTL_S * 1000 }, config.rateLimits.magicLinkPerAddress, now);
+  if (decision !== "coalesce") {
+    // Look-up, record and mail happen after the response so its timing says nothing about the address.
+    c.executionCtx.waitUntil(
+      requestMagicLink(c.env, config, { email, returnTo, token, requestedBy }, now).catch(async (err: unknown) => {
+        console.error("magic link mail failed", err);
+        // Not mailed, so not live: the next request, from any browser, mails a link.
+        await address.releaseLink(linkHash).catch(() => {});
+      }),
+    );
+  }
   return c.json({ ok: true, message: "Check your email. If the address can be used here, a sign-in link is on its way." }, 202, { "Cache-Control": "no-store" });
 });
 
@@ -62,8 +76,12 @@ pageRoutes.get("/auth/link", async (c) => {
   const token = c.req.query("token") ?? "";
   const found = TOKEN_PATTERN.test(token) ? await loadMagicLink(c.env, token, Date.now()) : null;
   if (!found) return renderPage(c, <ExpiredLink />, 400);
-  // Naming the account defends against being signed in to someone else's (login CSRF by a forwarded link).
-  return renderPage(c, <LinkConfirmPage csrf={await csrfToken(c)} token={token} email={maskEmail(found.record.email)} />);
+  const { record } = found;
+  // RFC 9700 §4.7 (login CSRF by a forwarded link): the page names the whole account, and a link opened in
+  // another browser than the one that asked for it says so, with when, from what and where it was asked for.
+  const sameBrowser = isRequestingBrowser(record.requestedBy, await browserBindingHash(c.get("browserId")));
+  const requested = sameBrowser ? null : { at: record.requestedBy?.requestedAt ?? null, device: record.requestedBy?.device ?? null, country: record.requestedBy?.country ?? null };
+  return renderPage(c, <LinkConfirmPage csrf={await csrfToken(c)} token={token} email={record.email} crossDevice={requested} />);
 });
 
 pageRoutes.post("/auth/link", async (c) => {
@@ -71,7 +89,8 @@ pageRoutes.post("/auth/link", async (c) => {
   await assertCsrf(c, form.get("csrf"));
   const result = await redeemMagicLink(c, form.get("token") ?? "", Date.now());
   if (!result.ok) return renderPage(c, <ExpiredLink used={result.reason === "used"} />, 400);
-  if (!result.hasPasskey) {
+  // A cross-device sign-in is not offered a passkey: it may be someone else's account (RFC 9700 §4.7).
+  if (!result.hasPasskey && !result.crossDevice) {
     const offer = `/passkey/offer?return_to=${encodeURIComponent(result.returnTo)}${result.newAccount ? "&new=1" : ""}`;
     return c.redirect(offer, 303);
   }
