@@ -114,7 +114,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** What the siteverify stand-in received, per call (the abuse tests read it back from GET /turnstile/calls). */
-interface TurnstileCall {
+export interface TurnstileCall {
   secret: string;
   token: string;
   idempotencyKey: string | null;

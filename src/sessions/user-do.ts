@@ -99,7 +99,6 @@ export class UserDO extends DurableObject<Env> {
       );
     `);
     this.#sql.exec(grants.GRANT_TABLES_SQL);
-    this.#sql.exec(liveLink.LIVE_LINK_TABLE_SQL);
   }
 
   // ---------------------------------------------------------------- one-time ids
@@ -269,33 +268,21 @@ export class UserDO extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- the address's live magic link (src/magic-link/live-link-store.ts)
 
-  /** Objects made before the live_link table existed get it on first use. */
-  #liveLinkTable = false;
-
-  #liveLinks(): SqlStorage {
-    this.#schema();
-    if (!this.#liveLinkTable) {
-      this.#sql.exec(liveLink.LIVE_LINK_TABLE_SQL);
-      this.#liveLinkTable = true;
-    }
-    return this.#sql;
-  }
-
   requestLink(req: liveLink.LinkRequest, budget: RateLimit, now: number): liveLink.LinkDecision {
-    const sql = this.#liveLinks();
-    const decision = this.ctx.storage.transactionSync(() => liveLink.requestLiveLink(sql, req, budget, now));
+    this.#schema();
+    const decision = this.ctx.storage.transactionSync(() => liveLink.requestLiveLink(this.#sql, req, budget, now));
     this.#scheduleAlarm();
     return decision;
   }
 
   releaseLink(linkHash: string): void {
     if (!this.#ready) return;
-    liveLink.releaseLiveLink(this.#liveLinks(), linkHash);
+    liveLink.releaseLiveLink(this.#sql, linkHash);
   }
 
   endLiveLink(): void {
     if (!this.#ready) return;
-    liveLink.endLiveLink(this.#liveLinks());
+    liveLink.endLiveLink(this.#sql);
   }
 
   // ---------------------------------------------------------------- housekeeping
@@ -338,7 +325,7 @@ export class UserDO extends DurableObject<Env> {
     n += this.#sql.exec("DELETE FROM consumed WHERE expires_at <= ? RETURNING id", now).toArray().length;
     n += grants.purgeGrants(this.#sql, now);
     n += purgeBuckets(this.#sql, now);
-    n += liveLink.purgeLiveLink(this.#liveLinks(), now);
+    n += liveLink.purgeLiveLink(this.#sql, now);
     return n;
   }
 }

@@ -8,13 +8,12 @@ import { readForm, readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
 import { asObject, normalizeEmail, optionalString } from "../lib/validate";
 import { randomToken, sha256b64url } from "../lib/crypto";
-import { browserBindingHash, isRequestingBrowser } from "../magic-link/link-binding";
+import { browserBindingHash, isRequestingBrowser, linkRequester } from "../magic-link/link-binding";
 import { requestMagicLink } from "../magic-link/request-link";
 import { loadMagicLink, MAGIC_LINK_TTL_S, TOKEN_PATTERN } from "../magic-link/magic-link-store";
-import { describeDevice } from "./format";
 import { redeemMagicLink } from "../magic-link/redeem-link";
 import { assertCsrf, csrfToken } from "../sessions/browser";
-import { countryOf, endCurrentSession } from "../sessions/session";
+import { endCurrentSession } from "../sessions/session";
 import { emailObject, userObject } from "../sessions/user-object";
 import { LinkConfirmPage } from "./pages/link-confirm";
 import { MessagePage } from "./pages/message";
@@ -33,6 +32,9 @@ pageRoutes.get("/signin", async (c) => {
   const client = await signInContext(c.env, returnTo);
   return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={returnTo} loginHint={c.req.query("login_hint")?.slice(0, 254)} client={client} turnstileSiteKey={config.turnstile?.siteKey} />);
 });
+
+/** True whether a link was mailed now or one mailed in the last minutes is still the live one. */
+const LINK_REQUESTED = "Check your email. If the address can be used here, a sign-in link is on its way; a link sent in the last 15 minutes also still works.";
 
 /**
  * JSON: always the same 202 answer whether or not the address has an account (no enumeration), and whether or
@@ -55,7 +57,7 @@ pageRoutes.post("/auth/email", async (c) => {
   const returnTo = safeReturnTo(optionalString(body, "return_to"), config.origin);
   const token = randomToken(32); // 256 bits
   const linkHash = await sha256b64url(token);
-  const requestedBy = { browserHash: await browserBindingHash(c.get("browserId")), requestedAt: now, device: describeDevice(c.req.header("user-agent") ?? ""), country: countryOf(c.req.raw) };
+  const requestedBy = await linkRequester(c, now);
   const address = emailObject(c.env, email);
   const decision = await address.requestLink({ linkHash, browserHash: requestedBy.browserHash, expiresAt: now + MAGIC_LINK_TTL_S * 1000 }, config.rateLimits.magicLinkPerAddress, now);
   if (decision !== "coalesce") {
@@ -68,7 +70,7 @@ pageRoutes.post("/auth/email", async (c) => {
       }),
     );
   }
-  return c.json({ ok: true, message: "Check your email. If the address can be used here, a sign-in link is on its way." }, 202, { "Cache-Control": "no-store" });
+  return c.json({ ok: true, message: LINK_REQUESTED }, 202, { "Cache-Control": "no-store" });
 });
 
 /** GET never redeems: mail scanners and link previews fetch this URL. */

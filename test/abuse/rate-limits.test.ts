@@ -5,6 +5,7 @@ import { TestBrowser } from "../helpers/browser";
 import { uniqueEmail } from "../helpers/accounts";
 import { listMail } from "../helpers/mailbox";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
+import type { TurnstileCall } from "../global-setup";
 
 /**
  * A fresh Turnstile test token per request: the siteverify stand-in, like Cloudflare, admits a token once.
@@ -175,15 +176,6 @@ describe("Turnstile on the magic-link form", () => {
     expect(html).toContain('data-action="magic-link"');
   });
 });
-
-interface TurnstileCall {
-  secret: string;
-  token: string;
-  idempotencyKey: string | null;
-  remoteip: string | null;
-  status: number;
-  answer: Record<string, unknown>;
-}
 
 async function turnstileCalls(): Promise<TurnstileCall[]> {
   return (await (await fetch(`${(env as unknown as { MAILBOX_URL: string }).MAILBOX_URL}/turnstile/calls`)).json()) as TurnstileCall[];

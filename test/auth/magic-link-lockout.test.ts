@@ -8,7 +8,7 @@ import { TestBrowser } from "../helpers/browser";
 import { redeemLink, uniqueEmail } from "../helpers/accounts";
 import { extractLink, listMail, waitForMail } from "../helpers/mailbox";
 
-const ANSWER = { ok: true, message: "Check your email. If the address can be used here, a sign-in link is on its way." };
+const ANSWER = { ok: true, message: "Check your email. If the address can be used here, a sign-in link is on its way; a link sent in the last 15 minutes also still works." };
 
 async function ask(browser: TestBrowser, email: string): Promise<Response> {
   return browser.postJson("/auth/email", { email });
