@@ -1,6 +1,6 @@
 /** Vitest globalSetup (runs in Node): a real SMTP server, a silent TCP server and a mailbox HTTP API on loopback. */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { createServer as createTcpServer, isIP, type AddressInfo, type Server, type Socket } from "node:net";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import type { TestProject } from "vitest/node";
@@ -113,7 +113,59 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-const turnstileCalls: { secret: string; token: string }[] = [];
+/** What the siteverify stand-in received, per call (the abuse tests read it back from GET /turnstile/calls). */
+export interface TurnstileCall {
+  secret: string;
+  token: string;
+  idempotencyKey: string | null;
+  remoteip: string | null;
+  /** The stand-in's answer: HTTP status and body. */
+  status: number;
+  answer: Record<string, unknown>;
+}
+const turnstileCalls: TurnstileCall[] = [];
+/** Token → the idempotency key and answer of its first verification (siteverify admits a token once). */
+const turnstileSpent = new Map<string, { key: string | null; answer: Record<string, unknown> }>();
+/** Idempotency keys whose first call the stand-in already failed on purpose (tokens with flaky=1). */
+const turnstileFlaked = new Set<string>();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * Cloudflare's siteverify as the stand-in plays it, with the published test secrets (1x…AA passes, 2x…AA fails).
+ * A test token may carry `key=value` options separated by ";": `hostname` and `action` (what the widget would
+ * report; default localhost and magic-link) and `flaky=1` (the first call for an idempotency key answers 503).
+ * Like Cloudflare, it refuses a token verified before unless the idempotency key is the same, and then answers
+ * the same again; it refuses an idempotency key that is not a UUID and a remoteip that is not an IP address.
+ */
+function siteverify(form: Record<string, string | null>): { status: number; answer: Record<string, unknown> } {
+  const { secret, response: token } = form;
+  const key = form.idempotency_key ?? null;
+  const remoteip = form.remoteip ?? null;
+  const fail = (code: string) => ({ status: 200, answer: { success: false, "error-codes": [code] } });
+  if (!token) return fail("missing-input-response");
+  if (key !== null && !UUID.test(key)) return fail("invalid-idempotency-key");
+  if (remoteip !== null && isIP(remoteip) === 0) return fail("invalid-input-remoteip");
+  const options = Object.fromEntries(token.split(";").map((p) => p.split("=") as [string, string?]).filter(([, v]) => v !== undefined));
+  if (options.flaky === "1" && key && !turnstileFlaked.has(key)) {
+    turnstileFlaked.add(key);
+    return { status: 503, answer: { error: "try again" } };
+  }
+  const spent = turnstileSpent.get(token);
+  if (spent) return spent.key !== null && spent.key === key ? { status: 200, answer: spent.answer } : fail("timeout-or-duplicate");
+  if (secret !== "1x0000000000000000000000000000000AA") return fail("invalid-input-secret");
+  const answer = { success: true, "error-codes": [], challenge_ts: new Date().toISOString(), hostname: options.hostname ?? "localhost", action: options.action ?? "magic-link", cdata: "" };
+  turnstileSpent.set(token, { key, answer });
+  return { status: 200, answer };
+}
+
+function formFields(raw: string, contentType: string): Record<string, string | null> {
+  const names = ["secret", "response", "idempotency_key", "remoteip"];
+  if (contentType.startsWith("multipart/form-data")) {
+    return Object.fromEntries(names.map((n) => [n, new RegExp(`name="${n}"\\r\\n\\r\\n([^\\r]*)`).exec(raw)?.[1] ?? null]));
+  }
+  const params = new URLSearchParams(raw);
+  return Object.fromEntries(names.map((n) => [n, params.get(n)]));
+}
 
 async function mailbox(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -127,15 +179,10 @@ async function mailbox(req: IncomingMessage, res: ServerResponse): Promise<void>
     return json(res, 200, { ok: true });
   }
   if (url.pathname === "/turnstile/siteverify" && req.method === "POST") {
-    // Stands in for Cloudflare's siteverify with the behaviour of Turnstile's published test secrets:
-    // 1x…AA always passes, 2x…AA always fails (a token must still be present).
-    const raw = await readBody(req);
-    const secret = /name="secret"\r\n\r\n([^\r]*)/.exec(raw)?.[1] ?? new URLSearchParams(raw).get("secret");
-    const token = /name="response"\r\n\r\n([^\r]*)/.exec(raw)?.[1] ?? new URLSearchParams(raw).get("response");
-    turnstileCalls.push({ secret: secret ?? "", token: token ?? "" });
-    if (!token) return json(res, 200, { success: false, "error-codes": ["missing-input-response"] });
-    if (secret === "1x0000000000000000000000000000000AA") return json(res, 200, { success: true, "error-codes": [] });
-    return json(res, 200, { success: false, "error-codes": ["invalid-input-response"] });
+    const fields = formFields(await readBody(req), req.headers["content-type"] ?? "");
+    const { status, answer } = siteverify(fields);
+    turnstileCalls.push({ secret: fields.secret ?? "", token: fields.response ?? "", idempotencyKey: fields.idempotency_key ?? null, remoteip: fields.remoteip ?? null, status, answer });
+    return json(res, status, answer);
   }
   if (url.pathname === "/turnstile/calls" && req.method === "GET") return json(res, 200, turnstileCalls);
   if (url.pathname === "/send" && req.method === "POST") {

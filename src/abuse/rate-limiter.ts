@@ -19,6 +19,12 @@ export function clientIp(c: Context<AppEnv>): string | null {
   return ip && ip.length <= 64 ? limitKeyForIp(ip) : null;
 }
 
+/** The visitor's own address (CF-Connecting-IP) as given, for services that want it (Turnstile's remoteip); null when absent or not an IP. */
+export function visitorIp(c: Context<AppEnv>): string | null {
+  const ip = c.req.header("cf-connecting-ip");
+  return ip && ip.length <= 45 && /^[0-9A-Fa-f.:]+$/.test(ip) && /[.:]/.test(ip) ? ip : null;
+}
+
 /** IPv6 clients are keyed by their /64 (one subscriber usually holds a whole /64); IPv4 by address. */
 export function limitKeyForIp(ip: string): string {
   if (!ip.includes(":")) return ip;

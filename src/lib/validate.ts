@@ -1,5 +1,6 @@
 /** Minimal schema checks for untrusted bodies: input is `unknown` until these accept it. */
 import { ApiError } from "../errors";
+import { parseEmailAddress } from "./email-address";
 
 export type Fields = Record<string, unknown>;
 
@@ -31,12 +32,10 @@ export function requiredObject(o: Fields, key: string): Fields {
   return v as Fields;
 }
 
-/** RFC 5321-ish sanity check plus normalization (trim, lower-case). Not a full grammar on purpose. */
+/** An address as Latchkey stores and mails it (src/lib/email-address.ts: NFC, lower case, A-label domain, ASCII local part). */
 export function normalizeEmail(raw: unknown): string {
   if (typeof raw !== "string") throw new ApiError("invalid_request", "Enter an email address.");
-  const email = raw.trim().toLowerCase();
-  if (email.length > 254 || !/^[^\s@<>()",;:\\]+@[^\s@<>()",;:\\]+\.[^\s@<>()",;:\\.]{2,}$/.test(email)) {
-    throw new ApiError("invalid_request", "That does not look like an email address.");
-  }
-  return email;
+  const parsed = parseEmailAddress(raw);
+  if (!parsed.ok) throw new ApiError("invalid_request", parsed.message);
+  return parsed.email;
 }

@@ -1,6 +1,7 @@
 /** Magic-link records in KV, keyed by the SHA-256 of the token (the clear token exists only in the mail). */
 import type { Env } from "../config";
 import { randomToken, sha256b64url } from "../lib/crypto";
+import type { LinkRequester } from "./link-binding";
 
 /** 15 minutes (above KV's 60 s TTL floor). */
 export const MAGIC_LINK_TTL_S = 15 * 60;
@@ -12,10 +13,16 @@ export interface MagicLinkRecord {
   userId: string | null;
   returnTo: string;
   expiresAt: number;
+  /** The browser that asked for the link (src/magic-link/link-binding.ts); absent on records made without one. */
+  requestedBy?: LinkRequester | null;
 }
 
-export async function storeMagicLink(env: Env, record: Omit<MagicLinkRecord, "expiresAt">, now: number): Promise<{ token: string; record: MagicLinkRecord }> {
-  const token = randomToken(32); // 256 bits
+export async function storeMagicLink(
+  env: Env,
+  record: Omit<MagicLinkRecord, "expiresAt">,
+  now: number,
+  token: string = randomToken(32), // 256 bits
+): Promise<{ token: string; record: MagicLinkRecord }> {
   const full: MagicLinkRecord = { ...record, expiresAt: now + MAGIC_LINK_TTL_S * 1000 };
   await env.KV.put(`ml:${await sha256b64url(token)}`, JSON.stringify(full), { expirationTtl: MAGIC_LINK_TTL_S });
   return { token, record: full };

@@ -10,16 +10,20 @@ import { countCredentials } from "../db/credentials";
 import { upsertVerifiedUser } from "../db/users";
 import { EMAIL_LINK_AMR } from "../sessions/assurance";
 import { startSession } from "../sessions/session";
+import { emailObject } from "../sessions/user-object";
+import { browserBindingHash, isRequestingBrowser } from "./link-binding";
 import { forgetMagicLink, loadMagicLink } from "./magic-link-store";
 
 export type RedeemResult =
-  | { ok: true; userId: string; returnTo: string; hasPasskey: boolean; newAccount: boolean }
+  | { ok: true; userId: string; returnTo: string; hasPasskey: boolean; newAccount: boolean; crossDevice: boolean }
   | { ok: false; reason: "invalid" | "used" };
 
 export async function redeemMagicLink(c: Context<AppEnv>, token: string, now: number): Promise<RedeemResult> {
   const found = await loadMagicLink(c.env, token, now);
   if (!found) return { ok: false, reason: "invalid" };
   const { hash, record } = found;
+  // RFC 9700 §4.7: a link opened in a browser other than the one that asked for it is a cross-device sign-in.
+  const crossDevice = !isRequestingBrowser(record.requestedBy, await browserBindingHash(c.get("browserId")));
   let userId = record.userId;
   let newAccount = false;
   if (userId === null) {
@@ -34,5 +38,9 @@ export async function redeemMagicLink(c: Context<AppEnv>, token: string, now: nu
   if (!session) return { ok: false, reason: "used" };
   // KV is only the lookup (the Durable Object refuses a replay), so failing to forget the record is harmless.
   c.executionCtx.waitUntil(forgetMagicLink(c.env, hash).catch((err) => console.warn("magic link record not deleted", err)));
-  return { ok: true, userId, returnTo: record.returnTo, hasPasskey, newAccount };
+  // The owner has read their mail: the next request for this address mails a new link at once. Awaited so that
+  // next request sees it; a failure only means that request is coalesced until the link expires.
+  await emailObject(c.env, record.email).endLiveLink().catch((err: unknown) => console.warn("live link not ended", err));
+  // RFC 9700 §4.7: the parked request (return_to) belongs to the browser that asked; a cross-device sign-in lands on the account page.
+  return { ok: true, userId, returnTo: crossDevice ? "/account" : record.returnTo, hasPasskey, newAccount, crossDevice };
 }

@@ -44,7 +44,8 @@ export async function startSession(c: Context<AppEnv>, input: NewSession, now: n
   return result.session;
 }
 
-function countryOf(req: Request): string | null {
+/** Cloudflare's country code for the request (request.cf.country), null outside Cloudflare. */
+export function countryOf(req: Request): string | null {
   const cf = (req as Request & { cf?: { country?: unknown } }).cf;
   return typeof cf?.country === "string" ? cf.country : null;
 }

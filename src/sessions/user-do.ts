@@ -11,6 +11,7 @@ import type { RateLimit } from "../abuse/gcra";
 import { ensureBucketTable, hitBucket, purgeBuckets, type HitResult } from "../abuse/rate-limit-store";
 import type { CodeGrant, CodeRedemptionRequest } from "../oidc/code-grant";
 import * as grants from "./grant-store";
+import * as liveLink from "../magic-link/live-link-store";
 
 /** RFC 8176 §2 values (see assurance.ts); "hwk", "swk" and "email" only in records written before it, never published. */
 export type Amr = "pop" | "user" | "mfa" | "otp" | "hwk" | "swk" | "email";
@@ -266,6 +267,25 @@ export class UserDO extends DurableObject<Env> {
     return result;
   }
 
+  // ---------------------------------------------------------------- the address's live magic link (src/magic-link/live-link-store.ts)
+
+  requestLink(req: liveLink.LinkRequest, budget: RateLimit, now: number): liveLink.LinkDecision {
+    this.#schema();
+    const decision = this.ctx.storage.transactionSync(() => liveLink.requestLiveLink(this.#sql, req, budget, now));
+    this.#scheduleAlarm();
+    return decision;
+  }
+
+  releaseLink(linkHash: string): void {
+    if (!this.#ready) return;
+    liveLink.releaseLiveLink(this.#sql, linkHash);
+  }
+
+  endLiveLink(): void {
+    if (!this.#ready) return;
+    liveLink.endLiveLink(this.#sql);
+  }
+
   // ---------------------------------------------------------------- housekeeping
 
   /**
@@ -291,7 +311,7 @@ export class UserDO extends DurableObject<Env> {
     if (!this.#ready) return;
     this.purge(Date.now());
     const left =
-      Number(this.#sql.exec("SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM consumed) + (SELECT count(*) FROM rate_buckets) AS n").one().n) + grants.countGrantRows(this.#sql);
+      Number(this.#sql.exec("SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM consumed) + (SELECT count(*) FROM rate_buckets) + (SELECT count(*) FROM live_link) AS n").one().n) + grants.countGrantRows(this.#sql);
     if (left > 0) {
       await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
       this.#alarmArmed = true;
@@ -306,6 +326,7 @@ export class UserDO extends DurableObject<Env> {
     n += this.#sql.exec("DELETE FROM consumed WHERE expires_at <= ? RETURNING id", now).toArray().length;
     n += grants.purgeGrants(this.#sql, now);
     n += purgeBuckets(this.#sql, now);
+    n += liveLink.purgeLiveLink(this.#sql, now);
     return n;
   }
 }

@@ -10,10 +10,3 @@ export function describeDevice(userAgent: string): string {
   if (browser && os) return `${browser} on ${os}`;
   return browser ?? os ?? "Unknown device";
 }
-
-/** "jane@example.com" → "j***@example.com": enough to recognise one's own address, not to harvest it. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf("@");
-  if (at < 1) return "***";
-  return `${email[0]}***${email.slice(at)}`;
-}

@@ -1,19 +1,20 @@
 /** Hosted pages: sign-in, magic-link request and confirm, the passkey offer, sign out. */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
-import { clientIp, hit } from "../abuse/rate-limiter";
-import { verifyTurnstile } from "../abuse/turnstile";
+import { clientIp, hit, visitorIp } from "../abuse/rate-limiter";
+import { TURNSTILE_ACTIONS, verifyTurnstile } from "../abuse/turnstile";
 import { ApiError } from "../errors";
 import { readForm, readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
 import { asObject, normalizeEmail, optionalString } from "../lib/validate";
+import { randomToken, sha256b64url } from "../lib/crypto";
+import { browserBindingHash, isRequestingBrowser, linkRequester } from "../magic-link/link-binding";
 import { requestMagicLink } from "../magic-link/request-link";
-import { loadMagicLink, TOKEN_PATTERN } from "../magic-link/magic-link-store";
-import { maskEmail } from "./format";
+import { loadMagicLink, MAGIC_LINK_TTL_S, TOKEN_PATTERN } from "../magic-link/magic-link-store";
 import { redeemMagicLink } from "../magic-link/redeem-link";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { endCurrentSession } from "../sessions/session";
-import { userObject } from "../sessions/user-object";
+import { emailObject, userObject } from "../sessions/user-object";
 import { LinkConfirmPage } from "./pages/link-confirm";
 import { MessagePage } from "./pages/message";
 import { PasskeyOfferPage } from "./pages/passkey-offer";
@@ -32,29 +33,44 @@ pageRoutes.get("/signin", async (c) => {
   return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={returnTo} loginHint={c.req.query("login_hint")?.slice(0, 254)} client={client} turnstileSiteKey={config.turnstile?.siteKey} />);
 });
 
-/** JSON: always the same 202 answer whether or not the address has an account (no enumeration). */
+/** True whether a link was mailed now or one mailed in the last minutes is still the live one. */
+const LINK_REQUESTED = "Check your email. If the address can be used here, a sign-in link is on its way; a link sent in the last 15 minutes also still works.";
+
+/**
+ * JSON: always the same 202 answer whether or not the address has an account (no enumeration), and whether or
+ * not a link was mailed: while a link for the address is live, only the browser it is bound to gets a fresh
+ * one (src/magic-link/live-link-store.ts), so strangers can neither flood the inbox nor lock the owner out.
+ */
 pageRoutes.post("/auth/email", async (c) => {
   await assertCsrf(c, c.req.header("x-csrf-token"));
   const body = asObject(await readJson(c));
   const email = normalizeEmail(body.email);
   const config = c.get("config");
   const ip = clientIp(c);
-  await verifyTurnstile(config, body.turnstile_token, ip);
+  await verifyTurnstile(config, body.turnstile_token, { remoteIp: visitorIp(c), action: TURNSTILE_ACTIONS.magicLink });
   const now = Date.now();
-  // Per IP (LimiterDO) and per address (the address's own object): the same 429 for known and unknown addresses.
-  for (const [key, name] of [
-    ...(ip ? [[{ kind: "ip", ip }, "magicLinkPerIp"] as const] : []),
-    [{ kind: "address", email }, "magicLinkPerAddress"] as const,
-  ] as const) {
-    const result = await hit(c.env, config.rateLimits, key, name, now);
+  // Per IP (LimiterDO): an address-hopping client is stopped. The per-address budget only limits re-sends below.
+  if (ip) {
+    const result = await hit(c.env, config.rateLimits, { kind: "ip", ip }, "magicLinkPerIp", now);
     if (!result.allowed) throw new ApiError("rate_limited", "Too many sign-in links were asked for. Wait a few minutes and try again.", result.retryAfterS);
   }
   const returnTo = safeReturnTo(optionalString(body, "return_to"), config.origin);
-  // Look-up, token and mail happen after the response so its timing says nothing about the address.
-  c.executionCtx.waitUntil(
-    requestMagicLink(c.env, config, email, returnTo, now).catch((err) => console.error("magic link mail failed", err)),
-  );
-  return c.json({ ok: true, message: "Check your email. If the address can be used here, a sign-in link is on its way." }, 202, { "Cache-Control": "no-store" });
+  const token = randomToken(32); // 256 bits
+  const linkHash = await sha256b64url(token);
+  const requestedBy = await linkRequester(c, now);
+  const address = emailObject(c.env, email);
+  const decision = await address.requestLink({ linkHash, browserHash: requestedBy.browserHash, expiresAt: now + MAGIC_LINK_TTL_S * 1000 }, config.rateLimits.magicLinkPerAddress, now);
+  if (decision !== "coalesce") {
+    // Look-up, record and mail happen after the response so its timing says nothing about the address.
+    c.executionCtx.waitUntil(
+      requestMagicLink(c.env, config, { email, returnTo, token, requestedBy }, now).catch(async (err: unknown) => {
+        console.error("magic link mail failed", err);
+        // Not mailed, so not live: the next request, from any browser, mails a link.
+        await address.releaseLink(linkHash).catch(() => {});
+      }),
+    );
+  }
+  return c.json({ ok: true, message: LINK_REQUESTED }, 202, { "Cache-Control": "no-store" });
 });
 
 /** GET never redeems: mail scanners and link previews fetch this URL. */
@@ -62,8 +78,12 @@ pageRoutes.get("/auth/link", async (c) => {
   const token = c.req.query("token") ?? "";
   const found = TOKEN_PATTERN.test(token) ? await loadMagicLink(c.env, token, Date.now()) : null;
   if (!found) return renderPage(c, <ExpiredLink />, 400);
-  // Naming the account defends against being signed in to someone else's (login CSRF by a forwarded link).
-  return renderPage(c, <LinkConfirmPage csrf={await csrfToken(c)} token={token} email={maskEmail(found.record.email)} />);
+  const { record } = found;
+  // RFC 9700 §4.7 (login CSRF by a forwarded link): the page names the whole account, and a link opened in
+  // another browser than the one that asked for it says so, with when, from what and where it was asked for.
+  const sameBrowser = isRequestingBrowser(record.requestedBy, await browserBindingHash(c.get("browserId")));
+  const requested = sameBrowser ? null : { at: record.requestedBy?.requestedAt ?? null, device: record.requestedBy?.device ?? null, country: record.requestedBy?.country ?? null };
+  return renderPage(c, <LinkConfirmPage csrf={await csrfToken(c)} token={token} email={record.email} crossDevice={requested} />);
 });
 
 pageRoutes.post("/auth/link", async (c) => {
@@ -71,7 +91,8 @@ pageRoutes.post("/auth/link", async (c) => {
   await assertCsrf(c, form.get("csrf"));
   const result = await redeemMagicLink(c, form.get("token") ?? "", Date.now());
   if (!result.ok) return renderPage(c, <ExpiredLink used={result.reason === "used"} />, 400);
-  if (!result.hasPasskey) {
+  // A cross-device sign-in is not offered a passkey: it may be someone else's account (RFC 9700 §4.7).
+  if (!result.hasPasskey && !result.crossDevice) {
     const offer = `/passkey/offer?return_to=${encodeURIComponent(result.returnTo)}${result.newAccount ? "&new=1" : ""}`;
     return c.redirect(offer, 303);
   }

@@ -1,4 +1,5 @@
 /** The hosted sign-in page: conditional UI on the email field, a passkey button, and the magic-link form. */
+import { TURNSTILE_ACTIONS } from "../../abuse/turnstile";
 import { Layout, Status } from "../layout";
 
 export interface SignInProps {
@@ -32,7 +33,7 @@ export function SignInPage({ csrf, returnTo, loginHint, client, message, turnsti
         </button>
         {turnstileSiteKey ? (
           <>
-            <div class="cf-turnstile" data-sitekey={turnstileSiteKey}></div>
+            <div class="cf-turnstile" data-sitekey={turnstileSiteKey} data-action={TURNSTILE_ACTIONS.magicLink}></div>
             <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer></script>
           </>
         ) : null}
