@@ -114,7 +114,7 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
   const parked = await loadParkedRequest(c.env, rid, now);
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
   const client = await getClient(c.env, parked.clientId);
-  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
+  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri, client.applicationType)) return errorPage(c, "The application is no longer registered.");
   const session = c.get("session");
   // max_age is already in freshAfter, measured from the request: a sign-in made after it satisfies max_age=0 too.
   if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) {
@@ -133,7 +133,7 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
   const session = c.get("session");
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
   const client = await getClient(c.env, parked.clientId);
-  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
+  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri, client.applicationType)) return errorPage(c, "The application is no longer registered.");
   // OIDC Core §3.1.2.1 prompt=login / max_age: consent cannot stand in for the fresh sign-in the request needs.
   if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
   const issuer = c.get("config").issuer;

@@ -36,6 +36,7 @@ export async function registerClient(env: Env, metadata: ClientMetadata, now: nu
     tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
     idTokenSignedResponseAlg: metadata.id_token_signed_response_alg,
     firstParty: metadata.first_party,
+    applicationType: metadata.application_type,
   };
   await insertClientRow(env.DB, recordToRow(record, now));
   const info: ClientInformation = { client_id: clientId, client_id_issued_at: Math.floor(now / 1000), ...metadata };
@@ -72,7 +73,7 @@ registerRoutes.post("/register", async function register(c) {
     if (e instanceof ApiError) throw new OAuthError("invalid_client_metadata", e.message, e.status);
     throw e;
   }
-  const parsed = parseClientMetadata(body);
+  const parsed = parseClientMetadata(body, { insecureDev: config.insecureDev });
   if (!parsed.ok) throw new OAuthError(parsed.error, parsed.description);
 
   const info = await registerClient(c.env, parsed.metadata, Date.now());
