@@ -220,8 +220,8 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
     if (!ok) throw new MetadataError("invalid_client_metadata", "logo_uri must be an https URL");
   }
 
-  // OIDC Registration 1.0 §2: id_token_signed_response_alg defaults to RS256 there; Latchkey defaults to ES256 and never allows "none".
-  const alg = oneOf(o, "id_token_signed_response_alg", ID_TOKEN_ALGS, "ES256");
+  // OIDC Registration 1.0 §2: id_token_signed_response_alg defaults to RS256; ES256 on request; "none" never.
+  const alg = oneOf(o, "id_token_signed_response_alg", ID_TOKEN_ALGS, "RS256");
 
   const firstParty = o.first_party ?? false;
   if (typeof firstParty !== "boolean") throw new MetadataError("invalid_client_metadata", "first_party must be a boolean");

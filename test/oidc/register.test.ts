@@ -45,7 +45,8 @@ describe("POST /register: success", () => {
       response_types: ["code"],
       client_name: "Example App",
       post_logout_redirect_uris: [],
-      id_token_signed_response_alg: "ES256",
+      // OIDC Registration 1.0 §2: the default id_token_signed_response_alg is RS256.
+      id_token_signed_response_alg: "RS256",
       application_type: "web",
       first_party: false,
     });
@@ -66,7 +67,7 @@ describe("POST /register: success", () => {
       grantTypes: ["authorization_code"],
       responseTypes: ["code"],
       tokenEndpointAuthMethod: "client_secret_basic",
-      idTokenSignedResponseAlg: "ES256",
+      idTokenSignedResponseAlg: "RS256",
       firstParty: false,
       applicationType: "web",
     });
@@ -96,23 +97,23 @@ describe("POST /register: success", () => {
     expect(client?.name).toBe(body.client_id);
   });
 
-  it("stores every supported field: post-logout URIs, logo, RS256, first_party, client_secret_post", async () => {
+  it("stores every supported field: post-logout URIs, logo, ES256, first_party, client_secret_post", async () => {
     const res = await register({
       redirect_uris: ["https://rp.example/cb"],
       post_logout_redirect_uris: ["https://rp.example/bye"],
       logo_uri: "https://rp.example/logo.png",
-      id_token_signed_response_alg: "RS256",
+      id_token_signed_response_alg: "ES256",
       first_party: true,
       token_endpoint_auth_method: "client_secret_post",
     });
     expect(res.status).toBe(201);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ logo_uri: "https://rp.example/logo.png", id_token_signed_response_alg: "RS256", first_party: true });
+    expect(body).toMatchObject({ logo_uri: "https://rp.example/logo.png", id_token_signed_response_alg: "ES256", first_party: true });
     const client = await getClient(E, body.client_id as string);
     expect(client).toMatchObject({
       postLogoutRedirectUris: ["https://rp.example/bye"],
       logoUri: "https://rp.example/logo.png",
-      idTokenSignedResponseAlg: "RS256",
+      idTokenSignedResponseAlg: "ES256",
       firstParty: true,
       tokenEndpointAuthMethod: "client_secret_post",
     });
