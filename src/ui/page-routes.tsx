@@ -19,7 +19,8 @@ import { MessagePage } from "./pages/message";
 import { PasskeyOfferPage } from "./pages/passkey-offer";
 import { SignInPage } from "./pages/signin";
 import { renderPage } from "./render";
-import { signInContext } from "./signin-context";
+import { parkedRedirectUri, signInContext } from "./signin-context";
+import { allowFormRedirect } from "../security-headers";
 
 export const pageRoutes = new Hono<AppEnv>();
 
@@ -62,6 +63,9 @@ pageRoutes.get("/auth/link", async (c) => {
   const token = c.req.query("token") ?? "";
   const found = TOKEN_PATTERN.test(token) ? await loadMagicLink(c.env, token, Date.now()) : null;
   if (!found) return renderPage(c, <ExpiredLink />, 400);
+  // Continue's POST may end, through /authorize/continue, at the parked request's client (CSP3 form-action covers redirects).
+  const clientTarget = await parkedRedirectUri(c.env, found.record.returnTo);
+  if (clientTarget) allowFormRedirect(c, clientTarget);
   // Naming the account defends against being signed in to someone else's (login CSRF by a forwarded link).
   return renderPage(c, <LinkConfirmPage csrf={await csrfToken(c)} token={token} email={maskEmail(found.record.email)} />);
 });
