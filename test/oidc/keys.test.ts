@@ -268,6 +268,8 @@ describe("rotation (time advanced through `now`)", () => {
     const rows = await listSigningKeys(E);
     const p = rows.find((r) => r.alg === "ES256" && r.kid !== a)!;
     expect(p).toMatchObject({ createdAt: t1, signFrom: t1 + KEY_SIGN_LEAD_S * S, retiredAt: null });
+    // Every advertised algorithm gets its successor published ahead, not only ES256.
+    expect(rows.filter((r) => r.createdAt === t1 && r.signFrom === t1 + KEY_SIGN_LEAD_S * S).map((r) => r.alg).sort()).toEqual(["ES256", "RS256"]);
     expect(await kidsAt(t1)).toContain(p.kid);
     expect((await getSigningKey(E, config, "ES256", t1)).kid).toBe(a);
     // The next cron run does not create a second successor.
