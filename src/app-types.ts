@@ -13,5 +13,7 @@ export interface AppEnv {
     /** Random per-request nonce (reserved for CSP if a page ever needs an inline element). */
     browserId: string;
     session: CurrentSession | null;
+    /** CSP form-action sources besides 'self' for this page (see allowFormRedirect in src/security-headers.ts). */
+    formActionTargets?: string[];
   };
 }

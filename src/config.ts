@@ -65,6 +65,10 @@ const TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/sit
 
 const DEV_ONLY_KEY_SECRET = "latchkey-dev-only-key-encryption-secret";
 const TRANSPORTS: readonly EmailTransportName[] = ["log", "smtp", "http", "cloudflare"];
+/** The secret values .dev.vars.example publishes: anyone can read them, so they never guard a real deployment. */
+const PUBLISHED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set(["dev-only-key-encryption-secret-change-me-0123456789", "dev-admin-token-change-me", DEV_ONLY_KEY_SECRET]);
+/** Secrets checked against the published examples (and any value containing "change-me", case-insensitive). */
+const EXAMPLE_CHECKED_SECRETS = ["KEY_ENCRYPTION_SECRET", "ADMIN_TOKEN", "EMAIL_HTTP_KEY"] as const;
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -110,6 +114,15 @@ export function parseConfig(env: Env): Config {
     const u = new URL(o);
     if (u.protocol !== "https:" && !(insecureDev && LOOPBACK_HOSTS.has(u.hostname))) {
       throw new ConfigError(`allowed origin must be https: ${o}`);
+    }
+  }
+  // Published example secrets are for the localhost issuer of `npm run dev` only: refused anywhere else.
+  if (!insecureDev) {
+    for (const name of EXAMPLE_CHECKED_SECRETS) {
+      const value = env[name]?.trim();
+      if (value && (PUBLISHED_EXAMPLE_SECRETS.has(value) || /change-me/i.test(value))) {
+        throw new ConfigError(`${name} is a published example value (from .dev.vars.example, or it contains "change-me"); set a random secret, e.g. openssl rand -base64 48`);
+      }
     }
   }
   const transport = (env.EMAIL_TRANSPORT || "log") as EmailTransportName;

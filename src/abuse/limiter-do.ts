@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config";
 import type { RateLimit } from "./gcra";
-import { ensureBucketTable, hitBucket, purgeBuckets, type HitResult } from "./rate-limit-store";
+import { ensureBucketTable, hitBucket, peekBucket, purgeBuckets, type HitResult } from "./rate-limit-store";
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -26,6 +26,11 @@ export class LimiterDO extends DurableObject<Env> {
       if (at === null) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
     });
     return result;
+  }
+
+  /** Whether a request would be allowed now, spending nothing (for callers a budget does not apply to). */
+  peek(bucket: string, limit: RateLimit, now: number): HitResult {
+    return peekBucket(this.#sql, bucket, limit, now);
   }
 
   override async alarm(): Promise<void> {

@@ -3,19 +3,25 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-types";
 import { ApiError, errorResponse, OAuthError } from "../errors";
 import type { LimitName } from "./limits";
-import { anyLocallyBlocked, clientIp, hit, locallyBlocked, type LimitKey } from "./rate-limiter";
+import { anyLocallyBlocked, clientIp, hit, locallyBlocked, peekIp, type LimitKey } from "./rate-limiter";
 
 type Refusal = (retryAfterS: number) => Error;
 
 const oauthRefusal: Refusal = (s) => new OAuthError("temporarily_unavailable", "too many requests; retry later", 429, s);
 const apiRefusal: Refusal = (s) => new ApiError("rate_limited", "Too many attempts. Wait a moment and try again.", s);
 
-/** Counts every request (before it runs) against the caller IP's bucket. */
-export function limitPerIp(name: LimitName, refusal: "oauth" | "api"): MiddlewareHandler<AppEnv> {
+/**
+ * Counts every request (before it runs) against the caller IP's bucket. A request `spared` says is authenticated
+ * (the admin token) spends nothing; it is still refused while the bucket is empty, so guesses made after the
+ * budget is spent learn nothing from which answers are 429.
+ */
+export function limitPerIp(name: LimitName, refusal: "oauth" | "api", spared?: (c: Context<AppEnv>) => Promise<boolean>): MiddlewareHandler<AppEnv> {
   return async function limitPerIpMiddleware(c, next) {
     const ip = clientIp(c);
     if (ip) {
-      const result = await hit(c.env, c.get("config").rateLimits, { kind: "ip", ip }, name, Date.now());
+      const limits = c.get("config").rateLimits;
+      const now = Date.now();
+      const result = spared && (await spared(c)) ? await peekIp(c.env, limits, ip, name, now) : await hit(c.env, limits, { kind: "ip", ip }, name, now);
       if (!result.allowed) return errorResponse((refusal === "oauth" ? oauthRefusal : apiRefusal)(result.retryAfterS));
     }
     await next();

@@ -22,6 +22,13 @@ export function hitBucket(sql: SqlStorage, name: string, limit: RateLimit, now: 
   return { allowed: true, retryAfterS: 0 };
 }
 
+/** The answer `hitBucket` would give now, without spending anything. */
+export function peekBucket(sql: SqlStorage, name: string, limit: RateLimit, now: number): HitResult {
+  const row = sql.exec("SELECT tat FROM rate_buckets WHERE name = ?", name).toArray()[0];
+  const decision = gcra(row ? Number(row.tat) : null, now, limit);
+  return decision.allowed ? { allowed: true, retryAfterS: 0 } : { allowed: false, retryAfterS: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) };
+}
+
 export function purgeBuckets(sql: SqlStorage, now: number): number {
   return sql.exec("DELETE FROM rate_buckets WHERE expires_at <= ? RETURNING name", now).toArray().length;
 }

@@ -73,6 +73,11 @@ export async function hit(env: Env, limits: RateLimits, key: LimitKey, name: Lim
   return result;
 }
 
+/** Whether an IP's bucket would refuse a request now, without spending from it. */
+export async function peekIp(env: Env, limits: RateLimits, ip: string, name: LimitName, now: number): Promise<HitResult> {
+  return env.LIMITER.get(env.LIMITER.idFromName(keyString({ kind: "ip", ip }))).peek(name, limits[name], now);
+}
+
 /** Whether this isolate holds any early refusal at all (most of the time it holds none). */
 export function anyLocallyBlocked(): boolean {
   return blockedUntil.size > 0;

@@ -46,6 +46,8 @@ export const clients = sqliteTable("clients", {
   tokenEndpointAuthMethod: text("token_endpoint_auth_method").notNull(),
   idTokenSignedResponseAlg: text("id_token_signed_response_alg").notNull().default("ES256"),
   firstParty: integer("first_party", { mode: "boolean" }).notNull().default(false),
+  /** OIDC Registration 1.0 §2: "web" or "native" (RFC 8252 loopback port rule applies to native only). */
+  applicationType: text("application_type").notNull().default("web"),
   createdAt: integer("created_at").notNull(),
 });
 

@@ -17,5 +17,6 @@ export function demoClient(config: Config): ClientRecord {
     tokenEndpointAuthMethod: "none",
     idTokenSignedResponseAlg: "ES256",
     firstParty: true,
+    applicationType: "web",
   };
 }

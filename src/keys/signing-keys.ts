@@ -1,4 +1,7 @@
-/** Signing keys in D1: created on first need, private part encrypted at rest, cached per isolate, rotated by cron. */
+/**
+ * Signing keys in D1: one per advertised algorithm, all created together at first key setup (so each is in the JWKS
+ * before it signs), private part encrypted at rest, cached per isolate, rotated by cron.
+ */
 import { and, eq, isNull, lt } from "drizzle-orm";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Config, Env } from "../config";
@@ -6,7 +9,7 @@ import { db as dbFor } from "../db/client";
 import { signingKeys } from "../db/schema";
 import { KEY_CACHE_TTL_S } from "../oidc/token-lifetimes";
 import { decryptString, encryptString } from "./crypto-box";
-import { planKeyRotation, selectPublishedKeys, selectSigningKey, type KeyPlan, type SigningAlg } from "./key-policy";
+import { planKeyRotation, selectPublishedKeys, selectSigningKey, SIGNING_ALGS, type KeyPlan, type SigningAlg } from "./key-policy";
 
 export type { SigningAlg } from "./key-policy";
 
@@ -34,8 +37,8 @@ interface CachedRows {
 let cached: CachedRows | null = null;
 /** Decrypted, imported private keys by kid (a kid's key never changes). */
 const privateKeys = new Map<string, Promise<CryptoKey>>();
-/** One in-flight creation per algorithm per isolate. */
-const creating = new Map<SigningAlg, Promise<void>>();
+/** The one in-flight first key setup of this isolate. */
+let creating: Promise<void> | null = null;
 /** When a token naming a kid missing from the cache last made this isolate reread the keys. */
 let unknownKidReloadAt = -Infinity;
 /** At most one such reread per this many ms per isolate, so made-up kids cannot turn into D1 reads. */
@@ -65,8 +68,8 @@ async function loadRows(env: Env, now: number, fresh = false): Promise<SigningKe
   return (await loadCache(env, now, fresh)).rows;
 }
 
-/** Generates a key pair, seals the private JWK under KEY_ENCRYPTION_SECRET and inserts the row. Returns the kid. */
-export async function createSigningKey(env: Env, config: Config, alg: SigningAlg, createdAt: number, signFrom: number): Promise<string> {
+/** Generates a key pair and seals the private JWK under KEY_ENCRYPTION_SECRET: the row to insert. */
+async function newSigningKeyRow(config: Config, alg: SigningAlg, createdAt: number, signFrom: number): Promise<SigningKeyRow> {
   const { publicKey, privateKey } =
     alg === "RS256"
       ? await generateKeyPair("RS256", { modulusLength: 2048, extractable: true })
@@ -75,7 +78,7 @@ export async function createSigningKey(env: Env, config: Config, alg: SigningAlg
   // RFC 7638: the kid is the JWK thumbprint, so it is stable and unique per key.
   const kid = await calculateJwkThumbprint(publicJwk, "sha256");
   const privateJwk = await exportJWK(privateKey);
-  const row: SigningKeyRow = {
+  return {
     kid,
     alg,
     // RFC 7517 §4.2, §4.4, §4.5: use, alg and kid are published with the key.
@@ -86,28 +89,44 @@ export async function createSigningKey(env: Env, config: Config, alg: SigningAlg
     retiredAt: null,
     unpublishAt: null,
   };
+}
+
+/** Generates a key pair, seals the private JWK under KEY_ENCRYPTION_SECRET and inserts the row. Returns the kid. */
+export async function createSigningKey(env: Env, config: Config, alg: SigningAlg, createdAt: number, signFrom: number): Promise<string> {
+  const row = await newSigningKeyRow(config, alg, createdAt, signFrom);
   await dbFor(env.DB).insert(signingKeys).values(row).run();
-  return kid;
+  return row.kid;
+}
+
+/** The advertised algorithms (discovery's id_token_signing_alg_values_supported) without a key that can sign at `now`. */
+function algsWithoutSigningKey(rows: readonly SigningKeyRow[], now: number): SigningAlg[] {
+  return SIGNING_ALGS.filter((alg) => !selectSigningKey(rows, alg, now));
 }
 
 /**
- * First need: create a key that signs at once. Two isolates may do this at the same moment; both rows are
- * published, `selectSigningKey` picks the same one everywhere once they see both, and rotation retires the other.
+ * First key setup: every algorithm in SIGNING_ALGS that has no signing key gets one, all inserted in one batch, so
+ * the first JWKS any relying party sees already holds a key for every algorithm discovery advertises (OIDC Core
+ * §10.1.1: a verifier must find the key before a token names it). Runs when the JWKS is first served or a key is
+ * first needed, whichever comes first. Two isolates may do this at the same moment; both sets are published,
+ * `selectSigningKey` picks the same key everywhere once they see both, and rotation retires the others.
  */
-async function ensureSigningKey(env: Env, config: Config, alg: SigningAlg, now: number): Promise<void> {
-  let inFlight = creating.get(alg);
-  if (!inFlight) {
-    inFlight = (async () => {
+export async function ensureSigningKeys(env: Env, config: Config, now: number): Promise<void> {
+  if (!creating) {
+    creating = (async () => {
       try {
-        const rows = await loadRows(env, now, true);
-        if (!selectSigningKey(rows, alg, now)) await createSigningKey(env, config, alg, now, now);
+        const missing = algsWithoutSigningKey(await loadRows(env, now, true), now);
+        if (missing.length === 0) return;
+        const rows = await Promise.all(missing.map((alg) => newSigningKeyRow(config, alg, now, now)));
+        const db = dbFor(env.DB);
+        const [first, ...rest] = rows.map((row) => db.insert(signingKeys).values(row));
+        await db.batch([first!, ...rest]);
+        await loadRows(env, now, true);
       } finally {
-        creating.delete(alg);
+        creating = null;
       }
     })();
-    creating.set(alg, inFlight);
   }
-  await inFlight;
+  await creating;
 }
 
 async function importPrivateKey(config: Config, row: SigningKeyRow): Promise<CryptoKey> {
@@ -127,12 +146,12 @@ async function importPrivateKey(config: Config, row: SigningKeyRow): Promise<Cry
   return key;
 }
 
-/** The key that signs for `alg` at `now` (the newest whose signFrom has passed and that is not retired); created on first need. */
+/** The key that signs for `alg` at `now` (the newest whose signFrom has passed and that is not retired); first key setup on first need. */
 export async function getSigningKey(env: Env, config: Config, alg: SigningAlg, now: number): Promise<SigningKey> {
   let row = selectSigningKey(await loadRows(env, now), alg, now);
   if (!row) {
-    await ensureSigningKey(env, config, alg, now);
-    row = selectSigningKey(await loadRows(env, now, true), alg, now);
+    await ensureSigningKeys(env, config, now);
+    row = selectSigningKey(await loadRows(env, now), alg, now);
   }
   if (!row) throw new Error(`no ${alg} signing key after creating one`);
   return { kid: row.kid, alg, key: await importPrivateKey(config, row) };
@@ -142,6 +161,12 @@ export async function getSigningKey(env: Env, config: Config, alg: SigningAlg, n
 export async function getPublicJwks(env: Env, now: number, fresh = false): Promise<PublicJwks> {
   const { rows, publicJwks } = await loadCache(env, now, fresh);
   return { keys: selectPublishedKeys(rows, now).map((r) => ({ ...publicJwks.get(r.kid)! })) };
+}
+
+/** The JWKS served at jwks_uri: runs first key setup when an advertised algorithm has no key yet (a fresh deployment). */
+export async function servedJwks(env: Env, config: Config, now: number): Promise<PublicJwks> {
+  if (algsWithoutSigningKey((await loadCache(env, now)).rows, now).length > 0) await ensureSigningKeys(env, config, now);
+  return getPublicJwks(env, now);
 }
 
 /**

@@ -29,8 +29,8 @@ export function checkClientAndRedirect(client: ClientRecord | null, clientId: st
     if (client.redirectUris.length !== 1) return { ok: false, message: "The request has no redirect_uri." };
     uri = client.redirectUris[0]!;
   }
-  // RFC 9700 §4.1.3: exact string matching of the redirect URI (any port on a loopback one, RFC 8252 §7.3).
-  if (!isRegisteredRedirectUri(client.redirectUris, uri)) return { ok: false, message: "The redirect_uri is not registered for this application." };
+  // RFC 9700 §4.1.3: exact string matching of the redirect URI (for native apps, any port on a loopback IP, RFC 8252 §7.3).
+  if (!isRegisteredRedirectUri(client.redirectUris, uri, client.applicationType)) return { ok: false, message: "The redirect_uri is not registered for this application." };
   return { ok: true, client, redirectUri: uri, state: state && state.length <= MAX_PARAM ? state : null };
 }
 

@@ -15,6 +15,7 @@ import { MessagePage } from "../ui/pages/message";
 import { ConsentPage } from "../ui/pages/consent";
 import { SignInPage } from "../ui/pages/signin";
 import { renderPage } from "../ui/render";
+import { allowFormRedirect } from "../security-headers";
 import { checkAuthorizationRequest, checkClientAndRedirect, clientRedirect, freshAfter, isOwnIdTokenType, sessionSatisfies } from "./authorize-request";
 import { isRegisteredRedirectUri } from "./redirect-uri";
 import { getClient, type ClientRecord } from "./clients";
@@ -50,7 +51,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
   // RFC 6749 §4.1.2.1: never redirect before client_id and redirect_uri are known-good.
   if (!target.ok) return errorPage(c, target.message);
   const { redirectUri, state } = target;
-  const fail = (error: OAuthErrorCode, description: string) => c.redirect(clientRedirect(redirectUri, { error, error_description: description, state }, config.issuer), 302);
+  const fail = (error: OAuthErrorCode, description: string) => redirectToClient(c, clientRedirect(redirectUri, { error, error_description: description, state }, config.issuer), 302);
 
   const check = checkAuthorizationRequest(target.client, get);
   if (!check.ok) return fail(check.error, check.description);
@@ -117,7 +118,7 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
   const parked = await loadParkedRequest(c.env, rid, now);
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
   const client = await getClient(c.env, parked.clientId);
-  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
+  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri, client.applicationType)) return errorPage(c, "The application is no longer registered.");
   const session = c.get("session");
   // max_age is already in freshAfter, measured from the request: a sign-in made after it satisfies max_age=0 too.
   if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || !acrSatisfies(acrOf(session.amr), parked.acrValues ?? []) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) {
@@ -136,13 +137,13 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
   const session = c.get("session");
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
   const client = await getClient(c.env, parked.clientId);
-  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
+  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri, client.applicationType)) return errorPage(c, "The application is no longer registered.");
   // OIDC Core §3.1.2.1 prompt=login / max_age: consent cannot stand in for the fresh sign-in the request needs.
   if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || !acrSatisfies(acrOf(session.amr), parked.acrValues ?? []) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
   const issuer = c.get("config").issuer;
   if (form.get("decision") !== "allow") {
     // OIDC Core §3.1.2.6 access_denied: the person said no.
-    return c.redirect(clientRedirect(parked.redirectUri, { error: "access_denied", error_description: "the user denied the request", state: parked.state }, issuer), 303);
+    return redirectToClient(c, clientRedirect(parked.redirectUri, { error: "access_denied", error_description: "the user denied the request", state: parked.state }, issuer), 303);
   }
   await userObject(c.env, session.userId).grantConsent(client.id, parked.scope.split(" "), now);
   return finish(c, parked, session, now, 303);
@@ -156,10 +157,12 @@ async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, par
   if (ask) {
     // OIDC Core §3.1.2.6 consent_required under prompt=none.
     if (parked.prompt.includes("none")) {
-      return c.redirect(clientRedirect(parked.redirectUri, { error: "consent_required", error_description: "consent is required", state: parked.state }, c.get("config").issuer), 302);
+      return redirectToClient(c, clientRedirect(parked.redirectUri, { error: "consent_required", error_description: "consent is required", state: parked.state }, c.get("config").issuer), 302);
     }
     const id = rid ?? (await parkRequest(c.env, parked, now));
     const user = await findUserById(c.env.DB, session.userId);
+    // Allow and Deny both end, through a 303, at the client's redirect URI.
+    allowFormRedirect(c, parked.redirectUri);
     return renderPage(c, <ConsentPage csrf={await csrfToken(c)} rid={id} clientName={client.name} logoUri={client.logoUri} scopes={scopes} email={user?.email ?? ""} />);
   }
   return finish(c, parked, session, now, 302);
@@ -175,7 +178,17 @@ async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: Curren
   if (!user) return errorPage(c, "Your account could not be found.");
   const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, redirectUriSent: parked.redirectUriSent, scope: parked.scope.split(" "), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now);
   // RFC 6749 §4.1.2 + RFC 9207 iss.
-  return c.redirect(clientRedirect(parked.redirectUri, { code, state: parked.state }, c.get("config").issuer), status);
+  return redirectToClient(c, clientRedirect(parked.redirectUri, { code, state: parked.state }, c.get("config").issuer), status);
+}
+
+/**
+ * An authorization response (code or error) sent to the client's redirect URI. Its Location carries a one-time code
+ * and state: no cache may keep it (RFC 9111 §5.2.2.5 no-store; RFC 6749 §10.5 codes must not leak), and the 302/303
+ * is answered for this request only (RFC 6749 §4.1.2).
+ */
+function redirectToClient(c: Context<AppEnv>, location: string, status: 302 | 303): Response {
+  c.header("Cache-Control", "no-store");
+  return c.redirect(location, status);
 }
 
 function errorPage(c: Context<AppEnv>, message: string): Promise<Response> {

@@ -7,6 +7,8 @@ import { CLIENT_CACHE_TTL_S } from "./token-lifetimes";
 export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
 export type GrantType = "authorization_code" | "refresh_token";
 export type IdTokenAlg = "ES256" | "RS256";
+/** OIDC Registration 1.0 §2 application_type. */
+export type ApplicationType = "web" | "native";
 
 export interface ClientRecord {
   id: string;
@@ -20,6 +22,7 @@ export interface ClientRecord {
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   idTokenSignedResponseAlg: IdTokenAlg;
   firstParty: boolean;
+  applicationType: ApplicationType;
 }
 
 /** Client metadata as accepted at registration, with RFC 7591 §2 names and defaults applied. */
@@ -32,6 +35,7 @@ export interface ClientMetadata {
   logo_uri?: string;
   post_logout_redirect_uris: string[];
   id_token_signed_response_alg: IdTokenAlg;
+  application_type: ApplicationType;
   /** Latchkey extension: a first-party client skips the consent screen. */
   first_party: boolean;
 }
@@ -43,6 +47,7 @@ export type MetadataResult =
 export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ["client_secret_basic", "client_secret_post", "none"];
 const GRANT_TYPES: readonly GrantType[] = ["authorization_code", "refresh_token"];
 const ID_TOKEN_ALGS: readonly IdTokenAlg[] = ["ES256", "RS256"];
+const APPLICATION_TYPES: readonly ApplicationType[] = ["web", "native"];
 const MAX_URIS = 20;
 const MAX_URI_LENGTH = 2000;
 const MAX_NAME_LENGTH = 200;
@@ -81,8 +86,30 @@ export function redirectUriProblem(raw: string): string | null {
   if (scheme === "http") return LOOPBACK_HOSTS.has(url.hostname) ? null : "must use https (http is allowed only on 127.0.0.1, [::1] or localhost)";
   // RFC 8252 §7.1: a private-use scheme is a reverse domain name (contains a period), e.g. com.example.app:/cb.
   // That also keeps out javascript:, data:, file: and similar.
-  if (/^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$/.test(scheme)) return null;
+  if (isPrivateUseScheme(scheme)) return null;
   return "must use https, http on a loopback host, or a reverse-domain private-use scheme";
+}
+
+/** A reverse-domain private-use scheme (RFC 8252 §7.1), e.g. `com.example.app`. */
+function isPrivateUseScheme(scheme: string): boolean {
+  return /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$/.test(scheme);
+}
+
+/**
+ * Why a redirect URI that passed `redirectUriProblem` cannot be registered for a client of `applicationType`, or null.
+ * `insecureDev` (a localhost issuer) lets web clients keep http loopback redirects for local development.
+ */
+export function applicationTypeProblem(raw: string, applicationType: ApplicationType, insecureDev: boolean): string | null {
+  // Native apps (RFC 8252 §7): private-use schemes (§7.1), claimed https URIs (§7.2) and http loopback (§7.3)
+  // are all theirs; redirectUriProblem already allows exactly these.
+  if (applicationType === "native") return null;
+  const scheme = raw.slice(0, raw.indexOf(":")).toLowerCase();
+  // OIDC Registration 1.0 §2: custom URI schemes are for native clients; a web client's redirect is a web URL.
+  if (isPrivateUseScheme(scheme)) return 'uses a private-use scheme, which only native apps may register (send "application_type": "native")';
+  // RFC 9700 §2.6: http redirect URIs only for native clients using loopback redirection (RFC 8252 §7.3).
+  // On a localhost issuer (development) a web client may keep its loopback http URI, matched exactly.
+  if (scheme === "http" && !insecureDev) return 'uses http, which only native apps may register (send "application_type": "native"), except on a localhost issuer';
+  return null;
 }
 
 function uriList(body: Record<string, unknown>, key: string, code: "invalid_client_metadata" | "invalid_redirect_uri", required: boolean): string[] {
@@ -129,7 +156,13 @@ function oneOf<T extends string>(body: Record<string, unknown>, key: string, all
   return v as T;
 }
 
-function parseOrThrow(body: unknown): ClientMetadata {
+/** What registration depends on besides the body. */
+export interface MetadataOptions {
+  /** A localhost issuer (Config.insecureDev): web clients may register http loopback redirect URIs. */
+  insecureDev: boolean;
+}
+
+function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new MetadataError("invalid_client_metadata", "the body must be a JSON object");
   }
@@ -139,6 +172,13 @@ function parseOrThrow(body: unknown): ClientMetadata {
   const redirectUris = uriList(o, "redirect_uris", "invalid_redirect_uri", true);
   // OIDC RP-Initiated Logout 1.0 §3.1: post_logout_redirect_uris follow the same rules.
   const postLogout = uriList(o, "post_logout_redirect_uris", "invalid_client_metadata", false);
+  // OIDC Registration 1.0 §2: application_type is "web" (the default) or "native"; it decides which redirect URIs
+  // may be registered and whether a loopback redirect may change its port (RFC 8252 §7.3, src/oidc/redirect-uri.ts).
+  const applicationType = oneOf(o, "application_type", APPLICATION_TYPES, "web");
+  for (const u of redirectUris) {
+    const problem = applicationTypeProblem(u, applicationType, options.insecureDev);
+    if (problem) throw new MetadataError("invalid_redirect_uri", `redirect_uris: ${JSON.stringify(u.slice(0, 100))} ${problem}`);
+  }
 
   // RFC 7591 §2: token_endpoint_auth_method defaults to client_secret_basic.
   const authMethod = oneOf(o, "token_endpoint_auth_method", AUTH_METHODS, "client_secret_basic");
@@ -180,8 +220,8 @@ function parseOrThrow(body: unknown): ClientMetadata {
     if (!ok) throw new MetadataError("invalid_client_metadata", "logo_uri must be an https URL");
   }
 
-  // OIDC Registration 1.0 §2: id_token_signed_response_alg defaults to RS256 there; Latchkey defaults to ES256 and never allows "none".
-  const alg = oneOf(o, "id_token_signed_response_alg", ID_TOKEN_ALGS, "ES256");
+  // OIDC Registration 1.0 §2: id_token_signed_response_alg defaults to RS256; ES256 on request; "none" never.
+  const alg = oneOf(o, "id_token_signed_response_alg", ID_TOKEN_ALGS, "RS256");
 
   const firstParty = o.first_party ?? false;
   if (typeof firstParty !== "boolean") throw new MetadataError("invalid_client_metadata", "first_party must be a boolean");
@@ -193,6 +233,7 @@ function parseOrThrow(body: unknown): ClientMetadata {
     response_types: ["code"],
     post_logout_redirect_uris: postLogout,
     id_token_signed_response_alg: alg,
+    application_type: applicationType,
     first_party: firstParty,
   };
   if (name !== undefined) metadata.client_name = name;
@@ -201,9 +242,9 @@ function parseOrThrow(body: unknown): ClientMetadata {
 }
 
 /** RFC 7591 §2 and §3.2.2: validates untrusted registration metadata. Unknown fields are ignored (§2). */
-export function parseClientMetadata(body: unknown): MetadataResult {
+export function parseClientMetadata(body: unknown, options: MetadataOptions): MetadataResult {
   try {
-    return { ok: true, metadata: parseOrThrow(body) };
+    return { ok: true, metadata: parseOrThrow(body, options) };
   } catch (e) {
     if (e instanceof MetadataError) return { ok: false, error: e.error, description: e.description };
     throw e;
@@ -223,6 +264,7 @@ export function rowToRecord(row: ClientRow): ClientRecord {
     tokenEndpointAuthMethod: row.tokenEndpointAuthMethod as TokenEndpointAuthMethod,
     idTokenSignedResponseAlg: row.idTokenSignedResponseAlg as IdTokenAlg,
     firstParty: row.firstParty,
+    applicationType: row.applicationType === "native" ? "native" : "web",
   };
 }
 
@@ -239,6 +281,7 @@ export function recordToRow(record: ClientRecord, createdAt: number): NewClientR
     tokenEndpointAuthMethod: record.tokenEndpointAuthMethod,
     idTokenSignedResponseAlg: record.idTokenSignedResponseAlg,
     firstParty: record.firstParty,
+    applicationType: record.applicationType,
     createdAt,
   };
 }

@@ -7,6 +7,7 @@ import { endCurrentSession } from "../sessions/session";
 import { Layout } from "../ui/layout";
 import { MessagePage } from "../ui/pages/message";
 import { renderPage } from "../ui/render";
+import { allowFormRedirect } from "../security-headers";
 import { isOwnIdTokenType } from "./authorize-request";
 import { getClient } from "./clients";
 import { verifyOwnJwt } from "./own-tokens";
@@ -47,6 +48,8 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
   // Without a hint naming this session's user, ask first, so another site cannot sign people out silently.
   if (session && !confirmed && !(hint && hint.sub === session.userId)) {
     const csrf = await csrfToken(c);
+    // The confirmation's POST ends, through a 303, at the registered post_logout_redirect_uri.
+    if (redirect) allowFormRedirect(c, redirect);
     return renderPage(
       c,
       <Layout title="Sign out?" csrf={csrf}>

@@ -1,5 +1,5 @@
 /** RFC 7591 dynamic client registration at registration_endpoint, authorized by the admin bearer token. */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Env } from "../config";
 import { insertClientRow } from "../db/clients";
@@ -36,6 +36,7 @@ export async function registerClient(env: Env, metadata: ClientMetadata, now: nu
     tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
     idTokenSignedResponseAlg: metadata.id_token_signed_response_alg,
     firstParty: metadata.first_party,
+    applicationType: metadata.application_type,
   };
   await insertClientRow(env.DB, recordToRow(record, now));
   const info: ClientInformation = { client_id: clientId, client_id_issued_at: Math.floor(now / 1000), ...metadata };
@@ -47,6 +48,17 @@ export async function registerClient(env: Env, metadata: ClientMetadata, now: nu
   return info;
 }
 
+/** Whether the request carries the configured admin token as its bearer token (RFC 6750 §2.1). */
+export async function hasAdminToken(c: Context<AppEnv>): Promise<boolean> {
+  const adminToken = c.get("config").adminToken;
+  const auth = c.req.header("authorization");
+  if (!adminToken || auth === undefined) return false;
+  // RFC 6750 §2.1: "Bearer" b64token.
+  const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(auth);
+  // Hashing both sides first makes the comparison constant-time regardless of length.
+  return m !== null && timingSafeEqual(await sha256b64url(m[1]!), await sha256b64url(adminToken));
+}
+
 export const registerRoutes = new Hono<AppEnv>();
 
 registerRoutes.post("/register", async function register(c) {
@@ -55,13 +67,9 @@ registerRoutes.post("/register", async function register(c) {
   if (!config.adminToken) {
     throw new OAuthError("access_denied", "Client registration is disabled: ADMIN_TOKEN is not configured.", 403);
   }
-  const auth = c.req.header("authorization");
-  // RFC 6750 §2.1: "Bearer" b64token.
-  const m = auth === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(auth);
-  // Hashing both sides first makes the comparison constant-time regardless of length.
-  if (!m || !timingSafeEqual(await sha256b64url(m[1]!), await sha256b64url(config.adminToken))) {
+  if (!(await hasAdminToken(c))) {
     // RFC 6750 §3.1: the error code goes into the challenge only when credentials were sent.
-    throw new BearerError("invalid_token", "A valid admin bearer token is required.", 401, auth !== undefined);
+    throw new BearerError("invalid_token", "A valid admin bearer token is required.", 401, c.req.header("authorization") !== undefined);
   }
 
   let body: unknown;
@@ -72,7 +80,7 @@ registerRoutes.post("/register", async function register(c) {
     if (e instanceof ApiError) throw new OAuthError("invalid_client_metadata", e.message, e.status);
     throw e;
   }
-  const parsed = parseClientMetadata(body);
+  const parsed = parseClientMetadata(body, { insecureDev: config.insecureDev });
   if (!parsed.ok) throw new OAuthError(parsed.error, parsed.description);
 
   const info = await registerClient(c.env, parsed.metadata, Date.now());

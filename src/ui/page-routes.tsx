@@ -20,7 +20,8 @@ import { MessagePage } from "./pages/message";
 import { PasskeyOfferPage } from "./pages/passkey-offer";
 import { SignInPage } from "./pages/signin";
 import { renderPage } from "./render";
-import { signInContext } from "./signin-context";
+import { parkedRedirectUri, signInContext } from "./signin-context";
+import { allowFormRedirect } from "../security-headers";
 
 export const pageRoutes = new Hono<AppEnv>();
 
@@ -83,6 +84,10 @@ pageRoutes.get("/auth/link", async (c) => {
   // another browser than the one that asked for it says so, with when, from what and where it was asked for.
   const sameBrowser = isRequestingBrowser(record.requestedBy, await browserBindingHash(c.get("browserId")));
   const requested = sameBrowser ? null : { at: record.requestedBy?.requestedAt ?? null, device: record.requestedBy?.device ?? null, country: record.requestedBy?.country ?? null };
+  // Continue's POST may end, through /authorize/continue, at the parked request's client (CSP3 form-action covers
+  // redirects). Only in the requesting browser: a cross-device sign-in drops return_to and lands on /account.
+  const clientTarget = sameBrowser ? await parkedRedirectUri(c.env, record.returnTo) : null;
+  if (clientTarget) allowFormRedirect(c, clientTarget);
   return renderPage(c, <LinkConfirmPage csrf={await csrfToken(c)} token={token} email={record.email} crossDevice={requested} />);
 });
 

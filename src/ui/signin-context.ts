@@ -1,9 +1,18 @@
 /** What the sign-in page says about where the person is going (the client of a parked authorization). */
 import type { Env } from "../config";
-import { loadParkedClient } from "../oidc/parked-request";
+import { loadParkedClient, loadParkedRequest } from "../oidc/parked-request";
+
+const PARKED_CONTINUATION = /^\/authorize\/continue\?rid=([A-Za-z0-9_-]{20,64})$/;
 
 export async function signInContext(env: Env, returnTo: string): Promise<{ name: string; logoUri: string | null } | null> {
-  const match = /^\/authorize\/continue\?rid=([A-Za-z0-9_-]{20,64})$/.exec(returnTo);
+  const match = PARKED_CONTINUATION.exec(returnTo);
   if (!match) return null;
   return loadParkedClient(env, match[1]!);
+}
+
+/** The client redirect URI a parked authorization at `returnTo` ends at, or null when `returnTo` is not one. */
+export async function parkedRedirectUri(env: Env, returnTo: string): Promise<string | null> {
+  const match = PARKED_CONTINUATION.exec(returnTo);
+  if (!match) return null;
+  return (await loadParkedRequest(env, match[1]!, Date.now()))?.redirectUri ?? null;
 }

@@ -90,12 +90,29 @@ describe("rate limits hold across the deployment (Durable Objects)", () => {
     expect(await last!.json()).toMatchObject({ error: "temporarily_unavailable" });
   });
 
-  it("client registration per IP: the 4th registration from one IP in an hour gets 429", async () => {
+  it("admin token guessing: the 4th unauthenticated registration from one IP in an hour gets 429, and then so does a valid token (no oracle)", async () => {
     const ip = freshIp();
-    for (let i = 0; i < 3; i++) await fetchJson("/register", { redirect_uris: ["https://rp.example/cb"] }, ip);
-    const res = await new TestBrowser().fetch("/register", { method: "POST", json: { redirect_uris: ["https://rp.example/cb"] }, headers: { authorization: "Bearer test-admin-token-0123456789", "cf-connecting-ip": ip } });
-    expect(res.status).toBe(429);
-    expect(await res.json()).toMatchObject({ error: "temporarily_unavailable" });
+    for (let i = 0; i < 3; i++) {
+      const res = await new TestBrowser().fetch("/register", { method: "POST", json: { redirect_uris: ["https://rp.example/cb"] }, headers: { authorization: `Bearer wrong-token-${i}`, "cf-connecting-ip": ip } });
+      expect(res.status).toBe(401);
+    }
+    const guess = await new TestBrowser().fetch("/register", { method: "POST", json: { redirect_uris: ["https://rp.example/cb"] }, headers: { authorization: "Bearer wrong-token-3", "cf-connecting-ip": ip } });
+    expect(guess.status).toBe(429);
+    expect(await guess.json()).toMatchObject({ error: "temporarily_unavailable" });
+    // While the bucket is empty the right token gets the same 429, so a guess cannot be told apart by its answer.
+    const right = await new TestBrowser().fetch("/register", { method: "POST", json: { redirect_uris: ["https://rp.example/cb"] }, headers: { authorization: "Bearer test-admin-token-0123456789", "cf-connecting-ip": ip } });
+    expect(right.status).toBe(429);
+  });
+
+  it("automation registering 25 clients with the admin token from one IP is not refused, and spends nothing of the anonymous budget", async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 25; i++) await fetchJson("/register", { redirect_uris: [`https://rp${i}.example/cb`] }, ip);
+    // The anonymous budget (3 an hour in this project) is whole: three unauthenticated calls are answered 401, the 4th 429.
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await new TestBrowser().fetch("/register", { method: "POST", json: { redirect_uris: ["https://rp.example/cb"] }, headers: { "cf-connecting-ip": ip } })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
   });
 });
 

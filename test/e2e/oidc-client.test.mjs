@@ -198,6 +198,25 @@ describe("OpenID Connect code flow with openid-client", { timeout: TIMEOUT * 2 }
       await browser.presence(false);
       await page.goto(`${origin}/account`);
       assert.equal(pathOf(page), "/signin", "the provider session ended");
+
+      // 6. Back by emailed link while a passkey exists: Continue's POST ends, through /authorize/continue, at the
+      //    relying party. Chromium applies CSP form-action to the redirects after a form, so the link page names it.
+      const fourth = await authorization();
+      await page.goto(fourth.url.href);
+      await page.getByText("E2E Relying Party").first().waitFor();
+      const { link: secondLink } = await requestMagicLink(page, stack, email);
+      seen = rp.count;
+      await confirmLink(page, secondLink);
+      const linkCallback = await rp.next("/callback", seen);
+      assert.equal((await client.authorizationCodeGrant(config, linkCallback, fourth.checks)).claims().sub, claims.sub);
+
+      // 7. RP-initiated logout without id_token_hint asks first; the confirmation's POST ends at the registered URI.
+      const unhinted = client.buildEndSessionUrl(config, { post_logout_redirect_uri: rp.loggedOut, state: "asked" });
+      await page.goto(unhinted.href);
+      seen = rp.count;
+      await page.getByRole("button", { name: "Sign out" }).click();
+      const askedOut = await rp.next("/logged-out", seen);
+      assert.equal(askedOut.searchParams.get("state"), "asked");
     });
   });
 });

@@ -100,6 +100,7 @@ describe("successful authentication", () => {
       tokenEndpointAuthMethod: "client_secret_basic",
       idTokenSignedResponseAlg: "ES256",
       firstParty: false,
+      applicationType: "web",
     };
     await ensureClient(E, record);
     await expectOk(await call({}, basic(record.id, secret)), record.id);

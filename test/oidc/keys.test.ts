@@ -1,6 +1,6 @@
 /** Signing keys against the real local D1: creation on first need, encryption at rest, isolate cache, rotation by advancing `now`. */
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
-import { calculateJwkThumbprint, createLocalJWKSet, errors, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
+import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getConfig, type Env } from "../../src/config";
 import worker from "../../src/index";
@@ -16,6 +16,9 @@ import {
 } from "../../src/keys/signing-keys";
 import { verifyOwnJwt } from "../../src/oidc/own-tokens";
 import { KEY_CACHE_TTL_S, KEY_ROTATE_AFTER_S, KEY_SIGN_LEAD_S } from "../../src/oidc/token-lifetimes";
+import { userWithPasskey } from "../helpers/accounts";
+import { ORIGIN } from "../helpers/browser";
+import { authorizeCode, exchangeCode, expectTokens, registerClient } from "../helpers/oidc-client";
 
 const E = env as unknown as Env;
 const config = getConfig(E);
@@ -85,7 +88,7 @@ describe("first need", () => {
     const k = await getSigningKey(E, config, "ES256", now);
     expect(k.alg).toBe("ES256");
     expect(k.key.extractable).toBe(false);
-    const rows = await listSigningKeys(E);
+    const rows = (await listSigningKeys(E)).filter((r) => r.alg === "ES256");
     expect(rows).toHaveLength(1);
     const row = rows[0]!;
     const pub = JSON.parse(row.publicJwk) as JWK;
@@ -101,11 +104,14 @@ describe("first need", () => {
     expect(row).toMatchObject({ createdAt: now, signFrom: now, retiredAt: null, unpublishAt: null });
   });
 
-  it("creates an RS256 key of 2048 bits only when RS256 is asked for", async () => {
+  it("first key setup creates a key for every advertised algorithm at once: the first ES256 need also publishes a 2048-bit RS256 key", async () => {
     const now = Date.now();
     await getSigningKey(E, config, "ES256", now);
-    expect((await listSigningKeys(E)).map((r) => r.alg)).toEqual(["ES256"]);
+    const rows = await listSigningKeys(E);
+    expect(rows.map((r) => r.alg).sort()).toEqual(["ES256", "RS256"]);
+    for (const r of rows) expect(r).toMatchObject({ createdAt: now, signFrom: now });
     const k = await getSigningKey(E, config, "RS256", now);
+    expect(await listSigningKeys(E)).toHaveLength(2);
     const jwk = (await getPublicJwks(E, now)).keys.find((j) => j.kid === k.kid)!;
     expect(jwk).toMatchObject({ kty: "RSA", e: "AQAB", use: "sig", alg: "RS256" });
     expect(Buffer.from(jwk.n!, "base64url").length * 8).toBe(2048);
@@ -123,11 +129,12 @@ describe("first need", () => {
     expect(protectedHeader.kid).toBe((await getSigningKey(E, config, "ES256", now)).kid);
   });
 
-  it("concurrent first need in one isolate creates a single key", async () => {
+  it("concurrent first need in one isolate creates a single key per algorithm", async () => {
     const now = Date.now();
     const [a, b, c] = await Promise.all([1, 2, 3].map(() => getSigningKey(E, config, "ES256", now)));
+    const [r] = await Promise.all([getSigningKey(E, config, "RS256", now), SELF.fetch(`${ORIGIN}/jwks.json`)]);
     expect(new Set([a!.kid, b!.kid, c!.kid]).size).toBe(1);
-    expect(await listSigningKeys(E)).toHaveLength(1);
+    expect((await listSigningKeys(E)).map((row) => row.kid).sort()).toEqual([a!.kid, r.kid].sort());
   });
 
   it("concurrent first need in two isolates: both keys are published, all isolates converge on one, rotation retires the other", async () => {
@@ -158,6 +165,48 @@ describe("first need", () => {
   });
 });
 
+/** A relying party's JWKS cache as jose keeps it: it refuses to refetch for 30 s after a fetch (cooldownDuration). */
+function relyingPartyJwks() {
+  return createRemoteJWKSet(new URL(`${ORIGIN}/jwks.json`), { [customFetch]: (url, init) => SELF.fetch(url, init as RequestInit) });
+}
+
+describe("every advertised algorithm has a published key before it signs (OIDC Core §10.1.1, Registration §2)", () => {
+  it("no applicable key: a JWKS cache fetched before the first token of a fresh deployment verifies the first ID token and access token", async () => {
+    expect(await listSigningKeys(E)).toEqual([]);
+    const rp = relyingPartyJwks();
+    await rp.reload();
+    // The first answer already lists every algorithm discovery advertises.
+    const discovery = (await (await SELF.fetch(`${ORIGIN}/.well-known/openid-configuration`)).json()) as { id_token_signing_alg_values_supported: string[] };
+    const first = (await (await SELF.fetch(`${ORIGIN}/jwks.json`)).json()) as { keys: JWK[] };
+    expect(first.keys.map((k) => k.alg).sort()).toEqual([...discovery.id_token_signing_alg_values_supported].sort());
+    expect(rp.coolingDown).toBe(true);
+
+    const { browser } = await userWithPasskey();
+    const client = await registerClient();
+    const tokens = await expectTokens(await exchangeCode(client, await authorizeCode(browser, client)));
+    // OIDC Registration §2: without id_token_signed_response_alg the client gets RS256.
+    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe("RS256");
+    await jwtVerify(tokens.id_token!, rp, { issuer: config.issuer, audience: client.client_id });
+    await jwtVerify(tokens.access_token, rp, { issuer: config.issuer });
+  });
+
+  it("no applicable key: a JWKS cache kept alive across registering the first RS256 client verifies its first ID token", async () => {
+    // The deployment has signed with ES256 only (an ES256 client's first token) when the relying party caches the JWKS.
+    const { browser } = await userWithPasskey();
+    const es = await registerClient({ id_token_signed_response_alg: "ES256" });
+    const esTokens = await expectTokens(await exchangeCode(es, await authorizeCode(browser, es)));
+    expect(decodeProtectedHeader(esTokens.id_token!).alg).toBe("ES256");
+    const rp = relyingPartyJwks();
+    await jwtVerify(esTokens.id_token!, rp, { issuer: config.issuer });
+    expect(rp.coolingDown).toBe(true);
+
+    const rs = await registerClient({ id_token_signed_response_alg: "RS256" });
+    const rsTokens = await expectTokens(await exchangeCode(rs, await authorizeCode(browser, rs)));
+    expect(decodeProtectedHeader(rsTokens.id_token!).alg).toBe("RS256");
+    await jwtVerify(rsTokens.id_token!, rp, { issuer: config.issuer, audience: rs.client_id });
+  });
+});
+
 describe("isolate cache", () => {
   it("a warm isolate signs without reading D1, and rereads after KEY_CACHE_TTL_S", async () => {
     const now = Date.now();
@@ -165,7 +214,7 @@ describe("isolate cache", () => {
     // Remove the row behind the cache's back: within the TTL nothing notices.
     await E.DB.exec("DELETE FROM signing_keys");
     expect((await getSigningKey(E, config, "ES256", now + (KEY_CACHE_TTL_S - 1) * S)).kid).toBe(first.kid);
-    expect((await getPublicJwks(E, now + (KEY_CACHE_TTL_S - 1) * S)).keys.map((k) => k.kid)).toEqual([first.kid]);
+    expect((await getPublicJwks(E, now + (KEY_CACHE_TTL_S - 1) * S)).keys.map((k) => k.kid)).toContain(first.kid);
     // After the TTL the rows are read again (and, the table being empty, a new key is created on need).
     expect((await getPublicJwks(E, now + KEY_CACHE_TTL_S * S)).keys).toEqual([]);
     const second = await getSigningKey(E, config, "ES256", now + KEY_CACHE_TTL_S * S);
@@ -219,6 +268,8 @@ describe("rotation (time advanced through `now`)", () => {
     const rows = await listSigningKeys(E);
     const p = rows.find((r) => r.alg === "ES256" && r.kid !== a)!;
     expect(p).toMatchObject({ createdAt: t1, signFrom: t1 + KEY_SIGN_LEAD_S * S, retiredAt: null });
+    // Every advertised algorithm gets its successor published ahead, not only ES256.
+    expect(rows.filter((r) => r.createdAt === t1 && r.signFrom === t1 + KEY_SIGN_LEAD_S * S).map((r) => r.alg).sort()).toEqual(["ES256", "RS256"]);
     expect(await kidsAt(t1)).toContain(p.kid);
     expect((await getSigningKey(E, config, "ES256", t1)).kid).toBe(a);
     // The next cron run does not create a second successor.

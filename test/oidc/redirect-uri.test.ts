@@ -5,10 +5,11 @@ import { authorizeCode, authorizePath, exchangeCode, expectTokens, ISSUER, pkce,
 import { isRegisteredRedirectUri, withQueryParameters } from "../../src/oidc/redirect-uri";
 
 describe("which requested redirect URIs match a registered one", () => {
-  it("exact strings match; a loopback http URI may name any port, everything else must be identical", () => {
-    const registered = ["https://rp.example/cb", "http://127.0.0.1/callback", "http://[::1]:8080/cb", "http://localhost/cb?x=1"];
-    const matches = (uri: string) => isRegisteredRedirectUri(registered, uri);
-    for (const uri of ["https://rp.example/cb", "http://127.0.0.1/callback", "http://127.0.0.1:53123/callback", "http://127.0.0.1:1/callback", "http://[::1]/cb", "http://[::1]:65535/cb", "http://localhost:3000/cb?x=1"]) {
+  const registered = ["https://rp.example/cb", "http://127.0.0.1/callback", "http://[::1]:8080/cb", "http://localhost/cb?x=1", "http://localhost:3000/cb"];
+
+  it("native app: exact strings match, and a loopback IP literal (127.0.0.1, [::1]) may name any port (RFC 8252 §7.3)", () => {
+    const matches = (uri: string) => isRegisteredRedirectUri(registered, uri, "native");
+    for (const uri of ["https://rp.example/cb", "http://127.0.0.1/callback", "http://127.0.0.1:53123/callback", "http://127.0.0.1:1/callback", "http://[::1]/cb", "http://[::1]:65535/cb", "http://localhost/cb?x=1", "http://localhost:3000/cb"]) {
       expect(matches(uri), uri).toBe(true);
     }
     for (const uri of [
@@ -22,9 +23,21 @@ describe("which requested redirect URIs match a registered one", () => {
       "http://127.0.0.1.evil.example/callback",
       "https://127.0.0.1:53123/callback", // scheme is not port
       "http://LOCALHOST:3000/cb?x=1",
-      "http://localhost:3000/cb",
       "http://[::1]:8080/cb#f",
     ]) {
+      expect(matches(uri), uri).toBe(false);
+    }
+  });
+
+  it("port swap on localhost: even a native app's localhost redirect matches exactly, port included (RFC 8252 §8.3)", () => {
+    const matches = (uri: string) => isRegisteredRedirectUri(registered, uri, "native");
+    for (const uri of ["http://localhost:3000/cb?x=1", "http://localhost:4000/cb", "http://localhost/cb", "http://localhost:80/cb?x=1"]) expect(matches(uri), uri).toBe(false);
+  });
+
+  it("port swap by a web client: its loopback redirect URIs match exactly, port included (RFC 9700 §4.1.3)", () => {
+    const matches = (uri: string) => isRegisteredRedirectUri(registered, uri, "web");
+    for (const uri of registered) expect(matches(uri), uri).toBe(true);
+    for (const uri of ["http://127.0.0.1:53123/callback", "http://127.0.0.1:80/callback", "http://[::1]/cb", "http://[::1]:8081/cb", "http://localhost:3001/cb"]) {
       expect(matches(uri), uri).toBe(false);
     }
   });
@@ -43,7 +56,8 @@ describe("which requested redirect URIs match a registered one", () => {
 describe("redirect URIs in the code flow", () => {
   it("a native app's loopback redirect takes the port it runs on; the token endpoint wants that same URI back (RFC 8252 §7.3, RFC 6749 §4.1.3)", async () => {
     const { browser } = await userWithPasskey();
-    const client = await registerClient({ redirect_uris: ["http://127.0.0.1/callback"] });
+    const client = await registerClient({ redirect_uris: ["http://127.0.0.1/callback"], application_type: "native" });
+    expect(client).toMatchObject({ application_type: "native" });
     const onPort = "http://127.0.0.1:53123/callback";
     const first = await authorizeCode(browser, client, { redirectUri: onPort });
     const otherPort = await exchangeCode(client, first, { redirect_uri: "http://127.0.0.1:53124/callback" });
@@ -55,6 +69,28 @@ describe("redirect URIs in the code flow", () => {
     const wrongPath = await browser.fetch(authorizePath(client, { pkce: await pkce(), redirectUri: "http://127.0.0.1:53123/other" }), { headers: { accept: "text/html" } });
     expect(wrongPath.status).toBe(400);
     expect(wrongPath.headers.get("location")).toBeNull();
+  });
+
+  it("port swap by a web client: another port on its registered loopback redirect gets an error page, never a redirect (RFC 9700 §4.1.3)", async () => {
+    const { browser } = await userWithPasskey();
+    const client = await registerClient({ redirect_uris: ["http://127.0.0.1:8080/callback"] });
+    expect(client).toMatchObject({ application_type: "web" });
+    for (const uri of ["http://127.0.0.1:53123/callback", "http://127.0.0.1/callback"]) {
+      const res = await browser.fetch(authorizePath(client, { pkce: await pkce(), redirectUri: uri }), { headers: { accept: "text/html" } });
+      expect(res.status, uri).toBe(400);
+      expect(res.headers.get("location"), uri).toBeNull();
+    }
+    // The registered URI itself, port included, works.
+    await expectTokens(await exchangeCode(client, await authorizeCode(browser, client)));
+  });
+
+  it("port swap on localhost: a native app's localhost redirect is matched exactly, port included (RFC 8252 §8.3)", async () => {
+    const { browser } = await userWithPasskey();
+    const client = await registerClient({ redirect_uris: ["http://localhost:3000/cb"], application_type: "native" });
+    const res = await browser.fetch(authorizePath(client, { pkce: await pkce(), redirectUri: "http://localhost:4000/cb" }), { headers: { accept: "text/html" } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("location")).toBeNull();
+    await expectTokens(await exchangeCode(client, await authorizeCode(browser, client)));
   });
 
   it("a registered redirect URI with a query keeps it; code, state and iss follow it", async () => {

@@ -45,7 +45,9 @@ describe("POST /register: success", () => {
       response_types: ["code"],
       client_name: "Example App",
       post_logout_redirect_uris: [],
-      id_token_signed_response_alg: "ES256",
+      // OIDC Registration 1.0 §2: the default id_token_signed_response_alg is RS256.
+      id_token_signed_response_alg: "RS256",
+      application_type: "web",
       first_party: false,
     });
     expect(body.client_id_issued_at).toBeGreaterThanOrEqual(before);
@@ -65,8 +67,9 @@ describe("POST /register: success", () => {
       grantTypes: ["authorization_code"],
       responseTypes: ["code"],
       tokenEndpointAuthMethod: "client_secret_basic",
-      idTokenSignedResponseAlg: "ES256",
+      idTokenSignedResponseAlg: "RS256",
       firstParty: false,
+      applicationType: "web",
     });
   });
 
@@ -77,9 +80,11 @@ describe("POST /register: success", () => {
       token_endpoint_auth_method: "none",
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
+      application_type: "native",
     });
     expect(res.status).toBe(201);
     const body = (await res.json()) as Record<string, unknown>;
+    expect(body.application_type).toBe("native");
     expect(body).not.toHaveProperty("client_secret");
     expect(body).not.toHaveProperty("client_secret_expires_at");
     expect(body.redirect_uris).toEqual(redirects);
@@ -87,27 +92,28 @@ describe("POST /register: success", () => {
     const client = await getClient(E, body.client_id as string);
     expect(client?.secretHash).toBeNull();
     expect(client?.tokenEndpointAuthMethod).toBe("none");
+    expect(client?.applicationType).toBe("native");
     // Without client_name, the client_id is what people are shown (RFC 7591 §2).
     expect(client?.name).toBe(body.client_id);
   });
 
-  it("stores every supported field: post-logout URIs, logo, RS256, first_party, client_secret_post", async () => {
+  it("stores every supported field: post-logout URIs, logo, ES256, first_party, client_secret_post", async () => {
     const res = await register({
       redirect_uris: ["https://rp.example/cb"],
       post_logout_redirect_uris: ["https://rp.example/bye"],
       logo_uri: "https://rp.example/logo.png",
-      id_token_signed_response_alg: "RS256",
+      id_token_signed_response_alg: "ES256",
       first_party: true,
       token_endpoint_auth_method: "client_secret_post",
     });
     expect(res.status).toBe(201);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ logo_uri: "https://rp.example/logo.png", id_token_signed_response_alg: "RS256", first_party: true });
+    expect(body).toMatchObject({ logo_uri: "https://rp.example/logo.png", id_token_signed_response_alg: "ES256", first_party: true });
     const client = await getClient(E, body.client_id as string);
     expect(client).toMatchObject({
       postLogoutRedirectUris: ["https://rp.example/bye"],
       logoUri: "https://rp.example/logo.png",
-      idTokenSignedResponseAlg: "RS256",
+      idTokenSignedResponseAlg: "ES256",
       firstParty: true,
       tokenEndpointAuthMethod: "client_secret_post",
     });
@@ -223,6 +229,19 @@ describe("POST /register: redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7)", () =>
     await expectRejected(await register(body), "invalid_redirect_uri");
   });
 
+  it("a web client registering a native app's private-use scheme: 400 invalid_redirect_uri (OIDC Registration 1.0 §2)", async () => {
+    const description = await expectRejected(await register({ redirect_uris: ["com.example.app:/cb"] }), "invalid_redirect_uri");
+    expect(description).toContain("application_type");
+    await expectRejected(await register({ redirect_uris: ["com.example.app:/cb"], application_type: "web" }), "invalid_redirect_uri");
+  });
+
+  it.each([
+    ["an unknown application_type", { application_type: "desktop" }],
+    ["application_type not a string", { application_type: ["native"] }],
+  ])("%s: 400 invalid_client_metadata", async (_name, extra) => {
+    await expectRejected(await register({ redirect_uris: ["https://a.example/cb"], ...extra }), "invalid_client_metadata");
+  });
+
   it.each([
     ["http on a public host", ["http://a.example/bye"]],
     ["a fragment", ["https://a.example/bye#x"]],
@@ -263,13 +282,25 @@ describe("POST /register: other metadata", () => {
 });
 
 describe("parseClientMetadata (pure)", () => {
+  it("code interception over http: on an https issuer a web client may not register an http loopback redirect; a native app may (RFC 9700 §2.6, RFC 8252 §7.3)", () => {
+    for (const uri of ["http://127.0.0.1:8080/cb", "http://[::1]/cb", "http://localhost:3000/cb"]) {
+      const web = parseClientMetadata({ redirect_uris: [uri] }, { insecureDev: false });
+      expect(web, uri).toMatchObject({ ok: false, error: "invalid_redirect_uri" });
+      expect(parseClientMetadata({ redirect_uris: [uri], application_type: "native" }, { insecureDev: false }), uri).toMatchObject({ ok: true, metadata: { application_type: "native" } });
+      // On a localhost issuer (development) a web client keeps it, matched exactly.
+      expect(parseClientMetadata({ redirect_uris: [uri] }, { insecureDev: true }), uri).toMatchObject({ ok: true, metadata: { application_type: "web" } });
+    }
+    // Claimed https URIs are fine for both (RFC 8252 §7.2).
+    expect(parseClientMetadata({ redirect_uris: ["https://app.example/cb"], application_type: "native" }, { insecureDev: false })).toMatchObject({ ok: true });
+  });
+
   it("dedupes repeated values and keeps redirect URIs byte for byte (exact matching later)", () => {
-    const r = parseClientMetadata({ redirect_uris: ["https://A.example/cb?x=1", "https://A.example/cb?x=1"], grant_types: ["authorization_code", "authorization_code"] });
+    const r = parseClientMetadata({ redirect_uris: ["https://A.example/cb?x=1", "https://A.example/cb?x=1"], grant_types: ["authorization_code", "authorization_code"] }, { insecureDev: false });
     expect(r).toMatchObject({ ok: true, metadata: { redirect_uris: ["https://A.example/cb?x=1"], grant_types: ["authorization_code"] } });
   });
 
   it("reports which URI is wrong", () => {
-    const r = parseClientMetadata({ redirect_uris: ["https://ok.example/cb", "http://bad.example/cb"] });
+    const r = parseClientMetadata({ redirect_uris: ["https://ok.example/cb", "http://bad.example/cb"] }, { insecureDev: false });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.description).toContain("http://bad.example/cb");
   });

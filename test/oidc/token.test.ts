@@ -76,8 +76,9 @@ describe("token: what the tokens say", () => {
     const auth = await authorizeCode(browser, client, { scope: "openid email", nonce: "nonce-123" });
     const tokens = await expectTokens(await exchangeCode(client, auth));
     expect(tokens.expires_in).toBeGreaterThan(0);
-    const { payload, protectedHeader } = await verifyJwt(tokens.id_token!, { audience: client.client_id, algorithms: ["ES256"] });
-    expect(protectedHeader).toMatchObject({ alg: "ES256", typ: "JWT" });
+    // OIDC Registration 1.0 §2: registered without id_token_signed_response_alg, the client gets RS256.
+    const { payload, protectedHeader } = await verifyJwt(tokens.id_token!, { audience: client.client_id, algorithms: ["RS256"] });
+    expect(protectedHeader).toMatchObject({ alg: "RS256", typ: "JWT" });
     expect(protectedHeader.kid).toBeTruthy();
     expect(payload.iss).toBe(ISSUER);
     expect(payload.sub).toBe(userIdOf(browser));

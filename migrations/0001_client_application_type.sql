@@ -1,0 +1,1 @@
+ALTER TABLE `clients` ADD `application_type` text DEFAULT 'web' NOT NULL;
