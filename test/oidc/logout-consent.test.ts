@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { userWithPasskey } from "../helpers/accounts";
+import { decodeJwt } from "jose";
+import { getConfig } from "../../src/config";
+import { signJwt } from "../../src/oidc/own-tokens";
+import { passkeySignIn, userWithPasskey } from "../helpers/accounts";
 import { TestBrowser } from "../helpers/browser";
-import { authorizeCode, authorizePath, exchangeCode, expectTokens, ISSUER, pkce, redirectParams, registerClient, signInTokens, userIdOf, userStub } from "../helpers/oidc-client";
+import { authorizeCode, authorizePath, exchangeCode, expectTokens, ISSUER, pkce, redirectParams, registerClient, signInTokens, testEnv, userIdOf, userStub } from "../helpers/oidc-client";
 
 const HTML = { accept: "text/html" };
 const BYE = "https://rp.example/bye";
@@ -89,6 +92,43 @@ describe("RP-Initiated Logout 1.0", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Sign out?");
     expect(await sessionAlive(bob.browser.sessionCookie!)).toBe(true);
+  });
+
+  it("stale-hint logout CSRF: an ID token from an ended session of the same user does not sign out the new session without asking", async () => {
+    const { browser, auth } = await userWithPasskey();
+    const client = await registerClient({ post_logout_redirect_uris: [BYE] });
+    const { tokens: old } = await signInTokens(browser, client);
+    // That session ends; the person signs in again in the same browser.
+    expect((await browser.fetch("/signout", { method: "POST", form: { csrf: await browser.csrf() }, headers: HTML })).status).toBe(303);
+    expect((await passkeySignIn(browser, auth)).status).toBe(200);
+    const cookie = browser.sessionCookie!;
+    const res = await browser.fetch(logoutPath({ id_token_hint: old.id_token!, post_logout_redirect_uri: BYE }), { headers: HTML });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("Sign out?");
+    expect(res.headers.get("location")).toBeNull();
+    expect(await sessionAlive(cookie)).toBe(true);
+  });
+
+  it("expired-hint logout CSRF: a years-expired ID token without the live session's sid asks first; an expired one naming the live session signs out at once (§2: expired hints are hints)", async () => {
+    const { browser } = await userWithPasskey();
+    const client = await registerClient({ post_logout_redirect_uris: [BYE] });
+    const { tokens } = await signInTokens(browser, client);
+    const liveSid = decodeJwt(tokens.id_token!).sid as string;
+    const config = getConfig(testEnv);
+    const now = Date.now();
+    const yearsAgo = Math.floor(now / 1000) - 3 * 365 * 24 * 3600;
+    const expiredHint = (claims: Record<string, unknown>) =>
+      signJwt(testEnv, config, "ES256", "JWT", { iss: ISSUER, sub: userIdOf(browser), aud: client.client_id, iat: yearsAgo, exp: yearsAgo + 300, ...claims }, now);
+    const cookie = browser.sessionCookie!;
+    for (const claims of [{ sid: "an-ended-session-sid" }, {}]) {
+      const res = await browser.fetch(logoutPath({ id_token_hint: await expiredHint(claims), post_logout_redirect_uri: BYE }), { headers: HTML });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain("Sign out?");
+      expect(await sessionAlive(cookie)).toBe(true);
+    }
+    const res = await browser.fetch(logoutPath({ id_token_hint: await expiredHint({ sid: liveSid }), post_logout_redirect_uri: BYE }), { headers: HTML });
+    expect(res.status).toBe(303);
+    expect(await sessionAlive(cookie)).toBe(false);
   });
 
   it("token confusion: an access token is not accepted as id_token_hint (RFC 8725 §3.11)", async () => {
