@@ -149,7 +149,7 @@ async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, par
   const scopes = parked.scope.split(" ");
   // OIDC Core §3.1.2.1 prompt=consent: ask, even for a first-party client (which is otherwise not asked).
   // A third-party client is asked whenever the person has not yet granted every requested scope to it.
-  const ask = parked.prompt.includes("consent") || (!client.firstParty && (await consentMissing(c, session.userId, client.id, scopes)));
+  const ask = parked.prompt.includes("consent") || (await consentMissing(c, session.userId, client, scopes));
   if (ask) {
     // OIDC Core §3.1.2.6 consent_required under prompt=none.
     if (parked.prompt.includes("none")) {
@@ -162,9 +162,13 @@ async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, par
   return finish(c, parked, session, now, 302);
 }
 
-async function consentMissing(c: Context<AppEnv>, userId: string, clientId: string, scopes: string[]): Promise<boolean> {
-  const granted = await userObject(c.env, userId).getConsent(clientId);
-  return scopes.some((s) => !granted.includes(s));
+async function consentMissing(c: Context<AppEnv>, userId: string, client: ClientRecord, scopes: string[]): Promise<boolean> {
+  // OIDC Core §11: offline_access (access that outlives the sign-in) needs the person's consent, so a first-party
+  // client is asked for that scope too; its other scopes need none.
+  const needed = client.firstParty ? scopes.filter((s) => s === "offline_access") : scopes;
+  if (needed.length === 0) return false;
+  const granted = await userObject(c.env, userId).getConsent(client.id);
+  return needed.some((s) => !granted.includes(s));
 }
 
 async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: CurrentSession, now: number, status: 302 | 303): Promise<Response> {

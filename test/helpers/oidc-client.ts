@@ -215,6 +215,14 @@ export function userStub(userId: string) {
   return testEnv.USER.get(testEnv.USER.idFromName(`user:${userId}`));
 }
 
+/**
+ * Records the person's consent to `scopes` for `client` in their Durable Object, as the consent page's Allow does
+ * (offline_access always needs it, OIDC Core §11): for tests about something else than consent.
+ */
+export async function consentTo(browser: TestBrowser, client: TestClient, scopes: string[] = ["offline_access"]): Promise<void> {
+  await userStub(userIdOf(browser)).grantConsent(client.client_id, scopes, Date.now());
+}
+
 /** A full SSO round trip: code, then tokens. */
 export async function signInTokens(browser: TestBrowser, client: TestClient, opts: AuthorizeOptions = {}): Promise<{ auth: AuthorizeResult; tokens: TokenSet }> {
   const auth = await authorizeCode(browser, client, opts);

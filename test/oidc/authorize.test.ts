@@ -17,6 +17,7 @@ import {
   userIdOf,
   userStub,
   verifyJwt,
+  consentTo,
 } from "../helpers/oidc-client";
 
 const HTML = { accept: "text/html" };
@@ -135,6 +136,7 @@ describe("authorize: SSO, prompt and max_age (OIDC Core §3.1.2.1)", () => {
   it("no openid scope: plain OAuth, the token response has no id_token", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient();
+    await consentTo(browser, client);
     const { tokens } = await signInTokens(browser, client, { scope: "email offline_access" });
     expect(tokens.id_token).toBeUndefined();
     expect(tokens.scope).toBe("email offline_access");

@@ -213,11 +213,37 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
   it("a first-party client shows no consent page, unless the request says prompt=consent (OIDC Core §3.1.2.1)", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: true, client_name: "Own App" });
-    await authorizeCode(browser, client, { scope: "openid email offline_access" });
+    await authorizeCode(browser, client, { scope: "openid email profile" });
     const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid email", extra: { prompt: "consent" } }), { headers: HTML }), "Own App");
     const params = redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML }));
     expect(params.error).toBeUndefined();
     expect(params.code).toBeTruthy();
+  });
+
+  it("silent offline access: a first-party client asking for offline_access gets the consent page first; Allow records it and later requests skip it (OIDC Core §11)", async () => {
+    const { browser } = await userWithPasskey();
+    const client = await registerClient({ first_party: true, client_name: "Own App" });
+    const verifier = await pkce();
+    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: verifier, scope: "openid email offline_access", state: "o1" }), { headers: HTML }), "Own App");
+    expect(page.html).toContain("Stay connected when you are not using it");
+    expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toEqual([]);
+    const params = redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML }));
+    const tokens = await expectTokens(await exchangeCode(client, { code: params.code!, state: "o1", nonce: "", pkce: verifier, params }));
+    expect(tokens.scope).toBe("openid email offline_access");
+    expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toContain("offline_access");
+    await authorizeCode(browser, client, { scope: "openid email offline_access", extra: { prompt: "none" } });
+  });
+
+  it("silent offline access: prompt=none gets consent_required, and Deny gets access_denied, so no offline grant exists without a yes", async () => {
+    const { browser } = await userWithPasskey();
+    const client = await registerClient({ first_party: true, client_name: "Own App" });
+    const none = await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid offline_access", extra: { prompt: "none" }, state: "n2" }), { headers: HTML });
+    expect(redirectParams(none)).toMatchObject({ error: "consent_required", state: "n2", iss: ISSUER });
+    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid offline_access", state: "d2" }), { headers: HTML }), "Own App");
+    const denied = redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "deny" }, headers: HTML }));
+    expect(denied).toMatchObject({ error: "access_denied", state: "d2" });
+    expect(denied.code).toBeUndefined();
+    expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toEqual([]);
   });
 
   it("consent CSRF: an Allow without the page's token is refused and issues no code", async () => {
