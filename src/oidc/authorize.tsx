@@ -8,6 +8,7 @@ import { clientIp, hit } from "../abuse/rate-limiter";
 import { findUserById } from "../db/users";
 import type { OAuthErrorCode } from "../errors";
 import { readForm } from "../lib/body";
+import { sha256b64url } from "../lib/crypto";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { userObject } from "../sessions/user-object";
 import { MessagePage } from "../ui/pages/message";
@@ -19,7 +20,7 @@ import { isRegisteredRedirectUri } from "./redirect-uri";
 import { getClient, type ClientRecord } from "./clients";
 import { issueCode } from "./issue-code";
 import { verifyOwnJwt } from "./own-tokens";
-import { loadParkedRequest, parkRequest, type ParkedRequest } from "./parked-request";
+import { forgetParkedRequest, loadParkedRequest, parkedInThisBrowser, parkedOneTimeId, parkRequest, type ParkedRequest } from "./parked-request";
 
 export const authorizeRoutes = new Hono<AppEnv>();
 
@@ -80,6 +81,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     maxAge: req.maxAge,
     prompt: req.prompt,
     freshAfter: freshAfter(req.prompt, req.maxAge, now),
+    browserHash: await sha256b64url(c.get("browserId")),
   };
 
   if (session && sessionSatisfies(session.authTime, parked.freshAfter)) {
@@ -113,6 +115,7 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
   const rid = c.req.query("rid") ?? "";
   const parked = await loadParkedRequest(c.env, rid, now);
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
+  if (!(await parkedInThisBrowser(parked, c.get("browserId")))) return otherBrowserPage(c);
   const client = await getClient(c.env, parked.clientId);
   if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   const session = c.get("session");
@@ -132,6 +135,7 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
   const parked = await loadParkedRequest(c.env, rid, now);
   const session = c.get("session");
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
+  if (!(await parkedInThisBrowser(parked, c.get("browserId")))) return otherBrowserPage(c);
   const client = await getClient(c.env, parked.clientId);
   if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri)) return errorPage(c, "The application is no longer registered.");
   // OIDC Core §3.1.2.1 prompt=login / max_age: consent cannot stand in for the fresh sign-in the request needs.
@@ -142,7 +146,7 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
     return c.redirect(clientRedirect(parked.redirectUri, { error: "access_denied", error_description: "the user denied the request", state: parked.state }, issuer), 303);
   }
   await userObject(c.env, session.userId).grantConsent(client.id, parked.scope.split(" "), now);
-  return finish(c, parked, session, now, 303);
+  return finish(c, parked, session, rid, now, 303);
 });
 
 async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, parked: ParkedRequest, session: CurrentSession, rid: string | null, now: number): Promise<Response> {
@@ -159,7 +163,7 @@ async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, par
     const user = await findUserById(c.env.DB, session.userId);
     return renderPage(c, <ConsentPage csrf={await csrfToken(c)} rid={id} clientName={client.name} logoUri={client.logoUri} scopes={scopes} email={user?.email ?? ""} />);
   }
-  return finish(c, parked, session, now, 302);
+  return finish(c, parked, session, rid, now, 302);
 }
 
 async function consentMissing(c: Context<AppEnv>, userId: string, client: ClientRecord, scopes: string[]): Promise<boolean> {
@@ -171,12 +175,22 @@ async function consentMissing(c: Context<AppEnv>, userId: string, client: Client
   return needed.some((s) => !granted.includes(s));
 }
 
-async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: CurrentSession, now: number, status: 302 | 303): Promise<Response> {
+/** Issues the code. `rid` names the parked request it answers (null: answered at once): spent with the code. */
+async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: CurrentSession, rid: string | null, now: number, status: 302 | 303): Promise<Response> {
   const user = await findUserById(c.env.DB, session.userId);
   if (!user) return errorPage(c, "Your account could not be found.");
-  const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, redirectUriSent: parked.redirectUriSent, scope: parked.scope.split(" "), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now);
+  // RFC 6749 §4.1.2 / RFC 9700 §4.5: one authorization request, one code. The parked request is spent in the
+  // user's Durable Object together with the code's storage, so a replayed /authorize/continue mints nothing.
+  const spend = rid === null ? null : parkedOneTimeId(rid, parked);
+  const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, redirectUriSent: parked.redirectUriSent, scope: parked.scope.split(" "), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now, spend);
+  if (code === null) return errorPage(c, "This sign-in request was already used. Go back to the application and start again.");
+  if (rid !== null) c.executionCtx.waitUntil(forgetParkedRequest(c.env, rid).catch((err) => console.warn("parked request not deleted", err)));
   // RFC 6749 §4.1.2 + RFC 9207 iss.
   return c.redirect(clientRedirect(parked.redirectUri, { code, state: parked.state }, c.get("config").issuer), status);
+}
+
+function otherBrowserPage(c: Context<AppEnv>): Promise<Response> {
+  return errorPage(c, "This sign-in request was started in another browser, so it cannot be finished here. Open the application in this browser and sign in again.");
 }
 
 function errorPage(c: Context<AppEnv>, message: string): Promise<Response> {

@@ -201,11 +201,20 @@ export class UserDO extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- codes and grants (src/sessions/grant-store.ts)
 
-  /** Stores an authorization code by its hash (RFC 6749 §4.1.2: short-lived, single use). */
-  storeCode(codeHash: string, grant: CodeGrant, expiresAt: number): void {
+  /**
+   * Stores an authorization code by its hash (RFC 6749 §4.1.2: short-lived, single use). With `consume` (the parked
+   * authorization request it answers), the request is spent in the same atomic step: false, and no code, when it
+   * already was (a replayed /authorize/continue).
+   */
+  storeCode(codeHash: string, grant: CodeGrant, expiresAt: number, consume: OneTimeId | null = null): boolean {
     this.#schema();
-    grants.storeCode(this.#sql, codeHash, grant, expiresAt);
+    const stored = this.ctx.storage.transactionSync(() => {
+      if (consume && !this.#consume(consume)) return false;
+      grants.storeCode(this.#sql, codeHash, grant, expiresAt);
+      return true;
+    });
     this.#scheduleAlarm();
+    return stored;
   }
 
   redeemCode(codeHash: string, request: CodeRedemptionRequest, issue: grants.FamilyIssue, now: number): grants.RedeemCodeResult {
