@@ -118,6 +118,11 @@ export function revokeSessionGrants(sql: SqlStorage, sid: string, now: number): 
   }
 }
 
+/** Every grant a session made, offline ones included (its passkey was removed). */
+export function revokeAllSessionGrants(sql: SqlStorage, sid: string, now: number): void {
+  for (const f of sql.exec("SELECT id FROM families WHERE sid = ? AND revoked_at IS NULL", sid).toArray()) revokeFamily(sql, String(f.id), now);
+}
+
 /** "Sign out everywhere": every grant goes, offline ones included. */
 export function revokeAllGrants(sql: SqlStorage, now: number): void {
   for (const f of sql.exec("SELECT id FROM families WHERE revoked_at IS NULL").toArray()) revokeFamily(sql, String(f.id), now);
