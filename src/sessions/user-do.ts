@@ -151,8 +151,13 @@ export class UserDO extends DurableObject<Env> {
         session.sid, input.secretHash, now, now, input.idleTtlMs, session.idleExpiresAt, session.absoluteExpiresAt,
         session.userAgent, session.country, JSON.stringify(session.amr), session.method, now, input.credentialId,
       );
-      // The browser's previous session of this user ends with the new one's start (same transaction).
-      if (replacesSid !== null && replacesSid !== session.sid) this.#endSession(replacesSid, now);
+      // The browser's previous session of this user ends with the new one's start (same transaction). Its grants
+      // pass to the new session, which continues it: a re-authentication (prompt=login, max_age, a passkey change)
+      // must not sign the person out of the apps they use in this browser.
+      if (replacesSid !== null && replacesSid !== session.sid) {
+        this.#sql.exec("DELETE FROM sessions WHERE sid = ?", replacesSid);
+        grants.moveSessionGrants(this.#sql, replacesSid, session.sid);
+      }
       return { ok: true, session };
     });
     this.#scheduleAlarm();

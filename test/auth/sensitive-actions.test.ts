@@ -140,13 +140,18 @@ describe("sessions end with the passkey that started them, and with a new sign-i
     expect(await sessionAlive(aliceCookie)).toBe(false);
     expect((await refresh(client, tokens.refresh_token!)).status).toBe(400);
     expect(await userStub(userIdOf(alice.browser)).listSessions(Date.now())).toHaveLength(aliceSessions - 1);
-    // Bob signs in again there: his previous session in this browser ends; his session elsewhere stays.
+    // Bob signs in again there (a re-authentication): his previous session in this browser ends, its grants pass
+    // to the new one (the apps he uses here keep working); his session elsewhere stays.
     const bobFirst = shared.sessionCookie!;
+    const { tokens: bobTokens } = await signInTokens(shared, client);
     expect((await passkeySignIn(shared, bob.auth)).status).toBe(200);
     expect(await sessionAlive(bobFirst)).toBe(false);
     expect(await sessionAlive(shared.sessionCookie!)).toBe(true);
     expect(await sessionAlive(bob.browser.sessionCookie!)).toBe(true);
-    await expectTokens(await refresh(client, (await signInTokens(shared, client)).tokens.refresh_token!));
+    const carried = await expectTokens(await refresh(client, bobTokens.refresh_token!));
+    // …and they end with the session they now belong to.
+    expect((await shared.fetch("/signout", { method: "POST", form: { csrf: await shared.csrf() }, headers: HTML })).status).toBe(303);
+    expect((await refresh(client, carried.refresh_token!)).status).toBe(400);
   });
 
   it("a user object made before sessions remembered their passkey keeps its sessions and gets the credential_id column once", async () => {
