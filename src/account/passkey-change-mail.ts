@@ -1,6 +1,7 @@
 /** The mail that tells an account's owner a passkey was added or removed (and where to act if it was not them). */
 import type { Config, Env } from "../config";
 import { sendEmail, type EmailMessage } from "../email/send";
+import { escapeHtml } from "../magic-link/mail-template";
 import { describeDevice, formatTime } from "../ui/format";
 
 export interface PasskeyChange {
@@ -10,9 +11,6 @@ export interface PasskeyChange {
   userAgent: string;
   at: number;
 }
-
-const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
 
 export function passkeyChangeEmail(input: PasskeyChange, rpName: string, accountUrl: string): EmailMessage {
   const rp = rpName.replace(/\s+/g, " ").trim() || "Latchkey";

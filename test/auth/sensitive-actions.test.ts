@@ -4,30 +4,13 @@ import { describe, expect, it } from "vitest";
 import { FRESH_SIGN_IN_MS, REAUTHENTICATE_PATH } from "../../src/account/fresh-sign-in";
 import { upgradeSessionsTable } from "../../src/sessions/session-columns";
 import type { UserDO } from "../../src/sessions/user-do";
-import { addPasskey, passkeySignIn, signUp, userWithPasskey } from "../helpers/accounts";
+import { addPasskey, passkeySignIn, sessionAlive, signUp, userWithPasskey } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { listMail, waitForMail } from "../helpers/mailbox";
-import { consentTo, expectTokens, refresh, registerClient, signInTokens, userIdOf, userStub } from "../helpers/oidc-client";
+import { ageSession, consentTo, expectTokens, refresh, registerClient, signInTokens, userIdOf, userStub } from "../helpers/oidc-client";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
 
 const HTML = { accept: "text/html" };
-
-/** Makes the current session of `browser` look `ageMs` old (auth_time in the user's Durable Object). */
-async function ageSession(browser: TestBrowser, ageMs: number): Promise<void> {
-  await runInDurableObject(userStub(userIdOf(browser)), (_instance, state) => {
-    state.storage.sql.exec("UPDATE sessions SET auth_time = auth_time - ?", ageMs);
-  });
-}
-
-/** Whether a session cookie still opens the account page (the session is alive in the user's DO). */
-async function sessionAlive(cookie: string): Promise<boolean> {
-  const probe = new TestBrowser();
-  probe.cookies.set("lk_session", cookie);
-  const res = await probe.fetch("/account", { headers: HTML });
-  if (res.status === 200) return true;
-  expect(res.status).toBe(302);
-  return false;
-}
 
 async function credentialIds(browser: TestBrowser): Promise<string[]> {
   const html = await (await browser.fetch("/account", { headers: HTML })).text();

@@ -1,4 +1,3 @@
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { passkeySignIn, redeemLink, requestLinkToken, uniqueEmail, userWithPasskey } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
@@ -14,10 +13,9 @@ import {
   registerClient,
   REDIRECT_URI,
   signInTokens,
-  userIdOf,
-  userStub,
   verifyJwt,
   consentTo,
+  ageSession,
 } from "../helpers/oidc-client";
 
 const HTML = { accept: "text/html" };
@@ -39,13 +37,6 @@ async function expectSignInPage(res: Response): Promise<{ returnTo: string; html
   const m = /data-return-to="(\/authorize\/continue\?rid=[A-Za-z0-9_-]+)"/.exec(html);
   expect(m, "the sign-in page carries the parked request").not.toBeNull();
   return { returnTo: m![1]!, html };
-}
-
-/** Makes the current session of `browser` look `ageMs` old (auth_time in the user's Durable Object). */
-async function ageSession(browser: TestBrowser, ageMs: number): Promise<void> {
-  await runInDurableObject(userStub(userIdOf(browser)), (_instance, state) => {
-    state.storage.sql.exec("UPDATE sessions SET auth_time = auth_time - ?", ageMs);
-  });
 }
 
 describe("authorize: errors before client_id and redirect_uri are known-good are never redirected (RFC 6749 §4.1.2.1)", () => {

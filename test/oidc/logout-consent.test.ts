@@ -2,23 +2,11 @@ import { describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
 import { getConfig } from "../../src/config";
 import { signJwt } from "../../src/oidc/own-tokens";
-import { passkeySignIn, userWithPasskey } from "../helpers/accounts";
-import { TestBrowser } from "../helpers/browser";
+import { passkeySignIn, sessionAlive, userWithPasskey } from "../helpers/accounts";
 import { authorizeCode, authorizePath, exchangeCode, expectTokens, ISSUER, pkce, redirectParams, registerClient, signInTokens, testEnv, userIdOf, userStub } from "../helpers/oidc-client";
 
 const HTML = { accept: "text/html" };
 const BYE = "https://rp.example/bye";
-
-/** Whether a session cookie still opens the account page (the session is alive in the user's DO). */
-async function sessionAlive(cookie: string): Promise<boolean> {
-  const probe = new TestBrowser();
-  probe.cookies.set("lk_session", cookie);
-  const res = await probe.fetch("/account", { headers: HTML });
-  if (res.status === 200) return true;
-  expect(res.status).toBe(302);
-  expect(res.headers.get("location")).toMatch(/^\/signin/);
-  return false;
-}
 
 function logoutPath(params: Record<string, string>): string {
   return `/logout?${new URLSearchParams(params)}`;
