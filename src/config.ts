@@ -168,7 +168,8 @@ export function parseConfig(env: Env): Config {
     emailHttpKey: env.EMAIL_HTTP_KEY,
     keyEncryptionSecret,
     adminToken: env.ADMIN_TOKEN && env.ADMIN_TOKEN.length >= 16 ? env.ADMIN_TOKEN : undefined,
-    demoEnabled: env.DEMO_ENABLED === "true",
+    // The demo is a public first-party client: on by default only on a localhost issuer, elsewhere only when asked for.
+    demoEnabled: env.DEMO_ENABLED ? env.DEMO_ENABLED === "true" : insecureDev,
     rateLimits,
     resources: (env.RESOURCES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     turnstile,

@@ -18,6 +18,7 @@ export const API_ERRORS = {
   link_invalid: 400,
   link_used: 400,
   last_credential: 409,
+  reauth_required: 403,
   rate_limited: 429,
   temporarily_unavailable: 503,
 } as const;

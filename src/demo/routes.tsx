@@ -77,7 +77,8 @@ export function demoRoutes(provider: ProviderFetch) {
       response_type: "code",
       client_id: DEMO_CLIENT_ID,
       redirect_uri: `${config.origin}/demo/callback`,
-      scope: "openid email profile offline_access",
+      // No offline_access: the demo needs nothing once the person signs out (OIDC Core §11).
+      scope: "openid email profile",
       state: tx.state,
       nonce: tx.nonce,
       code_challenge: base64url(await sha256(tx.verifier)),

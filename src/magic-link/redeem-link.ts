@@ -34,7 +34,7 @@ export async function redeemMagicLink(c: Context<AppEnv>, token: string, now: nu
   }
   const hasPasskey = !newAccount && (await countCredentials(c.env.DB, userId)) > 0;
   const consume = { id: `link:${hash}`, expiresAt: record.expiresAt };
-  const session = await startSession(c, { userId, method: "email", amr: EMAIL_LINK_AMR, consume }, now);
+  const session = await startSession(c, { userId, method: "email", amr: EMAIL_LINK_AMR, consume, credentialId: null }, now);
   if (!session) return { ok: false, reason: "used" };
   // KV is only the lookup (the Durable Object refuses a replay), so failing to forget the record is harmless.
   c.executionCtx.waitUntil(forgetMagicLink(c.env, hash).catch((err) => console.warn("magic link record not deleted", err)));

@@ -9,6 +9,7 @@ import { findUserById } from "../db/users";
 import type { OAuthErrorCode } from "../errors";
 import { readForm } from "../lib/body";
 import { acrOf, acrSatisfies } from "../sessions/assurance";
+import { sha256b64url } from "../lib/crypto";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { userObject } from "../sessions/user-object";
 import { MessagePage } from "../ui/pages/message";
@@ -21,7 +22,7 @@ import { isRegisteredRedirectUri } from "./redirect-uri";
 import { getClient, type ClientRecord } from "./clients";
 import { issueCode } from "./issue-code";
 import { verifyOwnJwt } from "./own-tokens";
-import { loadParkedRequest, parkRequest, type ParkedRequest } from "./parked-request";
+import { forgetParkedRequest, loadParkedRequest, parkedInThisBrowser, parkedOneTimeId, parkRequest, type ParkedRequest } from "./parked-request";
 
 export const authorizeRoutes = new Hono<AppEnv>();
 
@@ -83,6 +84,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     prompt: req.prompt,
     freshAfter: freshAfter(req.prompt, req.maxAge, now),
     acrValues: req.acrValues,
+    browserHash: await sha256b64url(c.get("browserId")),
   };
 
   // OIDC Core §3.1.2.1 acr_values: a session of a weaker class than requested needs a new sign-in.
@@ -117,6 +119,7 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
   const rid = c.req.query("rid") ?? "";
   const parked = await loadParkedRequest(c.env, rid, now);
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
+  if (!(await parkedInThisBrowser(parked, c.get("browserId")))) return otherBrowserPage(c);
   const client = await getClient(c.env, parked.clientId);
   if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri, client.applicationType)) return errorPage(c, "The application is no longer registered.");
   const session = c.get("session");
@@ -136,6 +139,7 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
   const parked = await loadParkedRequest(c.env, rid, now);
   const session = c.get("session");
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
+  if (!(await parkedInThisBrowser(parked, c.get("browserId")))) return otherBrowserPage(c);
   const client = await getClient(c.env, parked.clientId);
   if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri, client.applicationType)) return errorPage(c, "The application is no longer registered.");
   // OIDC Core §3.1.2.1 prompt=login / max_age: consent cannot stand in for the fresh sign-in the request needs.
@@ -146,14 +150,14 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
     return redirectToClient(c, clientRedirect(parked.redirectUri, { error: "access_denied", error_description: "the user denied the request", state: parked.state }, issuer), 303);
   }
   await userObject(c.env, session.userId).grantConsent(client.id, parked.scope.split(" "), now);
-  return finish(c, parked, session, now, 303);
+  return finish(c, parked, session, rid, now, 303);
 });
 
 async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, parked: ParkedRequest, session: CurrentSession, rid: string | null, now: number): Promise<Response> {
   const scopes = parked.scope.split(" ");
   // OIDC Core §3.1.2.1 prompt=consent: ask, even for a first-party client (which is otherwise not asked).
   // A third-party client is asked whenever the person has not yet granted every requested scope to it.
-  const ask = parked.prompt.includes("consent") || (!client.firstParty && (await consentMissing(c, session.userId, client.id, scopes)));
+  const ask = parked.prompt.includes("consent") || (await consentMissing(c, session.userId, client, scopes));
   if (ask) {
     // OIDC Core §3.1.2.6 consent_required under prompt=none.
     if (parked.prompt.includes("none")) {
@@ -165,18 +169,28 @@ async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, par
     allowFormRedirect(c, parked.redirectUri);
     return renderPage(c, <ConsentPage csrf={await csrfToken(c)} rid={id} clientName={client.name} logoUri={client.logoUri} scopes={scopes} email={user?.email ?? ""} />);
   }
-  return finish(c, parked, session, now, 302);
+  return finish(c, parked, session, rid, now, 302);
 }
 
-async function consentMissing(c: Context<AppEnv>, userId: string, clientId: string, scopes: string[]): Promise<boolean> {
-  const granted = await userObject(c.env, userId).getConsent(clientId);
-  return scopes.some((s) => !granted.includes(s));
+async function consentMissing(c: Context<AppEnv>, userId: string, client: ClientRecord, scopes: string[]): Promise<boolean> {
+  // OIDC Core §11: offline_access (access that outlives the sign-in) needs the person's consent, so a first-party
+  // client is asked for that scope too; its other scopes need none.
+  const needed = client.firstParty ? scopes.filter((s) => s === "offline_access") : scopes;
+  if (needed.length === 0) return false;
+  const granted = await userObject(c.env, userId).getConsent(client.id);
+  return needed.some((s) => !granted.includes(s));
 }
 
-async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: CurrentSession, now: number, status: 302 | 303): Promise<Response> {
+/** Issues the code. `rid` names the parked request it answers (null: answered at once): spent with the code. */
+async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: CurrentSession, rid: string | null, now: number, status: 302 | 303): Promise<Response> {
   const user = await findUserById(c.env.DB, session.userId);
   if (!user) return errorPage(c, "Your account could not be found.");
-  const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, redirectUriSent: parked.redirectUriSent, scope: parked.scope.split(" "), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now);
+  // RFC 6749 §4.1.2 / RFC 9700 §4.5: one authorization request, one code. The parked request is spent in the
+  // user's Durable Object together with the code's storage, so a replayed /authorize/continue mints nothing.
+  const spend = rid === null ? null : parkedOneTimeId(rid, parked);
+  const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, redirectUriSent: parked.redirectUriSent, scope: parked.scope.split(" "), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now, spend);
+  if (code === null) return errorPage(c, "This sign-in request was already used. Go back to the application and start again.");
+  if (rid !== null) c.executionCtx.waitUntil(forgetParkedRequest(c.env, rid).catch((err) => console.warn("parked request not deleted", err)));
   // RFC 6749 §4.1.2 + RFC 9207 iss.
   return redirectToClient(c, clientRedirect(parked.redirectUri, { code, state: parked.state }, c.get("config").issuer), status);
 }
@@ -189,6 +203,10 @@ async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: Curren
 function redirectToClient(c: Context<AppEnv>, location: string, status: 302 | 303): Response {
   c.header("Cache-Control", "no-store");
   return c.redirect(location, status);
+}
+
+function otherBrowserPage(c: Context<AppEnv>): Promise<Response> {
+  return errorPage(c, "This sign-in request was started in another browser, so it cannot be finished here. Open the application in this browser and sign in again.");
 }
 
 function errorPage(c: Context<AppEnv>, message: string): Promise<Response> {

@@ -3,6 +3,7 @@ import type { CurrentSession } from "../app-types";
 import type { Env } from "../config";
 import type { User } from "../db/users";
 import { randomToken, sha256b64url } from "../lib/crypto";
+import type { OneTimeId } from "../sessions/user-do";
 import { userObject } from "../sessions/user-object";
 import type { CodeGrant } from "./code-grant";
 import { CODE_TTL_S } from "./token-lifetimes";
@@ -16,7 +17,11 @@ export interface CodeRequest {
   codeChallenge: string | null;
 }
 
-export async function issueCode(env: Env, req: CodeRequest, session: CurrentSession, user: User, now: number): Promise<string> {
+/**
+ * Mints and stores the code. `consume` is the parked request's one-time id: it is spent together with the code's
+ * storage, so one parked request yields at most one code; null (no code) when it was already spent.
+ */
+export async function issueCode(env: Env, req: CodeRequest, session: CurrentSession, user: User, now: number, consume: OneTimeId | null = null): Promise<string | null> {
   const secret = randomToken(32);
   const grant: CodeGrant = {
     userId: session.userId,
@@ -32,8 +37,8 @@ export async function issueCode(env: Env, req: CodeRequest, session: CurrentSess
     claims: { email: user.email, email_verified: user.emailVerifiedAt !== null, name: user.name },
   };
   // RFC 6749 §4.1.2: short-lived; stored only as a hash.
-  await userObject(env, session.userId).storeCode(await sha256b64url(secret), grant, now + CODE_TTL_S * 1000);
-  return `${session.userId}.${secret}`;
+  const stored = await userObject(env, session.userId).storeCode(await sha256b64url(secret), grant, now + CODE_TTL_S * 1000, consume);
+  return stored ? `${session.userId}.${secret}` : null;
 }
 
 /** Splits a code or refresh token into the user id (routing) and the secret; null when malformed. */

@@ -45,8 +45,11 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
   const session = c.get("session");
   const confirmed = c.req.method === "POST" && params.get("confirm") === "yes";
   if (confirmed) await assertCsrf(c, params.get("csrf"));
-  // Without a hint naming this session's user, ask first, so another site cannot sign people out silently.
-  if (session && !confirmed && !(hint && hint.sub === session.userId)) {
+  // RP-Initiated Logout §2: the hint may be expired, so it proves only that it was once issued. Skip the question
+  // only when it names this very session (its sid, OIDC Core §2 / Front-Channel Logout §3) of this user; an old
+  // token of an ended session, or of a years-old one, makes us ask, so another site cannot sign people out silently.
+  const hintIsThisSession = !!hint && !!session && hint.sub === session.userId && typeof hint.sid === "string" && hint.sid === session.sid;
+  if (session && !confirmed && !hintIsThisSession) {
     const csrf = await csrfToken(c);
     // The confirmation's POST ends, through a 303, at the registered post_logout_redirect_uri.
     if (redirect) allowFormRedirect(c, redirect);

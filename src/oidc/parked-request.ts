@@ -1,6 +1,7 @@
 /** Authorization requests parked in KV while the person signs in (RFC 6749 §4.1.1 parameters, validated). */
 import type { Env } from "../config";
-import { randomToken } from "../lib/crypto";
+import { randomToken, sha256b64url, timingSafeEqual } from "../lib/crypto";
+import type { OneTimeId } from "../sessions/user-do";
 
 export const PARKED_REQUEST_TTL_S = 30 * 60;
 
@@ -23,6 +24,8 @@ export interface ParkedRequest {
   freshAfter: number | null;
   /** OIDC Core §3.1.2.1 acr_values: the sign-in must be of one of these classes or a stronger one (absent in older records). */
   acrValues?: string[];
+  /** SHA-256 of the browser binding cookie's id (src/sessions/browser.ts): only that browser may resume it. */
+  browserHash: string;
   expiresAt: number;
 }
 
@@ -38,6 +41,24 @@ export async function loadParkedRequest(env: Env, rid: string, now: number): Pro
   const record = await env.KV.get<ParkedRequest>(`az:${rid}`, "json");
   if (!record || now >= record.expiresAt) return null;
   return record;
+}
+
+/**
+ * RFC 9700 §4.7 (CSRF / session fixation): a parked request is resumed only in the browser that made it, so a
+ * `/authorize/continue?rid=` link handed to someone else does not finish the request in their session.
+ */
+export async function parkedInThisBrowser(parked: ParkedRequest, browserId: string): Promise<boolean> {
+  return typeof parked.browserHash === "string" && timingSafeEqual(parked.browserHash, await sha256b64url(browserId));
+}
+
+/** The one-time id that spends a parked request when its code is issued (in the user's Durable Object). */
+export function parkedOneTimeId(rid: string, parked: ParkedRequest): OneTimeId {
+  return { id: `authorize:${rid}`, expiresAt: parked.expiresAt };
+}
+
+/** Forgets a spent request in KV (a lookup only: the Durable Object refuses a replay whatever KV says). */
+export async function forgetParkedRequest(env: Env, rid: string): Promise<void> {
+  await env.KV.delete(`az:${rid}`);
 }
 
 export async function loadParkedClient(env: Env, rid: string): Promise<{ name: string; logoUri: string | null } | null> {

@@ -9,6 +9,7 @@ import { userObject } from "../sessions/user-object";
 import { SUPPORTED_SCOPES } from "./authorize-request";
 import { authenticateClient } from "./client-auth";
 import type { ClientRecord } from "./clients";
+import { refuseGrant } from "./grant-refusal";
 import { splitUserToken } from "./issue-code";
 import { issueTokens, prepareSigning } from "./issue-tokens";
 import { REFRESH_TOKEN_TTL_S } from "./token-lifetimes";
@@ -64,10 +65,10 @@ async function authorizationCodeGrant(c: Context<AppEnv>, client: ClientRecord, 
   if (!code) throw new OAuthError("invalid_request", "code is required");
   const verifier = form.get("code_verifier");
   // RFC 7636 §4.1: 43-128 characters of the unreserved set.
-  if (verifier !== undefined && !VERIFIER.test(verifier)) throw new OAuthError("invalid_grant", "code_verifier is malformed");
+  if (verifier !== undefined && !VERIFIER.test(verifier)) throw refuseGrant("authorization_code", "verifier_malformed", client.id);
   const audience = audienceOf(form, config);
   const parts = splitUserToken(code);
-  if (!parts) throw new OAuthError("invalid_grant", "the code is invalid, expired or already used");
+  if (!parts) throw refuseGrant("authorization_code", "malformed", client.id);
 
   // Keys are loaded before the code is spent, so a storage fault cannot burn a code without answering.
   await prepareSigning(c.env, config, client, now);
@@ -84,11 +85,8 @@ async function authorizationCodeGrant(c: Context<AppEnv>, client: ClientRecord, 
     },
     now,
   );
-  // RFC 6749 §5.2 invalid_grant for every code failure; the reason goes to the description, not a different code.
-  if (!result.ok) {
-    const why = { invalid: "the code is invalid", expired: "the code has expired", replayed: "the code was already used; tokens issued for it are revoked", mismatch: result.detail ?? "the code does not match this request" }[result.reason];
-    throw new OAuthError("invalid_grant", why);
-  }
+  // RFC 6749 §5.2 invalid_grant for every code failure, with one fixed description; the reason goes to the log.
+  if (!result.ok) throw refuseGrant("authorization_code", result.reason, client.id, result.detail);
   const g = result.grant;
   return issueTokens(
     c.env,
@@ -106,7 +104,7 @@ async function refreshTokenGrant(c: Context<AppEnv>, client: ClientRecord, form:
   const presented = form.get("refresh_token");
   if (!presented) throw new OAuthError("invalid_request", "refresh_token is required");
   const parts = splitUserToken(presented);
-  if (!parts) throw new OAuthError("invalid_grant", "the refresh token is invalid");
+  if (!parts) throw refuseGrant("refresh_token", "malformed", client.id);
   const audience = audienceOf(form, config);
   // RFC 6749 §6 / §5.2 invalid_scope: refuse what no grant can hold before the token is rotated (and so spent).
   const requested = form.get("scope");
@@ -120,8 +118,8 @@ async function refreshTokenGrant(c: Context<AppEnv>, client: ClientRecord, form:
   const result = await userObject(c.env, parts.userId).rotateRefresh(await sha256b64url(parts.secret), await sha256b64url(nextSecret), client.id, now + REFRESH_TOKEN_TTL_S * 1000, now, narrowed);
   if (!result.ok) {
     if (result.reason === "scope_exceeded") throw new OAuthError("invalid_scope", "the requested scope exceeds the grant");
-    const why = { invalid: "the refresh token is invalid", expired: "the refresh token has expired", reused: "the refresh token was already used; the grant is revoked", revoked: "the grant was revoked", client_mismatch: "the refresh token was issued to another client" }[result.reason as Exclude<typeof result.reason, "scope_exceeded">];
-    throw new OAuthError("invalid_grant", why);
+    // RFC 6749 §5.2: one fixed description for every refused refresh token; the reason goes to the log.
+    throw refuseGrant("refresh_token", result.reason, client.id);
   }
   const g = result.grant;
   let scope = g.scope.split(" ");

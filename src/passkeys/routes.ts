@@ -1,6 +1,8 @@
 /** JSON endpoints of the passkey ceremonies; every one is CSRF-checked and bound to the browser cookie. */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-types";
+import { isFreshSignIn } from "../account/fresh-sign-in";
+import { notifyPasskeyChange } from "../account/passkey-change-mail";
 import { findUserById } from "../db/users";
 import { clientIp, hit } from "../abuse/rate-limiter";
 import { ApiError } from "../errors";
@@ -49,15 +51,24 @@ passkeyRoutes.post("/auth/passkey/verify", async (c) => {
   // below is the last storage step: a fault before it leaves no session and an unspent challenge.
   await recordSignIn(c.env, signIn, now);
   // The challenge is consumed in the user's Durable Object together with the session's creation.
-  const session = await startSession(c, { userId: signIn.userId, method: "passkey", amr: signIn.amr, consume: signIn.consume }, now);
+  const session = await startSession(c, { userId: signIn.userId, method: "passkey", amr: signIn.amr, consume: signIn.consume, credentialId: signIn.credentialId }, now);
   if (!session) throw new ApiError("challenge_replayed", "This sign-in attempt was already used. Try again.");
   const redirect = safeReturnTo(optionalString(body, "return_to"), config.origin);
   return c.json({ ok: true, redirect }, 200, { "Cache-Control": "no-store" });
 });
 
+/** Adding a passkey needs a recent sign-in (src/account/fresh-sign-in.ts); the page links to a new one. */
+function requireFreshSignIn(c: Context<AppEnv>, now: number): void {
+  const session = c.get("session");
+  if (!session || !isFreshSignIn(session.authTime, now)) {
+    throw new ApiError("reauth_required", "For your security, sign in again before adding a passkey: reload your account page and choose \"Sign in again\".");
+  }
+}
+
 passkeyRoutes.post("/auth/passkey/register/options", async (c) => {
   await jsonBody(c);
   const user = await signedInUser(c);
+  requireFreshSignIn(c, Date.now());
   const options = await startRegistration(c.env, c.get("config"), user, c.get("browserId"), Date.now());
   return c.json(options, 200, { "Cache-Control": "no-store" });
 });
@@ -65,7 +76,10 @@ passkeyRoutes.post("/auth/passkey/register/options", async (c) => {
 passkeyRoutes.post("/auth/passkey/register/verify", async (c) => {
   const body = await jsonBody(c);
   const user = await signedInUser(c);
-  const passkey = await finishRegistration(c.env, c.get("config"), user, c.get("browserId"), body, Date.now());
+  const now = Date.now();
+  requireFreshSignIn(c, now);
+  const passkey = await finishRegistration(c.env, c.get("config"), user, c.get("browserId"), body, now);
+  notifyPasskeyChange(c.executionCtx, c.env, c.get("config"), { to: user.email, change: "added", passkeyName: passkey.name, userAgent: c.req.header("user-agent") ?? "", at: now });
   const redirect = safeReturnTo(optionalString(body, "return_to"), c.get("config").origin);
   return c.json({ ok: true, passkey, redirect }, 201, { "Cache-Control": "no-store" });
 });

@@ -118,6 +118,16 @@ export function revokeSessionGrants(sql: SqlStorage, sid: string, now: number): 
   }
 }
 
+/** A re-authentication in the same browser: the grants of the session it replaces now live with the new one. */
+export function moveSessionGrants(sql: SqlStorage, fromSid: string, toSid: string): void {
+  sql.exec("UPDATE families SET sid = ? WHERE sid = ? AND revoked_at IS NULL", toSid, fromSid);
+}
+
+/** Every grant a session made, offline ones included (its passkey was removed). */
+export function revokeAllSessionGrants(sql: SqlStorage, sid: string, now: number): void {
+  for (const f of sql.exec("SELECT id FROM families WHERE sid = ? AND revoked_at IS NULL", sid).toArray()) revokeFamily(sql, String(f.id), now);
+}
+
 /** "Sign out everywhere": every grant goes, offline ones included. */
 export function revokeAllGrants(sql: SqlStorage, now: number): void {
   for (const f of sql.exec("SELECT id FROM families WHERE revoked_at IS NULL").toArray()) revokeFamily(sql, String(f.id), now);

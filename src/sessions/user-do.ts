@@ -12,6 +12,7 @@ import { ensureBucketTable, hitBucket, purgeBuckets, type HitResult } from "../a
 import type { CodeGrant, CodeRedemptionRequest } from "../oidc/code-grant";
 import * as grants from "./grant-store";
 import * as liveLink from "../magic-link/live-link-store";
+import { upgradeSessionsTable } from "./session-columns";
 
 /** RFC 8176 §2 values (see assurance.ts); "hwk", "swk" and "email" only in records written before it, never published. */
 export type Amr = "pop" | "user" | "mfa" | "otp" | "hwk" | "swk" | "email";
@@ -24,6 +25,8 @@ export interface SessionInput {
   country: string | null;
   amr: Amr[];
   method: "passkey" | "email";
+  /** The passkey the session was started with (null for an email link): removing it can end the session. */
+  credentialId: string | null;
   idleTtlMs: number;
   absoluteTtlMs: number;
 }
@@ -38,6 +41,7 @@ export interface SessionInfo {
   country: string | null;
   amr: Amr[];
   method: "passkey" | "email";
+  credentialId: string | null;
   authTime: number;
 }
 
@@ -64,6 +68,8 @@ export class UserDO extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#ready = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'").toArray().length > 0;
+    // An object made under an older schema gets the columns added since (src/sessions/session-columns.ts).
+    if (this.#ready) upgradeSessionsTable(this.#sql);
   }
 
   #schema(): void {
@@ -87,7 +93,8 @@ export class UserDO extends DurableObject<Env> {
         country TEXT,
         amr TEXT NOT NULL,
         method TEXT NOT NULL,
-        auth_time INTEGER NOT NULL
+        auth_time INTEGER NOT NULL,
+        credential_id TEXT
       );
       CREATE TABLE IF NOT EXISTS consumed (
         id TEXT PRIMARY KEY,
@@ -123,7 +130,7 @@ export class UserDO extends DurableObject<Env> {
    * Consumes the ceremony's one-time id (challenge or magic link) and creates the session in one
    * atomic step: a replay gets no session, and a session never exists without its consumption.
    */
-  signIn(consume: OneTimeId | null, input: SessionInput, now: number): SignInResult {
+  signIn(consume: OneTimeId | null, input: SessionInput, now: number, replacesSid: string | null = null): SignInResult {
     this.#schema();
     const result = this.ctx.storage.transactionSync((): SignInResult => {
       if (consume && !this.#consume(consume)) return { ok: false, reason: "replayed" };
@@ -137,14 +144,22 @@ export class UserDO extends DurableObject<Env> {
         country: input.country,
         amr: input.amr,
         method: input.method,
+        credentialId: input.credentialId,
         authTime: now,
       };
       this.#sql.exec(
-        `INSERT INTO sessions (sid, secret_hash, created_at, last_seen_at, idle_ttl_ms, idle_expires_at, absolute_expires_at, user_agent, country, amr, method, auth_time)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sessions (sid, secret_hash, created_at, last_seen_at, idle_ttl_ms, idle_expires_at, absolute_expires_at, user_agent, country, amr, method, auth_time, credential_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         session.sid, input.secretHash, now, now, input.idleTtlMs, session.idleExpiresAt, session.absoluteExpiresAt,
-        session.userAgent, session.country, JSON.stringify(session.amr), session.method, now,
+        session.userAgent, session.country, JSON.stringify(session.amr), session.method, now, input.credentialId,
       );
+      // The browser's previous session of this user ends with the new one's start (same transaction). Its grants
+      // pass to the new session, which continues it: a re-authentication (prompt=login, max_age, a passkey change)
+      // must not sign the person out of the apps they use in this browser.
+      if (replacesSid !== null && replacesSid !== session.sid) {
+        this.#sql.exec("DELETE FROM sessions WHERE sid = ?", replacesSid);
+        grants.moveSessionGrants(this.#sql, replacesSid, session.sid);
+      }
       return { ok: true, session };
     });
     this.#scheduleAlarm();
@@ -184,10 +199,29 @@ export class UserDO extends DurableObject<Env> {
    */
   endSession(sid: string): boolean {
     if (!this.#ready) return false;
+    return this.ctx.storage.transactionSync(() => this.#endSession(sid, Date.now()));
+  }
+
+  #endSession(sid: string, now: number): boolean {
+    const ended = this.#sql.exec("DELETE FROM sessions WHERE sid = ? RETURNING sid", sid).toArray().length > 0;
+    grants.revokeSessionGrants(this.#sql, sid, now);
+    return ended;
+  }
+
+  /**
+   * A removed passkey takes the sessions it started with it (but `keepSid`, the session that removed it), and
+   * every grant those sessions made, offline ones included: the passkey may be the reason it was removed.
+   * Returns the sids ended.
+   */
+  endSessionsStartedWith(credentialId: string, keepSid: string | null, now: number): string[] {
+    if (!this.#ready) return [];
     return this.ctx.storage.transactionSync(() => {
-      const ended = this.#sql.exec("DELETE FROM sessions WHERE sid = ? RETURNING sid", sid).toArray().length > 0;
-      grants.revokeSessionGrants(this.#sql, sid, Date.now());
-      return ended;
+      const sids = this.#sql
+        .exec("DELETE FROM sessions WHERE credential_id = ? AND sid IS NOT ? RETURNING sid", credentialId, keepSid)
+        .toArray()
+        .map((r) => String(r.sid));
+      for (const sid of sids) grants.revokeAllSessionGrants(this.#sql, sid, now);
+      return sids;
     });
   }
 
@@ -203,11 +237,20 @@ export class UserDO extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- codes and grants (src/sessions/grant-store.ts)
 
-  /** Stores an authorization code by its hash (RFC 6749 §4.1.2: short-lived, single use). */
-  storeCode(codeHash: string, grant: CodeGrant, expiresAt: number): void {
+  /**
+   * Stores an authorization code by its hash (RFC 6749 §4.1.2: short-lived, single use). With `consume` (the parked
+   * authorization request it answers), the request is spent in the same atomic step: false, and no code, when it
+   * already was (a replayed /authorize/continue).
+   */
+  storeCode(codeHash: string, grant: CodeGrant, expiresAt: number, consume: OneTimeId | null = null): boolean {
     this.#schema();
-    grants.storeCode(this.#sql, codeHash, grant, expiresAt);
+    const stored = this.ctx.storage.transactionSync(() => {
+      if (consume && !this.#consume(consume)) return false;
+      grants.storeCode(this.#sql, codeHash, grant, expiresAt);
+      return true;
+    });
     this.#scheduleAlarm();
+    return stored;
   }
 
   redeemCode(codeHash: string, request: CodeRedemptionRequest, issue: grants.FamilyIssue, now: number): grants.RedeemCodeResult {
@@ -342,6 +385,7 @@ function rowToSession(row: Record<string, SqlStorageValue>): SessionInfo {
     country: row.country === null ? null : String(row.country),
     amr: JSON.parse(String(row.amr)) as Amr[],
     method: String(row.method) as "passkey" | "email",
+    credentialId: row.credential_id === null || row.credential_id === undefined ? null : String(row.credential_id),
     authTime: Number(row.auth_time),
   };
 }

@@ -1,6 +1,8 @@
 /** The account page and its form actions (rename/delete passkeys, end sessions). */
 import { Hono, type Context } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
+import { isFreshSignIn, REAUTHENTICATE_PATH } from "../account/fresh-sign-in";
+import { notifyPasskeyChange } from "../account/passkey-change-mail";
 import { recordEvent } from "../db/audit";
 import { deleteCredential, listCredentials, renameCredential } from "../db/credentials";
 import { findUserById } from "../db/users";
@@ -9,7 +11,7 @@ import { readForm } from "../lib/body";
 import { MAX_CREDENTIAL_ID_CHARS } from "../passkeys/credential-id";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { userObject } from "../sessions/user-object";
-import { AccountPage, ConfirmDeleteLastPage } from "./pages/account";
+import { AccountPage, ConfirmDeleteLastPage, ReauthenticatePage } from "./pages/account";
 import { renderPage } from "./render";
 
 export const accountRoutes = new Hono<AppEnv>();
@@ -22,7 +24,7 @@ function requireSession(c: Context<AppEnv>): CurrentSession {
 
 const NOTICES: Record<string, string> = {
   renamed: "Passkey renamed.",
-  deleted: "Passkey deleted.",
+  deleted: "Passkey deleted. Any other session it signed in has ended.",
   ended: "Session ended.",
 };
 
@@ -36,7 +38,8 @@ accountRoutes.get("/account", async (c) => {
   ]);
   if (!user) return c.redirect("/signin", 302);
   const notice = NOTICES[c.req.query("done") ?? ""];
-  return renderPage(c, <AccountPage csrf={await csrfToken(c)} email={user.email} passkeys={passkeys} sessions={sessions} currentSid={session.sid} notice={notice} />);
+  const fresh = isFreshSignIn(session.authTime, Date.now());
+  return renderPage(c, <AccountPage csrf={await csrfToken(c)} email={user.email} passkeys={passkeys} sessions={sessions} currentSid={session.sid} notice={notice} reauthenticate={fresh ? null : REAUTHENTICATE_PATH} />);
 });
 
 async function accountForm(c: Context<AppEnv>): Promise<{ session: CurrentSession; form: Map<string, string> }> {
@@ -60,6 +63,9 @@ accountRoutes.post("/account/passkeys/rename", async (c) => {
 
 accountRoutes.post("/account/passkeys/delete", async (c) => {
   const { session, form } = await accountForm(c);
+  const now = Date.now();
+  // Removing a passkey needs a recent sign-in (src/account/fresh-sign-in.ts): otherwise a page that says so.
+  if (!isFreshSignIn(session.authTime, now)) return renderPage(c, <ReauthenticatePage href={REAUTHENTICATE_PATH} />, 403);
   const id = field(form, "id", MAX_CREDENTIAL_ID_CHARS);
   const passkeys = await listCredentials(c.env.DB, session.userId);
   const target = passkeys.find((p) => p.id === id);
@@ -69,7 +75,11 @@ accountRoutes.post("/account/passkeys/delete", async (c) => {
     return renderPage(c, <ConfirmDeleteLastPage csrf={await csrfToken(c)} id={target.id} name={target.name} />, 409);
   }
   if (!(await deleteCredential(c.env.DB, session.userId, id))) throw new ApiError("not_found", "That passkey is not on your account.");
-  await recordEvent(c.env.DB, "passkey.deleted", session.userId, { credentialId: id, remaining: passkeys.length - 1 }, Date.now());
+  // The sessions it started go with it (and their grants), except this one, which just signed in afresh.
+  const ended = await userObject(c.env, session.userId).endSessionsStartedWith(id, session.sid, now);
+  await recordEvent(c.env.DB, "passkey.deleted", session.userId, { credentialId: id, remaining: passkeys.length - 1, sessionsEnded: ended.length }, now);
+  const user = await findUserById(c.env.DB, session.userId);
+  if (user) notifyPasskeyChange(c.executionCtx, c.env, c.get("config"), { to: user.email, change: "removed", passkeyName: target.name, userAgent: c.req.header("user-agent") ?? "", at: now });
   return c.redirect("/account?done=deleted", 303);
 });
 

@@ -167,7 +167,7 @@ describe("sessions", () => {
   it("expired sessions and consumed ids are purged by the Durable Object alarm", async () => {
     const stub = env.USER.get(env.USER.idFromName("user:purge-test-user-0001"));
     const now = Date.now();
-    await stub.signIn({ id: "challenge:x", expiresAt: now + 1000 }, { secretHash: "h1", sid: "s1", userAgent: "t", country: null, amr: ["email"], method: "email", idleTtlMs: 1000, absoluteTtlMs: 5000 }, now);
+    await stub.signIn({ id: "challenge:x", expiresAt: now + 1000 }, { secretHash: "h1", sid: "s1", userAgent: "t", country: null, amr: ["email"], method: "email", credentialId: null, idleTtlMs: 1000, absoluteTtlMs: 5000 }, now);
     expect(await stub.listSessions(now)).toHaveLength(1);
     const removed = await runInDurableObject(stub, (instance: UserDO) => instance.purge(now + 10_000));
     expect(removed).toBe(2);

@@ -60,3 +60,14 @@ export async function userWithPasskey(): Promise<{ browser: TestBrowser; email: 
   expect(res.status).toBe(200);
   return { browser, email, auth };
 }
+
+/** Whether a session cookie still opens the account page (the session is alive in the user's DO). */
+export async function sessionAlive(cookie: string): Promise<boolean> {
+  const probe = new TestBrowser();
+  probe.cookies.set("lk_session", cookie);
+  const res = await probe.fetch("/account", { headers: { accept: "text/html" } });
+  if (res.status === 200) return true;
+  expect(res.status).toBe(302);
+  expect(res.headers.get("location")).toMatch(/^\/signin/);
+  return false;
+}

@@ -1,5 +1,5 @@
 /** Relying-party helpers for OIDC integration tests: register a client, authorize with PKCE, exchange and refresh tokens. */
-import { env, SELF } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyResult } from "jose";
 import { expect } from "vitest";
 import type { Env } from "../../src/config";
@@ -213,6 +213,21 @@ export function userIdOf(browser: TestBrowser): string {
 /** The user's Durable Object stub, for looking inside or driving time through `now`. */
 export function userStub(userId: string) {
   return testEnv.USER.get(testEnv.USER.idFromName(`user:${userId}`));
+}
+
+/**
+ * Records the person's consent to `scopes` for `client` in their Durable Object, as the consent page's Allow does
+ * (offline_access always needs it, OIDC Core §11): for tests about something else than consent.
+ */
+export async function consentTo(browser: TestBrowser, client: TestClient, scopes: string[] = ["offline_access"]): Promise<void> {
+  await userStub(userIdOf(browser)).grantConsent(client.client_id, scopes, Date.now());
+}
+
+/** Makes the current sessions of `browser`'s user look `ageMs` older (auth_time in the user's Durable Object). */
+export async function ageSession(browser: TestBrowser, ageMs: number): Promise<void> {
+  await runInDurableObject(userStub(userIdOf(browser)), (_instance, state) => {
+    state.storage.sql.exec("UPDATE sessions SET auth_time = auth_time - ?", ageMs);
+  });
 }
 
 /** A full SSO round trip: code, then tokens. */

@@ -1,7 +1,6 @@
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { passkeySignIn, redeemLink, requestLinkToken, uniqueEmail, userWithPasskey } from "../helpers/accounts";
-import { TestBrowser } from "../helpers/browser";
+import { ORIGIN, TestBrowser } from "../helpers/browser";
 import {
   authorizeCode,
   authorizeParams,
@@ -14,9 +13,9 @@ import {
   registerClient,
   REDIRECT_URI,
   signInTokens,
-  userIdOf,
-  userStub,
   verifyJwt,
+  consentTo,
+  ageSession,
 } from "../helpers/oidc-client";
 
 const HTML = { accept: "text/html" };
@@ -38,13 +37,6 @@ async function expectSignInPage(res: Response): Promise<{ returnTo: string; html
   const m = /data-return-to="(\/authorize\/continue\?rid=[A-Za-z0-9_-]+)"/.exec(html);
   expect(m, "the sign-in page carries the parked request").not.toBeNull();
   return { returnTo: m![1]!, html };
-}
-
-/** Makes the current session of `browser` look `ageMs` old (auth_time in the user's Durable Object). */
-async function ageSession(browser: TestBrowser, ageMs: number): Promise<void> {
-  await runInDurableObject(userStub(userIdOf(browser)), (_instance, state) => {
-    state.storage.sql.exec("UPDATE sessions SET auth_time = auth_time - ?", ageMs);
-  });
 }
 
 describe("authorize: errors before client_id and redirect_uri are known-good are never redirected (RFC 6749 §4.1.2.1)", () => {
@@ -135,6 +127,7 @@ describe("authorize: SSO, prompt and max_age (OIDC Core §3.1.2.1)", () => {
   it("no openid scope: plain OAuth, the token response has no id_token", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient();
+    await consentTo(browser, client);
     const { tokens } = await signInTokens(browser, client, { scope: "email offline_access" });
     expect(tokens.id_token).toBeUndefined();
     expect(tokens.scope).toBe("email offline_access");
@@ -308,5 +301,53 @@ describe("authorize: a parked request resumes after sign-in", () => {
     const { browser } = await userWithPasskey();
     await expectErrorPage(await browser.fetch("/authorize/continue?rid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", { headers: HTML }));
     await expectErrorPage(await browser.fetch("/authorize/continue?rid=../../etc", { headers: HTML }));
+  });
+});
+
+describe("authorize: a parked request is spent by its code and bound to its browser (RFC 6749 §4.1.2, RFC 9700 §4.5, §4.7)", () => {
+  it("parked-request replay: reopening /authorize/continue?rid= after the code was issued mints no second code, even five times at once", async () => {
+    const { auth: passkey } = await userWithPasskey();
+    const client = await registerClient();
+    const browser = new TestBrowser();
+    const { returnTo } = await expectSignInPage(await browser.fetch(authorizePath(client, { pkce: await pkce() }), { headers: HTML }));
+    expect((await passkeySignIn(browser, passkey, returnTo)).status).toBe(200);
+    const first = redirectParams(await browser.fetch(returnTo, { headers: HTML }));
+    expect(first.code).toBeTruthy();
+    // Spent in the DO (and then forgotten in KV): the page says so, and nothing is redirected.
+    expect(await expectErrorPage(await browser.fetch(returnTo, { headers: HTML }))).toMatch(/already used|has expired/);
+
+    // Exactly once under a race too: the request is spent in the user's Durable Object, not in KV.
+    const { returnTo: second } = await expectSignInPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), extra: { prompt: "login" } }), { headers: HTML }));
+    expect((await passkeySignIn(browser, passkey, second)).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => browser.fetch(second, { headers: HTML })));
+    expect(answers.filter((r) => r.status === 302 && new URL(r.headers.get("location")!).searchParams.has("code"))).toHaveLength(1);
+    expect(answers.filter((r) => r.status === 400)).toHaveLength(4);
+  });
+
+  it("parked-request replay through the consent form: a second Allow for the same rid mints no second code", async () => {
+    const { browser } = await userWithPasskey();
+    const client = await registerClient({ first_party: false, client_name: "Third Party" });
+    const page = await browser.fetch(authorizePath(client, { pkce: await pkce() }), { headers: HTML });
+    const html = await page.text();
+    const rid = /name="rid" value="([^"]+)"/.exec(html)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    const allow = () => browser.fetch("/authorize/consent", { method: "POST", form: { csrf, rid, decision: "allow" }, headers: HTML });
+    expect(redirectParams(await allow()).code).toBeTruthy();
+    expect(await expectErrorPage(await allow())).toMatch(/already used|has expired/);
+    expect(await expectErrorPage(await browser.fetch(`/authorize/continue?rid=${rid}`, { headers: HTML }))).toMatch(/already used|has expired/);
+  });
+
+  it("parked-request theft: a rid opened in another browser is refused with a clear page, even when that browser is signed in", async () => {
+    const victim = await userWithPasskey();
+    const client = await registerClient();
+    // The attacker parks a request in their own browser and sends the victim its continuation link.
+    const attacker = new TestBrowser();
+    const { returnTo } = await expectSignInPage(await attacker.fetch(authorizePath(client, { pkce: await pkce() }), { headers: HTML }));
+    const rid = new URL(returnTo, ORIGIN).searchParams.get("rid")!;
+    expect(await expectErrorPage(await victim.browser.fetch(returnTo, { headers: HTML }))).toContain("another browser");
+    expect(await expectErrorPage(await victim.browser.fetch("/authorize/consent", { method: "POST", form: { csrf: await victim.browser.csrf(), rid, decision: "allow" }, headers: HTML }))).toContain("another browser");
+    // A sign-in in that other browser does not help either.
+    expect((await passkeySignIn(victim.browser, victim.auth, returnTo)).status).toBe(200);
+    expect(await expectErrorPage(await victim.browser.fetch(returnTo, { headers: HTML }))).toContain("another browser");
   });
 });

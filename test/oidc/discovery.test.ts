@@ -64,6 +64,15 @@ describe("provider metadata", () => {
     expect(m.id_token_signing_alg_values_supported).not.toContain("none");
   });
 
+  it("the demo client (public, first party) is off by default outside localhost; DEMO_ENABLED turns it on or off explicitly", () => {
+    const base = { ...(env as unknown as Env), EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: "https://mail.example/send", KEY_ENCRYPTION_SECRET: "x".repeat(32), ALLOWED_ORIGINS: "", DEMO_ENABLED: undefined };
+    expect(parseConfig({ ...base, ISSUER: "https://id.example.com" }).demoEnabled).toBe(false);
+    expect(parseConfig({ ...base, ISSUER: "https://id.example.com", DEMO_ENABLED: "" }).demoEnabled).toBe(false);
+    expect(parseConfig({ ...base, ISSUER: "https://id.example.com", DEMO_ENABLED: "true" }).demoEnabled).toBe(true);
+    expect(parseConfig({ ...base, ISSUER: "http://localhost:8787" }).demoEnabled).toBe(true);
+    expect(parseConfig({ ...base, ISSUER: "http://localhost:8787", DEMO_ENABLED: "false" }).demoEnabled).toBe(false);
+  });
+
   it("refuses an ISSUER with a path, query or fragment: every endpoint it advertised would be missing (OIDC Discovery §4, RFC 8414 §3)", () => {
     const base = { ...(env as unknown as Env), EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: "https://mail.example/send", KEY_ENCRYPTION_SECRET: "x".repeat(32), ALLOWED_ORIGINS: "" };
     for (const issuer of ["https://id.example.com/auth", "https://id.example.com/auth/", "https://id.example.com/.", "https://id.example.com/?x=1", "https://id.example.com?", "https://id.example.com/#f", "https://id.example.com/#"]) {

@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { userWithPasskey } from "../helpers/accounts";
-import { TestBrowser } from "../helpers/browser";
-import { authorizeCode, authorizePath, exchangeCode, expectTokens, ISSUER, pkce, redirectParams, registerClient, signInTokens, userIdOf, userStub } from "../helpers/oidc-client";
+import { decodeJwt } from "jose";
+import { getConfig } from "../../src/config";
+import { signJwt } from "../../src/oidc/own-tokens";
+import { passkeySignIn, sessionAlive, userWithPasskey } from "../helpers/accounts";
+import { authorizeCode, authorizePath, exchangeCode, expectTokens, ISSUER, pkce, redirectParams, registerClient, signInTokens, testEnv, userIdOf, userStub } from "../helpers/oidc-client";
 
 const HTML = { accept: "text/html" };
 const BYE = "https://rp.example/bye";
-
-/** Whether a session cookie still opens the account page (the session is alive in the user's DO). */
-async function sessionAlive(cookie: string): Promise<boolean> {
-  const probe = new TestBrowser();
-  probe.cookies.set("lk_session", cookie);
-  const res = await probe.fetch("/account", { headers: HTML });
-  if (res.status === 200) return true;
-  expect(res.status).toBe(302);
-  expect(res.headers.get("location")).toMatch(/^\/signin/);
-  return false;
-}
 
 function logoutPath(params: Record<string, string>): string {
   return `/logout?${new URLSearchParams(params)}`;
@@ -89,6 +80,43 @@ describe("RP-Initiated Logout 1.0", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Sign out?");
     expect(await sessionAlive(bob.browser.sessionCookie!)).toBe(true);
+  });
+
+  it("stale-hint logout CSRF: an ID token from an ended session of the same user does not sign out the new session without asking", async () => {
+    const { browser, auth } = await userWithPasskey();
+    const client = await registerClient({ post_logout_redirect_uris: [BYE] });
+    const { tokens: old } = await signInTokens(browser, client);
+    // That session ends; the person signs in again in the same browser.
+    expect((await browser.fetch("/signout", { method: "POST", form: { csrf: await browser.csrf() }, headers: HTML })).status).toBe(303);
+    expect((await passkeySignIn(browser, auth)).status).toBe(200);
+    const cookie = browser.sessionCookie!;
+    const res = await browser.fetch(logoutPath({ id_token_hint: old.id_token!, post_logout_redirect_uri: BYE }), { headers: HTML });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("Sign out?");
+    expect(res.headers.get("location")).toBeNull();
+    expect(await sessionAlive(cookie)).toBe(true);
+  });
+
+  it("expired-hint logout CSRF: a years-expired ID token without the live session's sid asks first; an expired one naming the live session signs out at once (§2: expired hints are hints)", async () => {
+    const { browser } = await userWithPasskey();
+    const client = await registerClient({ post_logout_redirect_uris: [BYE] });
+    const { tokens } = await signInTokens(browser, client);
+    const liveSid = decodeJwt(tokens.id_token!).sid as string;
+    const config = getConfig(testEnv);
+    const now = Date.now();
+    const yearsAgo = Math.floor(now / 1000) - 3 * 365 * 24 * 3600;
+    const expiredHint = (claims: Record<string, unknown>) =>
+      signJwt(testEnv, config, "ES256", "JWT", { iss: ISSUER, sub: userIdOf(browser), aud: client.client_id, iat: yearsAgo, exp: yearsAgo + 300, ...claims }, now);
+    const cookie = browser.sessionCookie!;
+    for (const claims of [{ sid: "an-ended-session-sid" }, {}]) {
+      const res = await browser.fetch(logoutPath({ id_token_hint: await expiredHint(claims), post_logout_redirect_uri: BYE }), { headers: HTML });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain("Sign out?");
+      expect(await sessionAlive(cookie)).toBe(true);
+    }
+    const res = await browser.fetch(logoutPath({ id_token_hint: await expiredHint({ sid: liveSid }), post_logout_redirect_uri: BYE }), { headers: HTML });
+    expect(res.status).toBe(303);
+    expect(await sessionAlive(cookie)).toBe(false);
   });
 
   it("token confusion: an access token is not accepted as id_token_hint (RFC 8725 §3.11)", async () => {
@@ -173,11 +201,37 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
   it("a first-party client shows no consent page, unless the request says prompt=consent (OIDC Core §3.1.2.1)", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: true, client_name: "Own App" });
-    await authorizeCode(browser, client, { scope: "openid email offline_access" });
+    await authorizeCode(browser, client, { scope: "openid email profile" });
     const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid email", extra: { prompt: "consent" } }), { headers: HTML }), "Own App");
     const params = redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML }));
     expect(params.error).toBeUndefined();
     expect(params.code).toBeTruthy();
+  });
+
+  it("silent offline access: a first-party client asking for offline_access gets the consent page first; Allow records it and later requests skip it (OIDC Core §11)", async () => {
+    const { browser } = await userWithPasskey();
+    const client = await registerClient({ first_party: true, client_name: "Own App" });
+    const verifier = await pkce();
+    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: verifier, scope: "openid email offline_access", state: "o1" }), { headers: HTML }), "Own App");
+    expect(page.html).toContain("Stay connected when you are not using it");
+    expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toEqual([]);
+    const params = redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML }));
+    const tokens = await expectTokens(await exchangeCode(client, { code: params.code!, state: "o1", nonce: "", pkce: verifier, params }));
+    expect(tokens.scope).toBe("openid email offline_access");
+    expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toContain("offline_access");
+    await authorizeCode(browser, client, { scope: "openid email offline_access", extra: { prompt: "none" } });
+  });
+
+  it("silent offline access: prompt=none gets consent_required, and Deny gets access_denied, so no offline grant exists without a yes", async () => {
+    const { browser } = await userWithPasskey();
+    const client = await registerClient({ first_party: true, client_name: "Own App" });
+    const none = await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid offline_access", extra: { prompt: "none" }, state: "n2" }), { headers: HTML });
+    expect(redirectParams(none)).toMatchObject({ error: "consent_required", state: "n2", iss: ISSUER });
+    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid offline_access", state: "d2" }), { headers: HTML }), "Own App");
+    const denied = redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "deny" }, headers: HTML }));
+    expect(denied).toMatchObject({ error: "access_denied", state: "d2" });
+    expect(denied.code).toBeUndefined();
+    expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toEqual([]);
   });
 
   it("consent CSRF: an Allow without the page's token is refused and issues no code", async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { userWithPasskey } from "../helpers/accounts";
 import type { TestBrowser } from "../helpers/browser";
-import { expectTokens, refresh, registerClient, signInTokens, userinfo, verifyJwt, type TokenSet } from "../helpers/oidc-client";
+import { consentTo, expectTokens, refresh, registerClient, signInTokens, userinfo, verifyJwt, type TokenSet } from "../helpers/oidc-client";
 
 let browser: TestBrowser;
 
@@ -18,6 +18,7 @@ async function expectInvalid(res: Response, error = "invalid_grant"): Promise<vo
 describe("refresh: rotation (RFC 9700 §4.14.2, RFC 6749 §6)", () => {
   it("every refresh returns a new refresh token and working tokens; the refreshed ID token keeps sub, aud, azp and auth_time (OIDC Core §12.2)", async () => {
     const client = await registerClient();
+    await consentTo(browser, client);
     const { tokens: first } = await signInTokens(browser, client, { scope: "openid email offline_access" });
     const original = (await verifyJwt(first.id_token!, { audience: client.client_id })).payload;
     const seen = new Set([first.refresh_token!]);
@@ -49,6 +50,7 @@ describe("refresh: rotation (RFC 9700 §4.14.2, RFC 6749 §6)", () => {
 
   it("a narrower scope may be asked for (RFC 6749 §6); leaving scope out gives the original grant back", async () => {
     const client = await registerClient();
+    await consentTo(browser, client);
     const { tokens } = await signInTokens(browser, client, { scope: "openid email offline_access" });
     const narrow = await expectTokens(await refresh(client, tokens.refresh_token!, { scope: "openid" }));
     expect(narrow.scope).toBe("openid");

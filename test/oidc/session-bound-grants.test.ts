@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { userWithPasskey } from "../helpers/accounts";
-import { expectTokens, refresh, registerClient, signInTokens, userinfo } from "../helpers/oidc-client";
+import { consentTo, expectTokens, refresh, registerClient, signInTokens, userinfo } from "../helpers/oidc-client";
 
 describe("grants and the sign-in session (OIDC Core §11)", () => {
   it("signing out revokes refresh tokens issued without offline_access", async () => {
@@ -15,9 +15,10 @@ describe("grants and the sign-in session (OIDC Core §11)", () => {
     expect((await userinfo(tokens.access_token)).status).toBe(401);
   });
 
-  it("offline_access grants survive signing out of one device", async () => {
+  it("offline_access grants the person consented to survive signing out of one device", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: true, grant_types: ["authorization_code", "refresh_token"] });
+    await consentTo(browser, client);
     const { tokens } = await signInTokens(browser, client, { scope: "openid offline_access" });
     await browser.fetch("/signout", { method: "POST", form: { csrf: await browser.csrf() } });
     await expectTokens(await refresh(client, tokens.refresh_token!));
@@ -26,6 +27,7 @@ describe("grants and the sign-in session (OIDC Core §11)", () => {
   it("account compromise: sign out everywhere revokes every grant, offline ones included", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: true, grant_types: ["authorization_code", "refresh_token"] });
+    await consentTo(browser, client);
     const { tokens } = await signInTokens(browser, client, { scope: "openid offline_access" });
     await browser.fetch("/account/sessions/end-all", { method: "POST", form: { csrf: await browser.csrf() } });
     const res = await refresh(client, tokens.refresh_token!);

@@ -1,6 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { decodeProtectedHeader } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { INVALID_GRANT_DESCRIPTION } from "../../src/oidc/grant-refusal";
 import { userWithPasskey } from "../helpers/accounts";
 import { ORIGIN, type TestBrowser } from "../helpers/browser";
 import {
@@ -33,6 +34,19 @@ async function expectOAuthError(res: Response, status: number, error: string): P
   const body = (await res.json()) as Record<string, string>;
   expect(body.error).toBe(error);
   return body;
+}
+
+/** Runs `fn` and returns the structured invalid_grant lines the token endpoint logged meanwhile. */
+async function loggedRefusals(fn: () => Promise<void>): Promise<Record<string, string>[]> {
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  try {
+    await fn();
+    return warn.mock.calls
+      .map((args) => (typeof args[0] === "string" && args[0].startsWith("{") ? (JSON.parse(args[0]) as Record<string, string>) : null))
+      .filter((line): line is Record<string, string> => line?.event === "grant_refused");
+  } finally {
+    warn.mockRestore();
+  }
 }
 
 describe("token: authorization_code grant succeeds for each client authentication method (RFC 6749 §2.3, §4.1.3)", () => {
@@ -184,8 +198,11 @@ describe("token: code attacks (RFC 6749 §4.1.3, §10.5, RFC 7636 §4.6)", () =>
   it("PKCE downgrade: a missing code_verifier when a challenge was used gets invalid_grant", async () => {
     const client = await registerClient();
     const auth = await authorizeCode(browser, client);
-    const body = await expectOAuthError(await exchangeCode(client, auth, { code_verifier: null }), 400, "invalid_grant");
-    expect(body.error_description).toMatch(/code_verifier/);
+    const logged = await loggedRefusals(async () => {
+      const body = await expectOAuthError(await exchangeCode(client, auth, { code_verifier: null }), 400, "invalid_grant");
+      expect(body.error_description).toBe(INVALID_GRANT_DESCRIPTION);
+    });
+    expect(logged).toEqual([expect.objectContaining({ grantType: "authorization_code", reason: "mismatch", detail: "code_verifier is required", clientId: client.client_id })]);
   });
 
   it("PKCE injection: a code_verifier for a code issued without a challenge gets invalid_grant", async () => {
@@ -234,8 +251,11 @@ describe("token: code attacks (RFC 6749 §4.1.3, §10.5, RFC 7636 §4.6)", () =>
       { userId, clientId: client.client_id, redirectUri: client.redirect_uris[0]!, redirectUriSent: true, scope: "openid", nonce: null, codeChallenge: auth.pkce!.challenge, sid: "sid", authTime: Date.now(), amr: ["hwk"], claims: { email, email_verified: true, name: null } },
       Date.now() - 1,
     );
-    const body = await expectOAuthError(await exchangeCode(client, { ...auth, code: `${userId}.${secret}` }), 400, "invalid_grant");
-    expect(body.error_description).toMatch(/expired/);
+    const logged = await loggedRefusals(async () => {
+      const body = await expectOAuthError(await exchangeCode(client, { ...auth, code: `${userId}.${secret}` }), 400, "invalid_grant");
+      expect(body.error_description).toBe(INVALID_GRANT_DESCRIPTION);
+    });
+    expect(logged).toEqual([expect.objectContaining({ reason: "expired" })]);
   });
 
   it("forged codes (garbage, another user's prefix) get invalid_grant, never 5xx", async () => {
@@ -246,6 +266,43 @@ describe("token: code attacks (RFC 6749 §4.1.3, §10.5, RFC 7636 §4.6)", () =>
       expect(res.status).toBe(400);
       expect(["invalid_grant", "invalid_request"]).toContain(((await res.json()) as { error: string }).error);
     }
+  });
+});
+
+describe("token: refusals are no oracle (RFC 6749 §5.2)", () => {
+  it("grant-state oracle: replayed, mismatched, another client's and unknown codes, and reused, foreign and revoked refresh tokens all get one fixed error_description; the reason is only logged", async () => {
+    const client = await registerClient();
+    const other = await registerClient();
+    const bodies: Record<string, string>[] = [];
+    const logged = await loggedRefusals(async () => {
+      const collect = async (res: Response) => void bodies.push(await expectOAuthError(res, 400, "invalid_grant"));
+      const auth = await authorizeCode(browser, client);
+      const tokens = await expectTokens(await exchangeCode(client, auth));
+      await collect(await exchangeCode(client, auth)); // replayed
+      await collect(await exchangeCode(client, await authorizeCode(browser, client), { code_verifier: "w".repeat(43) })); // PKCE mismatch
+      await collect(await exchangeCode(other, await authorizeCode(browser, client))); // another client's code
+      await collect(await exchangeCode(client, { ...auth, code: `${userIdOf(browser)}.${"C".repeat(43)}` })); // unknown
+      await collect(await exchangeCode(client, { ...auth, code: "garbage" })); // malformed
+      const fresh = await expectTokens(await exchangeCode(client, await authorizeCode(browser, client)));
+      await collect(await refresh(other, fresh.refresh_token!)); // another client's refresh token
+      const rotated = await expectTokens(await refresh(client, fresh.refresh_token!));
+      await collect(await refresh(client, fresh.refresh_token!)); // reused: revokes the family
+      await collect(await refresh(client, rotated.refresh_token!)); // revoked
+      await collect(await refresh(client, tokens.refresh_token!)); // revoked by the code replay
+    });
+    expect(new Set(bodies.map((b) => JSON.stringify(b)))).toEqual(new Set([JSON.stringify({ error: "invalid_grant", error_description: INVALID_GRANT_DESCRIPTION })]));
+    expect(logged.map((l) => `${l.grantType}:${l.reason}`)).toEqual([
+      "authorization_code:replayed",
+      "authorization_code:mismatch",
+      "authorization_code:mismatch",
+      "authorization_code:invalid",
+      "authorization_code:malformed",
+      "refresh_token:client_mismatch",
+      "refresh_token:reused",
+      "refresh_token:revoked",
+      "refresh_token:revoked",
+    ]);
+    expect(logged[2]).toMatchObject({ detail: "code was issued to another client", clientId: other.client_id });
   });
 });
 

@@ -11,9 +11,11 @@ export interface AccountProps {
   sessions: SessionInfo[];
   currentSid: string;
   notice?: string;
+  /** Where to sign in again when the sign-in is too old for passkey changes (null: recent enough). */
+  reauthenticate: string | null;
 }
 
-export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notice }: AccountProps) {
+export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notice, reauthenticate }: AccountProps) {
   return (
     <Layout title="Your account" csrf={csrf} page="account">
       <header class="row">
@@ -31,6 +33,11 @@ export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notic
       <section aria-labelledby="passkeys-heading">
         <h2 id="passkeys-heading">Passkeys</h2>
         {passkeys.length === 0 ? <p>You have no passkeys yet. You sign in with email links.</p> : null}
+        {reauthenticate ? (
+          <p class="notice">
+            To add or remove a passkey, confirm it is you: <a href={reauthenticate}>Sign in again</a>.
+          </p>
+        ) : null}
         <ul class="list" aria-label="Passkeys">
           {passkeys.map((p) => (
             <li>
@@ -97,6 +104,22 @@ export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notic
           </button>
         </form>
       </section>
+    </Layout>
+  );
+}
+
+/** Shown instead of a passkey change when the sign-in is too old: sign in again, then come back. */
+export function ReauthenticatePage({ href }: { href: string }) {
+  return (
+    <Layout title="Sign in again">
+      <h1>Sign in again</h1>
+      <p>Adding or removing a passkey needs a sign-in from the last few minutes, to make sure it is you.</p>
+      <p>
+        <a class="button primary" href={href}>
+          Sign in again
+        </a>{" "}
+        <a href="/account">Back to your account</a>
+      </p>
     </Layout>
   );
 }

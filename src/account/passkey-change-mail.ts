@@ -1,0 +1,41 @@
+/** The mail that tells an account's owner a passkey was added or removed (and where to act if it was not them). */
+import type { Config, Env } from "../config";
+import { sendEmail, type EmailMessage } from "../email/send";
+import { escapeHtml } from "../magic-link/mail-template";
+import { describeDevice, formatTime } from "../ui/format";
+
+export interface PasskeyChange {
+  to: string;
+  change: "added" | "removed";
+  passkeyName: string;
+  userAgent: string;
+  at: number;
+}
+
+export function passkeyChangeEmail(input: PasskeyChange, rpName: string, accountUrl: string): EmailMessage {
+  const rp = rpName.replace(/\s+/g, " ").trim() || "Latchkey";
+  // The passkey's name is the person's own input: one line of it, never markup.
+  const name = input.passkeyName.replace(/[\p{Cc}\p{Cf}\s]+/gu, " ").trim().slice(0, 64) || "A passkey";
+  const subject = input.change === "added" ? `A passkey was added to your ${rp} account` : `A passkey was removed from your ${rp} account`;
+  const what = input.change === "added" ? `The passkey "${name}" was added to your ${rp} account` : `The passkey "${name}" was removed from your ${rp} account`;
+  const when = `${what} on ${formatTime(input.at)} from ${describeDevice(input.userAgent)}.`;
+  const advice = `If this was you, there is nothing to do. If it was not, open ${accountUrl}, sign in with an emailed link, remove any passkey you do not recognise and choose "Sign out everywhere".`;
+  const text = [when, "", advice, "", `— ${rp}`, ""].join("\n");
+  const html = [
+    "<!doctype html>",
+    '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
+    '<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;line-height:1.5;color:#1a1a1a;max-width:32rem;margin:0 auto;padding:1.5rem">',
+    `<p>${escapeHtml(when)}</p>`,
+    `<p>${escapeHtml(advice)}</p>`,
+    `<p>— ${escapeHtml(rp)}</p>`,
+    "</body></html>",
+    "",
+  ].join("\n");
+  return { to: input.to, subject, text, html };
+}
+
+/** Mails the notice after the response (a mail failure is logged; it does not undo the change). */
+export function notifyPasskeyChange(ctx: { waitUntil(promise: Promise<unknown>): void }, env: Env, config: Config, input: PasskeyChange): void {
+  const message = passkeyChangeEmail(input, config.rpName, `${config.origin}/account`);
+  ctx.waitUntil(sendEmail(env, config, message).catch((err) => console.warn(JSON.stringify({ event: "passkey_change_mail_failed", change: input.change, error: String(err) }))));
+}
