@@ -5,7 +5,8 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
-import { sha256b64url, timingSafeEqual } from "../lib/crypto";
+import { timingSafeEqual } from "../lib/crypto";
+import { browserBindingHash } from "../sessions/browser";
 import { countryOf } from "../sessions/session";
 import { describeDevice } from "../ui/format";
 
@@ -19,13 +20,9 @@ export interface LinkRequester {
   country: string | null;
 }
 
-export function browserBindingHash(browserId: string): Promise<string> {
-  return sha256b64url(`magic-link-browser:${browserId}`);
-}
-
 /** Who is asking for a link, from the request: its browser binding (hashed), the time, device and country. */
 export async function linkRequester(c: Context<AppEnv>, now: number): Promise<LinkRequester> {
-  return { browserHash: await browserBindingHash(c.get("browserId")), requestedAt: now, device: describeDevice(c.req.header("user-agent") ?? ""), country: countryOf(c.req.raw) };
+  return { browserHash: await browserBindingHash(c.get("browserId"), "magic-link"), requestedAt: now, device: describeDevice(c.req.header("user-agent") ?? ""), country: countryOf(c.req.raw) };
 }
 
 /** True only when the link was asked for by this very browser; a record without a binding is never "the same". */

@@ -11,7 +11,8 @@ import { upsertVerifiedUser } from "../db/users";
 import { EMAIL_LINK_AMR } from "../sessions/assurance";
 import { startSession } from "../sessions/session";
 import { emailObject } from "../sessions/user-object";
-import { browserBindingHash, isRequestingBrowser } from "./link-binding";
+import { browserBindingHash } from "../sessions/browser";
+import { isRequestingBrowser } from "./link-binding";
 import { forgetMagicLink, loadMagicLink } from "./magic-link-store";
 
 export type RedeemResult =
@@ -23,7 +24,7 @@ export async function redeemMagicLink(c: Context<AppEnv>, token: string, now: nu
   if (!found) return { ok: false, reason: "invalid" };
   const { hash, record } = found;
   // RFC 9700 §4.7: a link opened in a browser other than the one that asked for it is a cross-device sign-in.
-  const crossDevice = !isRequestingBrowser(record.requestedBy, await browserBindingHash(c.get("browserId")));
+  const crossDevice = !isRequestingBrowser(record.requestedBy, await browserBindingHash(c.get("browserId"), "magic-link"));
   let userId = record.userId;
   let newAccount = false;
   if (userId === null) {

@@ -9,8 +9,7 @@ import { findUserById } from "../db/users";
 import type { OAuthErrorCode } from "../errors";
 import { readForm } from "../lib/body";
 import { acrOf, acrSatisfies } from "../sessions/assurance";
-import { sha256b64url } from "../lib/crypto";
-import { assertCsrf, csrfToken } from "../sessions/browser";
+import { assertCsrf, browserBindingHash, csrfToken } from "../sessions/browser";
 import { userObject } from "../sessions/user-object";
 import { MessagePage } from "../ui/pages/message";
 import { ConsentPage } from "../ui/pages/consent";
@@ -84,7 +83,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     prompt: req.prompt,
     freshAfter: freshAfter(req.prompt, req.maxAge, now),
     acrValues: req.acrValues,
-    browserHash: await sha256b64url(c.get("browserId")),
+    browserHash: await browserBindingHash(c.get("browserId"), "parked-request"),
   };
 
   // OIDC Core §3.1.2.1 acr_values: a session of a weaker class than requested needs a new sign-in.

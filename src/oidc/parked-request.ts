@@ -1,6 +1,7 @@
 /** Authorization requests parked in KV while the person signs in (RFC 6749 §4.1.1 parameters, validated). */
 import type { Env } from "../config";
-import { randomToken, sha256b64url, timingSafeEqual } from "../lib/crypto";
+import { randomToken, timingSafeEqual } from "../lib/crypto";
+import { browserBindingHash } from "../sessions/browser";
 import type { OneTimeId } from "../sessions/user-do";
 
 export const PARKED_REQUEST_TTL_S = 30 * 60;
@@ -48,7 +49,7 @@ export async function loadParkedRequest(env: Env, rid: string, now: number): Pro
  * `/authorize/continue?rid=` link handed to someone else does not finish the request in their session.
  */
 export async function parkedInThisBrowser(parked: ParkedRequest, browserId: string): Promise<boolean> {
-  return typeof parked.browserHash === "string" && timingSafeEqual(parked.browserHash, await sha256b64url(browserId));
+  return typeof parked.browserHash === "string" && timingSafeEqual(parked.browserHash, await browserBindingHash(browserId, "parked-request"));
 }
 
 /** The one-time id that spends a parked request when its code is issued (in the user's Durable Object). */

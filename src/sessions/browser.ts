@@ -5,7 +5,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-types";
 import { ApiError } from "../errors";
-import { hmacSha256, randomToken, timingSafeEqual } from "../lib/crypto";
+import { hmacSha256, randomToken, sha256b64url, timingSafeEqual } from "../lib/crypto";
 import { readCookie, writeCookie } from "./cookies";
 
 const BROWSER_COOKIE_MAX_AGE_S = 400 * 24 * 3600;
@@ -22,6 +22,14 @@ export function browserBinding(): MiddlewareHandler<AppEnv> {
     c.set("browserId", id);
     await next();
   };
+}
+
+/**
+ * A record's note of the browser it belongs to: a hash of the binding cookie's id, never the id itself, separated by
+ * purpose so one record's hash says nothing about another's (magic links, parked authorization requests).
+ */
+export function browserBindingHash(browserId: string, purpose: "magic-link" | "parked-request"): Promise<string> {
+  return sha256b64url(`${purpose}-browser:${browserId}`);
 }
 
 export async function csrfToken(c: Context<AppEnv>): Promise<string> {

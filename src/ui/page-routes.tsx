@@ -8,7 +8,8 @@ import { readForm, readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
 import { asObject, normalizeEmail, optionalString } from "../lib/validate";
 import { randomToken, sha256b64url } from "../lib/crypto";
-import { browserBindingHash, isRequestingBrowser, linkRequester } from "../magic-link/link-binding";
+import { isRequestingBrowser, linkRequester } from "../magic-link/link-binding";
+import { browserBindingHash } from "../sessions/browser";
 import { requestMagicLink } from "../magic-link/request-link";
 import { loadMagicLink, MAGIC_LINK_TTL_S, TOKEN_PATTERN } from "../magic-link/magic-link-store";
 import { redeemMagicLink } from "../magic-link/redeem-link";
@@ -82,7 +83,7 @@ pageRoutes.get("/auth/link", async (c) => {
   const { record } = found;
   // RFC 9700 §4.7 (login CSRF by a forwarded link): the page names the whole account, and a link opened in
   // another browser than the one that asked for it says so, with when, from what and where it was asked for.
-  const sameBrowser = isRequestingBrowser(record.requestedBy, await browserBindingHash(c.get("browserId")));
+  const sameBrowser = isRequestingBrowser(record.requestedBy, await browserBindingHash(c.get("browserId"), "magic-link"));
   const requested = sameBrowser ? null : { at: record.requestedBy?.requestedAt ?? null, device: record.requestedBy?.device ?? null, country: record.requestedBy?.country ?? null };
   // Continue's POST may end, through /authorize/continue, at the parked request's client (CSP3 form-action covers
   // redirects). Only in the requesting browser: a cross-device sign-in drops return_to and lands on /account.
