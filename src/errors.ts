@@ -6,6 +6,7 @@ export const API_ERRORS = {
   invalid_json: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  request_timeout: 408,
   csrf_failed: 403,
   unauthenticated: 401,
   forbidden: 403,
