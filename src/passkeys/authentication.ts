@@ -22,6 +22,8 @@ import { passkeyAmr } from "../sessions/assurance";
  * A P-256 public key (COSE, RFC 9053 §7.1.1) whose private key was discarded when it was made: what an assertion
  * is verified against when its credential cannot be the one, so that path does a signature check too.
  */
+/** DER SEQUENCE { INTEGER r, INTEGER s } with r and s in range, signed by nobody: it never verifies (base64url). */
+const NOT_A_SIGNATURE = "MEQCIBERERERERERERERERERERERERERERERERERERERERERAiAiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIg";
 const DECOY_PUBLIC_KEY = "pQECAyYgASFYINIeL9RE6H9g9GLVKfvIO0CEIzAoPT94F7Ium82apS6YIlgg8aIVguR4PqXgdu7TewOKZNw0TaQ_TrJRwBxA5dKJooM";
 
 /**
@@ -91,16 +93,19 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   const [{ verifyAuthenticationResponse }, { decodeCredentialPublicKey, cose }] = await Promise.all([import("@simplewebauthn/server"), import("@simplewebauthn/server/helpers")]);
   const publicKey = fromBase64url(usable?.publicKey ?? DECOY_PUBLIC_KEY);
   let verification;
+  let signatureIsDer = false;
   try {
     // WebAuthn L3 §6.5.5: an ECDSA signature counts only in its one DER encoding; the library's parser takes others.
     const key = decodeCredentialPublicKey(publicKey);
     const componentBytes = cose.isCOSEPublicKeyEC2(key) ? ecdsaComponentBytes(key.get(cose.COSEKEYS.crv)) : null;
-    if (componentBytes !== null && !isDerEcdsaSignature(signatureBytes(inner.signature), componentBytes)) throw new Error("its signature is not DER-encoded.");
+    signatureIsDer = componentBytes === null || isDerEcdsaSignature(signatureBytes(inner.signature), componentBytes);
     // WebAuthn L3 §7.2 steps 11-21: type, challenge, origin, RP ID hash, UP, UV (step 17: required unless
     // PASSKEY_USER_VERIFICATION=preferred), signature. The stored counter is checked below (step 22) so the
     // outcome is a typed clone signal, not a string.
+    // A signature that is not DER is still put through a whole verification (of a fixed DER signature that cannot
+    // verify), so refusing it costs what refusing any other forgery costs (WebAuthn L3 §14.6.2: equal work).
     verification = await verifyAuthenticationResponse({
-      response,
+      response: signatureIsDer ? response : { ...response, response: { ...response.response, signature: NOT_A_SIGNATURE } },
       expectedChallenge: challenge,
       expectedOrigin: config.allowedOrigins,
       expectedRPID: config.rpId,
@@ -115,6 +120,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   } catch (err) {
     throw signInRefused(problem ?? "the assertion did not verify", err);
   }
+  if (!signatureIsDer) throw signInRefused(problem ?? "its signature is not DER-encoded");
   if (usable === null || !verification.verified) throw signInRefused(problem ?? "the signature did not verify");
   const info = verification.authenticationInfo;
 

@@ -7,7 +7,7 @@ import { readCapped } from "../../src/lib/body";
 function stalledRequest(first: string, headers: Record<string, string> = {}): Request {
   let sent = false;
   const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
       if (sent) return new Promise<void>(() => {});
       sent = true;
       controller.enqueue(new TextEncoder().encode(first));
