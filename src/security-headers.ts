@@ -6,7 +6,9 @@ const TURNSTILE_ORIGIN = "https://challenges.cloudflare.com";
 
 /**
  * The CSP source that lets a form's navigation end at `uri`, or null when none can be written safely. CSP3 host-source
- * has no IPv6 literal, so http://[::1] (a native app's loopback redirect) is allowed by its scheme alone.
+ * has no IPv6 literal. A native app's http://[::1] loopback redirect (RFC 8252 §7.3) can only be allowed by its scheme,
+ * which CSP3 §6.7.2.8 also lets match https: that page's forms may then post to any web origin, so it is done for that
+ * one address only; any other IPv6-literal redirect gets no allowance (its form navigation stays on 'self').
  */
 export function formActionSource(uri: string): string | null {
   let url: URL;
@@ -16,7 +18,7 @@ export function formActionSource(uri: string): string | null {
     return null;
   }
   if (url.protocol === "https:" || url.protocol === "http:") {
-    if (url.hostname.startsWith("[")) return url.protocol;
+    if (url.hostname.startsWith("[")) return url.protocol === "http:" && url.hostname === "[::1]" ? "http:" : null;
     // CSP3 §2.3.1 host-source: letters, digits, "-" and "." only, so nothing can end the directive (";", ",", space).
     return /^https?:\/\/[a-z0-9.-]+(:\d+)?$/.test(url.origin) ? url.origin : null;
   }

@@ -58,8 +58,11 @@ describe("CSP form-action: where a page's forms (and the redirects after them) m
   it("CSP injection: only a plain origin or a private-use scheme becomes a form-action source", () => {
     expect(formActionSource("https://rp.example:8443/cb?x=1")).toBe("https://rp.example:8443");
     expect(formActionSource("http://127.0.0.1:53123/cb")).toBe("http://127.0.0.1:53123");
-    // CSP3 host-source has no IPv6 literal: the scheme stands in.
+    // CSP3 host-source has no IPv6 literal: the scheme stands in for a native app's [::1] loopback only.
     expect(formActionSource("http://[::1]:8080/cb")).toBe("http:");
+    // form-action widened to a scheme: any other IPv6 literal (https: would let the page's forms post anywhere) gets nothing.
+    expect(formActionSource("https://[2001:db8::1]/cb")).toBeNull();
+    expect(formActionSource("http://[2001:db8::1]:8080/cb")).toBeNull();
     expect(formActionSource("com.example.app:/oauth2redirect")).toBe("com.example.app:");
     for (const bad of ["https://a.example;script-src/cb", "https://a.example,b/cb", "javascript:alert(1)", "myapp:/cb", "not a url"]) {
       expect(formActionSource(bad), bad).toBeNull();
