@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Env } from "../config";
-import { emailObject, userObject } from "../sessions/user-object";
+import { emailObject, userObject } from "../user/user-object";
 import type { LimitName, RateLimits } from "./limits";
 import type { HitResult } from "./rate-limit-store";
 

@@ -1,5 +1,5 @@
 /** What an authorization code stands for, and the pure checks at its redemption (RFC 6749 §4.1.3, RFC 7636 §4.6). */
-import type { Amr } from "../sessions/user-do";
+import type { Amr } from "../user/user-do";
 
 export interface CodeGrant {
   userId: string;

@@ -3,8 +3,8 @@ import type { CurrentSession } from "../app-types";
 import type { Env } from "../config";
 import type { User } from "../db/users";
 import { randomToken, sha256b64url } from "../lib/crypto";
-import type { OneTimeId } from "../sessions/user-do";
-import { userObject } from "../sessions/user-object";
+import type { OneTimeId } from "../user/user-do";
+import { userObject } from "../user/user-object";
 import type { CodeGrant } from "./code-grant";
 import { CODE_TTL_S } from "./token-lifetimes";
 

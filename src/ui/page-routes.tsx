@@ -15,7 +15,7 @@ import { loadMagicLink, MAGIC_LINK_TTL_S, TOKEN_PATTERN } from "../magic-link/ma
 import { redeemMagicLink } from "../magic-link/redeem-link";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { endCurrentSession } from "../sessions/session";
-import { emailObject, userObject } from "../sessions/user-object";
+import { emailObject, userObject } from "../user/user-object";
 import { LinkConfirmPage } from "./pages/link-confirm";
 import { MessagePage } from "./pages/message";
 import { PasskeyOfferPage } from "./pages/passkey-offer";

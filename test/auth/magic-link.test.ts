@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { TestBrowser } from "../helpers/browser";
 import { redeemLink, requestLinkToken, signUp, uniqueEmail } from "../helpers/accounts";
 import { waitForMail } from "../helpers/mailbox";
-import type { UserDO } from "../../src/sessions/user-do";
+import type { UserDO } from "../../src/user/user-do";
 
 async function userCount(email: string): Promise<number> {
   return (await env.DB.prepare("SELECT count(*) AS n FROM users WHERE email = ?").bind(email).first<{ n: number }>())!.n;

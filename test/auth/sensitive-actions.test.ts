@@ -2,8 +2,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FRESH_SIGN_IN_MS, REAUTHENTICATE_PATH } from "../../src/account/fresh-sign-in";
-import { upgradeSessionsTable } from "../../src/sessions/session-columns";
-import type { UserDO } from "../../src/sessions/user-do";
+import { upgradeSessionsTable } from "../../src/user/session-columns";
+import type { UserDO } from "../../src/user/user-do";
 import { addPasskey, passkeySignIn, sessionAlive, signUp, userWithPasskey } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { listMail, waitForMail } from "../helpers/mailbox";

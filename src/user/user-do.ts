@@ -68,7 +68,7 @@ export class UserDO extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#ready = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'").toArray().length > 0;
-    // An object made under an older schema gets the columns added since (src/sessions/session-columns.ts).
+    // An object made under an older schema gets the columns added since (src/user/session-columns.ts).
     if (this.#ready) upgradeSessionsTable(this.#sql);
   }
 
@@ -235,7 +235,7 @@ export class UserDO extends DurableObject<Env> {
     });
   }
 
-  // ---------------------------------------------------------------- codes and grants (src/sessions/grant-store.ts)
+  // ---------------------------------------------------------------- codes and grants (src/user/grant-store.ts)
 
   /**
    * Stores an authorization code by its hash (RFC 6749 §4.1.2: short-lived, single use). With `consume` (the parked
