@@ -2,7 +2,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
 import { randomToken, sha256b64url } from "../lib/crypto";
-import type { Amr, OneTimeId, SessionInfo } from "../user/user-do";
+import type { Amr, OneTimeId, SessionInfo } from "../user/types";
 import { clearCookie, readCookie, writeCookie } from "./cookies";
 import { userObject } from "../user/user-object";
 

@@ -41,7 +41,7 @@ const LINK_REQUESTED = "Check your email. If the address can be used here, a sig
 /**
  * JSON: always the same 202 answer whether or not the address has an account (no enumeration), and whether or
  * not a link was mailed: while a link for the address is live, only the browser it is bound to gets a fresh
- * one (src/magic-link/live-link-store.ts), so strangers can neither flood the inbox nor lock the owner out.
+ * one (src/user/live-link-store.ts), so strangers can neither flood the inbox nor lock the owner out.
  */
 pageRoutes.post("/auth/email", async (c) => {
   await assertCsrf(c, c.req.header("x-csrf-token"));

@@ -1,112 +1,54 @@
 /**
  * UserDO: one SQLite-backed Durable Object per user (or per normalized email until the user exists).
- * It is the single strongly consistent place for that user: sessions, consumed one-time ids
- * (WebAuthn challenges, magic links), consents and rate-limit buckets here; authorization codes and
- * refresh-token families in grant-store.ts, which these RPC methods wrap in one transaction each.
+ * It is the single strongly consistent place for that user. This class is a thin RPC facade: the SQL is in one
+ * store per table (session-store, consumed-store, grant-store, consent-store, counter-store, live-link-store),
+ * the schema and its migrations in schema.ts; here each method wraps its store calls in one transaction.
  * Every method that enforces "exactly once" runs without an await, so it is atomic in the object.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config";
-import type { RateLimit } from "../abuse/gcra";
-import { ensureBucketTable, hitBucket, purgeBuckets, type HitResult } from "../abuse/rate-limit-store";
-import type { CodeGrant, CodeRedemptionRequest } from "../oidc/code-grant";
+import type { RateLimit } from "../lib/gcra";
+import * as consents from "./consent-store";
+import * as consumed from "./consumed-store";
+import * as counters from "./counter-store";
 import * as grants from "./grant-store";
-import * as liveLink from "../magic-link/live-link-store";
-import { upgradeSessionsTable } from "./session-columns";
-
-/** RFC 8176 §2 values (see assurance.ts); "hwk", "swk" and "email" only in records written before it, never published. */
-export type Amr = "pop" | "user" | "mfa" | "otp" | "hwk" | "swk" | "email";
-
-export interface SessionInput {
-  /** SHA-256 (base64url) of the session secret held in the cookie. */
-  secretHash: string;
-  sid: string;
-  userAgent: string;
-  country: string | null;
-  amr: Amr[];
-  method: "passkey" | "email";
-  /** The passkey the session was started with (null for an email link): removing it can end the session. */
-  credentialId: string | null;
-  idleTtlMs: number;
-  absoluteTtlMs: number;
-}
-
-export interface SessionInfo {
-  sid: string;
-  createdAt: number;
-  lastSeenAt: number;
-  idleExpiresAt: number;
-  absoluteExpiresAt: number;
-  userAgent: string;
-  country: string | null;
-  amr: Amr[];
-  method: "passkey" | "email";
-  credentialId: string | null;
-  authTime: number;
-}
-
-export interface OneTimeId {
-  /** Namespaced id, e.g. "challenge:<id>" or "link:<hash>". */
-  id: string;
-  expiresAt: number;
-}
-
-export type SignInResult = { ok: true; session: SessionInfo } | { ok: false; reason: "replayed" };
+import * as liveLink from "./live-link-store";
+import { MIGRATIONS, migrate, schemaVersion, type Migration } from "./schema";
+import * as sessions from "./session-store";
+import type {
+  CodeGrant, CodeRedemptionRequest, FamilyIssue, HitResult, LinkDecision, LinkRequest, OneTimeId, RedeemCodeResult,
+  RotateRefreshResult, SessionInfo, SessionInput, SignInResult,
+} from "./types";
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
-const LAST_SEEN_RESOLUTION_MS = 60 * 1000;
 
 export class UserDO extends DurableObject<Env> {
   #sql: SqlStorage;
+  #migrations: readonly Migration[];
   /**
    * Whether this object has its tables. Created on the first write only, so a request carrying a made-up
    * user id (a forged cookie, code or refresh token) reads an empty object and leaves nothing behind.
    */
-  #ready: boolean;
+  #ready = false;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  /** `migrations` is for tests (a version the deployed code does not have yet); the runtime passes two arguments. */
+  constructor(ctx: DurableObjectState, env: Env, migrations: readonly Migration[] = MIGRATIONS) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#ready = this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'").toArray().length > 0;
-    // An object made under an older schema gets the columns added since (src/user/session-columns.ts).
-    if (this.#ready) upgradeSessionsTable(this.#sql);
+    this.#migrations = migrations;
+    // First load after a deploy: an object with tables is brought to the current schema before any request.
+    void ctx.blockConcurrencyWhile(async () => {
+      const version = schemaVersion(this.#sql);
+      if (version === null) return;
+      migrate(ctx.storage, this.#migrations, version);
+      this.#ready = true;
+    });
   }
 
   #schema(): void {
     if (this.#ready) return;
-    this.#migrate();
+    migrate(this.ctx.storage, this.#migrations, 0);
     this.#ready = true;
-  }
-
-  #migrate(): void {
-    ensureBucketTable(this.#sql);
-    this.#sql.exec(`
-      CREATE TABLE IF NOT EXISTS sessions (
-        sid TEXT PRIMARY KEY,
-        secret_hash TEXT NOT NULL UNIQUE,
-        created_at INTEGER NOT NULL,
-        last_seen_at INTEGER NOT NULL,
-        idle_ttl_ms INTEGER NOT NULL,
-        idle_expires_at INTEGER NOT NULL,
-        absolute_expires_at INTEGER NOT NULL,
-        user_agent TEXT NOT NULL,
-        country TEXT,
-        amr TEXT NOT NULL,
-        method TEXT NOT NULL,
-        auth_time INTEGER NOT NULL,
-        credential_id TEXT
-      );
-      CREATE TABLE IF NOT EXISTS consumed (
-        id TEXT PRIMARY KEY,
-        expires_at INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS consents (
-        client_id TEXT PRIMARY KEY,
-        scope TEXT NOT NULL,
-        granted_at INTEGER NOT NULL
-      );
-    `);
-    this.#sql.exec(grants.GRANT_TABLES_SQL);
   }
 
   // ---------------------------------------------------------------- one-time ids
@@ -114,14 +56,9 @@ export class UserDO extends DurableObject<Env> {
   /** Records a one-time id; false when it was already consumed (a replay). */
   consumeOnce(item: OneTimeId): boolean {
     this.#schema();
-    const ok = this.#consume(item);
+    const ok = consumed.consume(this.#sql, item);
     this.#scheduleAlarm();
     return ok;
-  }
-
-  #consume(item: OneTimeId): boolean {
-    const row = this.#sql.exec("INSERT INTO consumed (id, expires_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING RETURNING id", item.id, item.expiresAt).toArray();
-    return row.length === 1;
   }
 
   // ---------------------------------------------------------------- sessions
@@ -133,31 +70,13 @@ export class UserDO extends DurableObject<Env> {
   signIn(consume: OneTimeId | null, input: SessionInput, now: number, replacesSid: string | null = null): SignInResult {
     this.#schema();
     const result = this.ctx.storage.transactionSync((): SignInResult => {
-      if (consume && !this.#consume(consume)) return { ok: false, reason: "replayed" };
-      const session: SessionInfo = {
-        sid: input.sid,
-        createdAt: now,
-        lastSeenAt: now,
-        idleExpiresAt: now + input.idleTtlMs,
-        absoluteExpiresAt: now + input.absoluteTtlMs,
-        userAgent: input.userAgent.slice(0, 300),
-        country: input.country,
-        amr: input.amr,
-        method: input.method,
-        credentialId: input.credentialId,
-        authTime: now,
-      };
-      this.#sql.exec(
-        `INSERT INTO sessions (sid, secret_hash, created_at, last_seen_at, idle_ttl_ms, idle_expires_at, absolute_expires_at, user_agent, country, amr, method, auth_time, credential_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        session.sid, input.secretHash, now, now, input.idleTtlMs, session.idleExpiresAt, session.absoluteExpiresAt,
-        session.userAgent, session.country, JSON.stringify(session.amr), session.method, now, input.credentialId,
-      );
+      if (consume && !consumed.consume(this.#sql, consume)) return { ok: false, reason: "replayed" };
+      const session = sessions.insertSession(this.#sql, input, now);
       // The browser's previous session of this user ends with the new one's start (same transaction). Its grants
       // pass to the new session, which continues it: a re-authentication (prompt=login, max_age, a passkey change)
       // must not sign the person out of the apps they use in this browser.
       if (replacesSid !== null && replacesSid !== session.sid) {
-        this.#sql.exec("DELETE FROM sessions WHERE sid = ?", replacesSid);
+        sessions.deleteSession(this.#sql, replacesSid);
         grants.moveSessionGrants(this.#sql, replacesSid, session.sid);
       }
       return { ok: true, session };
@@ -169,28 +88,12 @@ export class UserDO extends DurableObject<Env> {
   /** The live session for a cookie secret hash, sliding its idle expiry; null when absent or expired. */
   getSession(secretHash: string, now: number): SessionInfo | null {
     if (!this.#ready) return null;
-    const row = this.#sql.exec("SELECT * FROM sessions WHERE secret_hash = ?", secretHash).toArray()[0];
-    if (!row) return null;
-    const session = rowToSession(row);
-    if (now >= session.idleExpiresAt || now >= session.absoluteExpiresAt) {
-      this.#sql.exec("DELETE FROM sessions WHERE sid = ?", session.sid);
-      return null;
-    }
-    if (now - session.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) {
-      const idleExpiresAt = Math.min(now + Number(row.idle_ttl_ms), session.absoluteExpiresAt);
-      this.#sql.exec("UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE sid = ?", now, idleExpiresAt, session.sid);
-      session.lastSeenAt = now;
-      session.idleExpiresAt = idleExpiresAt;
-    }
-    return session;
+    return sessions.touchSession(this.#sql, secretHash, now);
   }
 
   listSessions(now: number): SessionInfo[] {
     if (!this.#ready) return [];
-    return this.#sql
-      .exec("SELECT * FROM sessions WHERE idle_expires_at > ? AND absolute_expires_at > ? ORDER BY last_seen_at DESC", now, now)
-      .toArray()
-      .map(rowToSession);
+    return sessions.listSessions(this.#sql, now);
   }
 
   /**
@@ -199,13 +102,11 @@ export class UserDO extends DurableObject<Env> {
    */
   endSession(sid: string): boolean {
     if (!this.#ready) return false;
-    return this.ctx.storage.transactionSync(() => this.#endSession(sid, Date.now()));
-  }
-
-  #endSession(sid: string, now: number): boolean {
-    const ended = this.#sql.exec("DELETE FROM sessions WHERE sid = ? RETURNING sid", sid).toArray().length > 0;
-    grants.revokeSessionGrants(this.#sql, sid, now);
-    return ended;
+    return this.ctx.storage.transactionSync(() => {
+      const ended = sessions.deleteSession(this.#sql, sid);
+      grants.revokeSessionGrants(this.#sql, sid, Date.now());
+      return ended;
+    });
   }
 
   /**
@@ -216,10 +117,7 @@ export class UserDO extends DurableObject<Env> {
   endSessionsStartedWith(credentialId: string, keepSid: string | null, now: number): string[] {
     if (!this.#ready) return [];
     return this.ctx.storage.transactionSync(() => {
-      const sids = this.#sql
-        .exec("DELETE FROM sessions WHERE credential_id = ? AND sid IS NOT ? RETURNING sid", credentialId, keepSid)
-        .toArray()
-        .map((r) => String(r.sid));
+      const sids = sessions.deleteSessionsStartedWith(this.#sql, credentialId, keepSid);
       for (const sid of sids) grants.revokeAllSessionGrants(this.#sql, sid, now);
       return sids;
     });
@@ -229,13 +127,13 @@ export class UserDO extends DurableObject<Env> {
   endAllSessions(): number {
     if (!this.#ready) return 0;
     return this.ctx.storage.transactionSync(() => {
-      const n = this.#sql.exec("DELETE FROM sessions RETURNING sid").toArray().length;
+      const n = sessions.deleteAllSessions(this.#sql);
       grants.revokeAllGrants(this.#sql, Date.now());
       return n;
     });
   }
 
-  // ---------------------------------------------------------------- codes and grants (src/user/grant-store.ts)
+  // ---------------------------------------------------------------- codes and grants (grant-store.ts)
 
   /**
    * Stores an authorization code by its hash (RFC 6749 §4.1.2: short-lived, single use). With `consume` (the parked
@@ -245,7 +143,7 @@ export class UserDO extends DurableObject<Env> {
   storeCode(codeHash: string, grant: CodeGrant, expiresAt: number, consume: OneTimeId | null = null): boolean {
     this.#schema();
     const stored = this.ctx.storage.transactionSync(() => {
-      if (consume && !this.#consume(consume)) return false;
+      if (consume && !consumed.consume(this.#sql, consume)) return false;
       grants.storeCode(this.#sql, codeHash, grant, expiresAt);
       return true;
     });
@@ -253,18 +151,21 @@ export class UserDO extends DurableObject<Env> {
     return stored;
   }
 
-  redeemCode(codeHash: string, request: CodeRedemptionRequest, issue: grants.FamilyIssue, now: number): grants.RedeemCodeResult {
+  redeemCode(codeHash: string, request: CodeRedemptionRequest, issue: FamilyIssue, now: number): RedeemCodeResult {
     if (!this.#ready) return { ok: false, reason: "invalid" };
     const result = this.ctx.storage.transactionSync(() => grants.redeemCode(this.#sql, codeHash, request, issue, now));
     this.#scheduleAlarm();
     return result;
   }
 
-  rotateRefresh(oldHash: string, newHash: string, clientId: string, newExpiresAt: number, now: number, requestedScope: string[] | null = null): grants.RotateRefreshResult {
+  rotateRefresh(
+    oldHash: string, newHash: string, clientId: string, newExpiresAt: number, now: number,
+    requestedScope: string[] | null = null,
+  ): RotateRefreshResult {
     if (!this.#ready) return { ok: false, reason: "invalid" };
-    const sessionLive = (sid: string) =>
-      this.#sql.exec("SELECT 1 FROM sessions WHERE sid = ? AND idle_expires_at > ? AND absolute_expires_at > ?", sid, now, now).toArray().length > 0;
-    return this.ctx.storage.transactionSync(() => grants.rotateRefresh(this.#sql, { oldHash, newHash, clientId, newExpiresAt, requestedScope }, sessionLive, now));
+    const sessionLive = (sid: string) => sessions.isSessionLive(this.#sql, sid, now);
+    const presented = { oldHash, newHash, clientId, newExpiresAt, requestedScope };
+    return this.ctx.storage.transactionSync(() => grants.rotateRefresh(this.#sql, presented, sessionLive, now));
   }
 
   revokeRefresh(hash: string, clientId: string, now: number): boolean {
@@ -283,36 +184,31 @@ export class UserDO extends DurableObject<Env> {
     return grants.isAccessTokenActive(this.#sql, jti, familyId, now);
   }
 
-  // ---------------------------------------------------------------- consent
+  // ---------------------------------------------------------------- consent (consent-store.ts)
 
   getConsent(clientId: string): string[] {
     if (!this.#ready) return [];
-    const row = this.#sql.exec("SELECT scope FROM consents WHERE client_id = ?", clientId).toArray()[0];
-    return row ? String(row.scope).split(" ").filter(Boolean) : [];
+    return consents.getConsent(this.#sql, clientId);
   }
 
   grantConsent(clientId: string, scopes: string[], now: number): void {
     this.#schema();
-    const merged = new Set([...this.getConsent(clientId), ...scopes]);
-    this.#sql.exec(
-      "INSERT INTO consents (client_id, scope, granted_at) VALUES (?, ?, ?) ON CONFLICT(client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
-      clientId, [...merged].join(" "), now,
-    );
+    consents.grantConsent(this.#sql, clientId, scopes, now);
   }
 
-  // ---------------------------------------------------------------- rate limits
+  // ---------------------------------------------------------------- rate limits (counter-store.ts)
 
   /** Counts one request against this user's (or address's) bucket; refused when over the limit. */
   hitLimit(bucket: string, limit: RateLimit, now: number): HitResult {
     this.#schema();
-    const result = hitBucket(this.#sql, bucket, limit, now);
+    const result = counters.hitBucket(this.#sql, bucket, limit, now);
     this.#scheduleAlarm();
     return result;
   }
 
-  // ---------------------------------------------------------------- the address's live magic link (src/magic-link/live-link-store.ts)
+  // ---------------------------------------------------------------- the address's live magic link (live-link-store.ts)
 
-  requestLink(req: liveLink.LinkRequest, budget: RateLimit, now: number): liveLink.LinkDecision {
+  requestLink(req: LinkRequest, budget: RateLimit, now: number): LinkDecision {
     this.#schema();
     const decision = this.ctx.storage.transactionSync(() => liveLink.requestLiveLink(this.#sql, req, budget, now));
     this.#scheduleAlarm();
@@ -353,8 +249,9 @@ export class UserDO extends DurableObject<Env> {
     this.#alarmArmed = false;
     if (!this.#ready) return;
     this.purge(Date.now());
-    const left =
-      Number(this.#sql.exec("SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM consumed) + (SELECT count(*) FROM rate_buckets) + (SELECT count(*) FROM live_link) AS n").one().n) + grants.countGrantRows(this.#sql);
+    const sql = this.#sql;
+    const left = sessions.countSessions(sql) + consumed.countConsumed(sql) + counters.countBuckets(sql)
+      + liveLink.countLiveLinks(sql) + grants.countGrantRows(sql);
     if (left > 0) {
       await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
       this.#alarmArmed = true;
@@ -364,28 +261,8 @@ export class UserDO extends DurableObject<Env> {
   /** Deletes everything that expired before `now`. Returns how many rows went. */
   purge(now: number): number {
     if (!this.#ready) return 0;
-    let n = 0;
-    n += this.#sql.exec("DELETE FROM sessions WHERE idle_expires_at <= ? OR absolute_expires_at <= ? RETURNING sid", now, now).toArray().length;
-    n += this.#sql.exec("DELETE FROM consumed WHERE expires_at <= ? RETURNING id", now).toArray().length;
-    n += grants.purgeGrants(this.#sql, now);
-    n += purgeBuckets(this.#sql, now);
-    n += liveLink.purgeLiveLink(this.#sql, now);
-    return n;
+    const sql = this.#sql;
+    return sessions.purgeSessions(sql, now) + consumed.purgeConsumed(sql, now) + grants.purgeGrants(sql, now)
+      + counters.purgeBuckets(sql, now) + liveLink.purgeLiveLink(sql, now);
   }
-}
-
-function rowToSession(row: Record<string, SqlStorageValue>): SessionInfo {
-  return {
-    sid: String(row.sid),
-    createdAt: Number(row.created_at),
-    lastSeenAt: Number(row.last_seen_at),
-    idleExpiresAt: Number(row.idle_expires_at),
-    absoluteExpiresAt: Number(row.absolute_expires_at),
-    userAgent: String(row.user_agent),
-    country: row.country === null ? null : String(row.country),
-    amr: JSON.parse(String(row.amr)) as Amr[],
-    method: String(row.method) as "passkey" | "email",
-    credentialId: row.credential_id === null || row.credential_id === undefined ? null : String(row.credential_id),
-    authTime: Number(row.auth_time),
-  };
 }
