@@ -1,6 +1,6 @@
 /** Hono environment shared by every router: bindings and per-request variables. */
 import type { Config, Env } from "./config";
-import type { SessionInfo } from "./sessions/user-do";
+import type { SessionInfo } from "./user/types";
 
 export interface CurrentSession extends SessionInfo {
   userId: string;

@@ -2,7 +2,7 @@
 import type { LimiterDO } from "./abuse/limiter-do";
 import { parseRateLimits, type RateLimits } from "./abuse/limits";
 import { LOOPBACK_HOSTS } from "./lib/loopback";
-import type { UserDO } from "./sessions/user-do";
+import type { UserDO } from "./user/user-do";
 
 export interface Env {
   DB: D1Database;

@@ -5,7 +5,7 @@ import type { Env } from "./config";
 import { runScheduled } from "./scheduled";
 
 export { LimiterDO } from "./abuse/limiter-do";
-export { UserDO } from "./sessions/user-do";
+export { UserDO } from "./user/user-do";
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {

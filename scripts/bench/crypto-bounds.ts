@@ -7,7 +7,7 @@
  * budget costs on its own in this process.
  */
 import type { Env } from "../../src/config";
-import { userObject } from "../../src/sessions/user-object";
+import { userObject } from "../../src/user/user-object";
 
 const encoder = new TextEncoder();
 const ES256 = { name: "ECDSA", namedCurve: "P-256" } as const;

@@ -6,8 +6,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config";
-import type { RateLimit } from "./gcra";
-import { ensureBucketTable, hitBucket, peekBucket, purgeBuckets, type HitResult } from "./rate-limit-store";
+import type { RateLimit } from "../lib/gcra";
+import { ensureBucketTable, hitBucket, peekBucket, purgeBuckets } from "../user/counter-store";
+import type { HitResult } from "../user/types";
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 

@@ -1,5 +1,5 @@
 /** Rate-limit settings: defaults, overridable per bucket with the RATE_LIMITS var (JSON). */
-import type { RateLimit } from "./gcra";
+import type { RateLimit } from "../lib/gcra";
 
 export type LimitName = "magicLinkPerAddress" | "magicLinkPerIp" | "passkeyFailurePerIp" | "passkeyHintPerIp" | "authorizePerIp" | "tokenFailurePerClient" | "registerPerIp";
 

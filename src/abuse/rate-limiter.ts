@@ -6,9 +6,9 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Env } from "../config";
-import { emailObject, userObject } from "../sessions/user-object";
+import { emailObject, userObject } from "../user/user-object";
 import type { LimitName, RateLimits } from "./limits";
-import type { HitResult } from "./rate-limit-store";
+import type { HitResult } from "../user/types";
 
 const blockedUntil = new Map<string, number>();
 const MAX_LOCAL_ENTRIES = 10_000;

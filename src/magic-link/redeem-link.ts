@@ -10,7 +10,7 @@ import { countCredentials } from "../db/credentials";
 import { upsertVerifiedUser } from "../db/users";
 import { EMAIL_LINK_AMR } from "../sessions/assurance";
 import { startSession } from "../sessions/session";
-import { emailObject } from "../sessions/user-object";
+import { emailObject } from "../user/user-object";
 import { browserBindingHash } from "../sessions/browser";
 import { isRequestingBrowser } from "./link-binding";
 import { forgetMagicLink, loadMagicLink } from "./magic-link-store";

@@ -10,7 +10,7 @@ import type { OAuthErrorCode } from "../errors";
 import { readForm } from "../lib/body";
 import { acrOf, acrSatisfies } from "../sessions/assurance";
 import { assertCsrf, browserBindingHash, csrfToken } from "../sessions/browser";
-import { userObject } from "../sessions/user-object";
+import { userObject } from "../user/user-object";
 import { MessagePage } from "../ui/pages/message";
 import { ConsentPage } from "../ui/pages/consent";
 import { SignInPage } from "../ui/pages/signin";

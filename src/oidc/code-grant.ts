@@ -1,36 +1,5 @@
-/** What an authorization code stands for, and the pure checks at its redemption (RFC 6749 §4.1.3, RFC 7636 §4.6). */
-import type { Amr } from "../sessions/user-do";
-
-export interface CodeGrant {
-  userId: string;
-  clientId: string;
-  redirectUri: string;
-  /** Whether redirect_uri was in the authorization request (RFC 6749 §4.1.3 then requires it at the token endpoint). */
-  redirectUriSent: boolean;
-  scope: string;
-  nonce: string | null;
-  /** RFC 7636 S256 code_challenge, or null when the (confidential) client sent none. */
-  codeChallenge: string | null;
-  sid: string;
-  authTime: number;
-  amr: Amr[];
-  /** Identity claims captured at authorization (OIDC Core §5.1), released by scope. */
-  claims: UserClaims;
-}
-
-export interface UserClaims {
-  email: string;
-  email_verified: boolean;
-  name: string | null;
-}
-
-export interface CodeRedemptionRequest {
-  clientId: string;
-  /** redirect_uri sent to the token endpoint, or null when absent. */
-  redirectUri: string | null;
-  /** base64url(SHA-256(code_verifier)) computed by the token endpoint, or null when no verifier was sent. */
-  verifierChallenge: string | null;
-}
+/** The pure checks at an authorization code's redemption (RFC 6749 §4.1.3, RFC 7636 §4.6); the record is in user/types.ts. */
+import type { CodeGrant, CodeRedemptionRequest } from "../user/types";
 
 export type CodeCheck = { ok: true } | { ok: false; detail: string };
 

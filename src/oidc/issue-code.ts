@@ -3,9 +3,9 @@ import type { CurrentSession } from "../app-types";
 import type { Env } from "../config";
 import type { User } from "../db/users";
 import { randomToken, sha256b64url } from "../lib/crypto";
-import type { OneTimeId } from "../sessions/user-do";
-import { userObject } from "../sessions/user-object";
-import type { CodeGrant } from "./code-grant";
+import type { OneTimeId } from "../user/types";
+import { userObject } from "../user/user-object";
+import type { CodeGrant } from "../user/types";
 import { CODE_TTL_S } from "./token-lifetimes";
 
 export interface CodeRequest {

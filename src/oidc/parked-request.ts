@@ -2,7 +2,7 @@
 import type { Env } from "../config";
 import { randomToken, timingSafeEqual } from "../lib/crypto";
 import { browserBindingHash } from "../sessions/browser";
-import type { OneTimeId } from "../sessions/user-do";
+import type { OneTimeId } from "../user/types";
 
 export const PARKED_REQUEST_TTL_S = 30 * 60;
 

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import { sha256b64url } from "../lib/crypto";
-import { userObject } from "../sessions/user-object";
+import { userObject } from "../user/user-object";
 import { authenticateClient } from "./client-auth";
 import { splitUserToken } from "./issue-code";
 import { verifyOwnJwt } from "./own-tokens";

@@ -1,8 +1,8 @@
 /** Pure builders of ID token (OIDC Core §2, §3.1.3.6) and access token (RFC 9068 §2.2) claim sets. */
 import type { JWTPayload } from "jose";
 import { acrOf, publishedAmr } from "../sessions/assurance";
-import type { Amr } from "../sessions/user-do";
-import type { UserClaims } from "./code-grant";
+import type { Amr } from "../user/types";
+import type { UserClaims } from "../user/types";
 import { ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S } from "./token-lifetimes";
 
 export interface TokenSubject {

@@ -5,7 +5,7 @@ import type { Config } from "../config";
 import { OAuthError } from "../errors";
 import { readForm } from "../lib/body";
 import { randomToken, sha256b64url } from "../lib/crypto";
-import { userObject } from "../sessions/user-object";
+import { userObject } from "../user/user-object";
 import { SUPPORTED_SCOPES } from "./authorize-request";
 import { authenticateClient } from "./client-auth";
 import type { ClientRecord } from "./clients";

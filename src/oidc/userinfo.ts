@@ -3,7 +3,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-types";
 import { findUserById } from "../db/users";
 import { BearerError } from "../errors";
-import { userObject } from "../sessions/user-object";
+import { userObject } from "../user/user-object";
 import { verifyOwnJwt } from "./own-tokens";
 import { readOAuthForm } from "./token";
 import { scopedClaims } from "./token-claims";

@@ -8,7 +8,7 @@ import { findCredential, listCredentialsByEmail, recordAssertion } from "../db/c
 import { ApiError } from "../errors";
 import { fromBase64url } from "../lib/crypto";
 import { asObject, requiredObject, requiredString } from "../lib/validate";
-import type { Amr } from "../sessions/user-do";
+import type { Amr } from "../user/types";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
 import { MAX_CREDENTIAL_ID_CHARS } from "./credential-id";

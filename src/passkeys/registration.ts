@@ -6,7 +6,7 @@ import { insertCredential, listCredentials } from "../db/credentials";
 import { ApiError } from "../errors";
 import { base64url, fromBase64url } from "../lib/crypto";
 import { asObject, optionalString, requiredObject } from "../lib/validate";
-import { userObject } from "../sessions/user-object";
+import { userObject } from "../user/user-object";
 import { authenticatorName } from "./aaguid-names";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";

@@ -4,7 +4,7 @@
  * the hardware a passkey lives in ("hwk" / "swk" are not claimed); the mapping and its reasons are in
  * docs/conformance.md ("amr and acr").
  */
-import type { Amr } from "./user-do";
+import type { Amr } from "../user/types";
 
 /** Authentication context classes, weakest first (the order `acr_values` is checked in). */
 export const ACR_VALUES = ["email-link", "passkey", "passkey-uv"] as const;

@@ -2,9 +2,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
 import { randomToken, sha256b64url } from "../lib/crypto";
-import type { Amr, OneTimeId, SessionInfo } from "./user-do";
+import type { Amr, OneTimeId, SessionInfo } from "../user/types";
 import { clearCookie, readCookie, writeCookie } from "./cookies";
-import { userObject } from "./user-object";
+import { userObject } from "../user/user-object";
 
 export const SESSION_IDLE_TTL_MS = 14 * 24 * 3600 * 1000;
 export const SESSION_ABSOLUTE_TTL_MS = 90 * 24 * 3600 * 1000;

@@ -10,7 +10,7 @@ import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
 import { MAX_CREDENTIAL_ID_CHARS } from "../passkeys/credential-id";
 import { assertCsrf, csrfToken } from "../sessions/browser";
-import { userObject } from "../sessions/user-object";
+import { userObject } from "../user/user-object";
 import { AccountPage, ConfirmDeleteLastPage, ReauthenticatePage } from "./pages/account";
 import { renderPage } from "./render";
 

@@ -15,7 +15,7 @@ import { loadMagicLink, MAGIC_LINK_TTL_S, TOKEN_PATTERN } from "../magic-link/ma
 import { redeemMagicLink } from "../magic-link/redeem-link";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { endCurrentSession } from "../sessions/session";
-import { emailObject, userObject } from "../sessions/user-object";
+import { emailObject, userObject } from "../user/user-object";
 import { LinkConfirmPage } from "./pages/link-confirm";
 import { MessagePage } from "./pages/message";
 import { PasskeyOfferPage } from "./pages/passkey-offer";
@@ -41,7 +41,7 @@ const LINK_REQUESTED = "Check your email. If the address can be used here, a sig
 /**
  * JSON: always the same 202 answer whether or not the address has an account (no enumeration), and whether or
  * not a link was mailed: while a link for the address is live, only the browser it is bound to gets a fresh
- * one (src/magic-link/live-link-store.ts), so strangers can neither flood the inbox nor lock the owner out.
+ * one (src/user/live-link-store.ts), so strangers can neither flood the inbox nor lock the owner out.
  */
 pageRoutes.post("/auth/email", async (c) => {
   await assertCsrf(c, c.req.header("x-csrf-token"));

@@ -1,9 +1,6 @@
 /** Sensitive account actions: a recent sign-in to add or remove a passkey, a mail to the owner, sessions that end. */
-import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FRESH_SIGN_IN_MS, REAUTHENTICATE_PATH } from "../../src/account/fresh-sign-in";
-import { upgradeSessionsTable } from "../../src/sessions/session-columns";
-import type { UserDO } from "../../src/sessions/user-do";
 import { addPasskey, passkeySignIn, sessionAlive, signUp, userWithPasskey } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { listMail, waitForMail } from "../helpers/mailbox";
@@ -135,24 +132,5 @@ describe("sessions end with the passkey that started them, and with a new sign-i
     // …and they end with the session they now belong to.
     expect((await shared.fetch("/signout", { method: "POST", form: { csrf: await shared.csrf() }, headers: HTML })).status).toBe(303);
     expect((await refresh(client, carried.refresh_token!)).status).toBe(400);
-  });
-
-  it("a user object made before sessions remembered their passkey keeps its sessions and gets the credential_id column once", async () => {
-    const stub = env.USER.get(env.USER.idFromName(`user:schema-upgrade-${crypto.randomUUID()}`));
-    const columns = await runInDurableObject(stub, (_instance: UserDO, state) => {
-      const sql = state.storage.sql;
-      sql.exec(`CREATE TABLE sessions (sid TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL,
-        idle_ttl_ms INTEGER NOT NULL, idle_expires_at INTEGER NOT NULL, absolute_expires_at INTEGER NOT NULL, user_agent TEXT NOT NULL, country TEXT,
-        amr TEXT NOT NULL, method TEXT NOT NULL, auth_time INTEGER NOT NULL)`);
-      sql.exec("INSERT INTO sessions VALUES ('old-sid', 'h', 1, 1, 1, 9e15, 9e15, 'ua', NULL, '[\"email\"]', 'email', 1)");
-      upgradeSessionsTable(sql);
-      upgradeSessionsTable(sql);
-      return {
-        rows: sql.exec("SELECT sid, credential_id FROM sessions").toArray(),
-        sql: String(sql.exec("SELECT sql FROM sqlite_master WHERE name = 'sessions'").one().sql),
-      };
-    });
-    expect(columns.rows).toEqual([{ sid: "old-sid", credential_id: null }]);
-    expect(columns.sql.match(/credential_id/g)).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 /** amr and acr tell the truth (RFC 8176 §2, OIDC Core §2), and acr_values is honoured (OIDC Core §3.1.2.1). */
 import { describe, expect, it } from "vitest";
 import { idTokenClaims, type TokenSubject } from "../../src/oidc/token-claims";
-import type { Amr } from "../../src/sessions/user-do";
+import type { Amr } from "../../src/user/types";
 import { addPasskey, passkeySignIn, signUp, userWithPasskey } from "../helpers/accounts";
 import { TestBrowser } from "../helpers/browser";
 import { authorizeCode, authorizePath, exchangeCode, expectTokens, pkce, registerClient, redirectParams, verifyJwt, type TestClient } from "../helpers/oidc-client";

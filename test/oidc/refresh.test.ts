@@ -75,7 +75,7 @@ describe("refresh: rotation (RFC 9700 §4.14.2, RFC 6749 §6)", () => {
     await expectTokens(await refresh(client, tokens.refresh_token!));
   });
 
-  // KNOWN BUG (needs src/sessions/user-do.ts): UserDO.rotateRefresh rotates before token.ts can compare the requested
+  // KNOWN BUG (needs src/user/user-do.ts): UserDO.rotateRefresh rotates before token.ts can compare the requested
   // scope with the family's, so an invalid_scope answer spends the token and the client's next use looks like reuse.
   // Fix: pass the requested scope into rotateRefresh and refuse it there before rotating. Remove `.fails` then.
   it("scope escalation does not burn the grant: the refresh token still works after an invalid_scope answer", async () => {

@@ -1,6 +1,6 @@
 /** The account page: passkeys (list, rename, delete, add) and sessions (list, end one, end all). */
 import type { Credential } from "../../db/credentials";
-import type { SessionInfo } from "../../sessions/user-do";
+import type { SessionInfo } from "../../user/types";
 import { Layout, Status } from "../layout";
 import { describeDevice, formatTime } from "../format";
 

@@ -1,82 +1,30 @@
 /**
  * The OAuth side of a user's Durable Object, as SQL over its storage: authorization codes, grant families
- * with their rotating refresh tokens, and revoked access-token ids. Callers (UserDO) run each operation
- * inside one synchronous transaction, which is what makes every single-use rule here exact.
+ * with their rotating refresh tokens, and revoked access-token ids (tables `codes`, `families`, `refresh_tokens`,
+ * `revoked_tokens`, created by src/user/schema.ts). Callers (UserDO) run each operation inside one synchronous
+ * transaction, which is what makes every single-use rule here exact.
  */
-import { checkCodeRedemption, type CodeGrant, type CodeRedemptionRequest, type UserClaims } from "../oidc/code-grant";
-import type { Amr } from "./user-do";
-
-export const GRANT_TABLES_SQL = `
-  CREATE TABLE IF NOT EXISTS codes (
-    hash TEXT PRIMARY KEY,
-    grant_json TEXT NOT NULL,
-    expires_at INTEGER NOT NULL,
-    used_at INTEGER,
-    family_id TEXT
-  );
-  CREATE TABLE IF NOT EXISTS families (
-    id TEXT PRIMARY KEY,
-    client_id TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    sid TEXT,
-    auth_time INTEGER NOT NULL,
-    amr TEXT NOT NULL,
-    claims TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    revoked_at INTEGER
-  );
-  CREATE TABLE IF NOT EXISTS refresh_tokens (
-    hash TEXT PRIMARY KEY,
-    family_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
-  );
-  CREATE TABLE IF NOT EXISTS revoked_tokens (
-    jti TEXT PRIMARY KEY,
-    expires_at INTEGER NOT NULL
-  );
-`;
+import { checkCodeRedemption } from "../oidc/code-grant";
+import type {
+  Amr, CodeGrant, CodeRedemptionRequest, FamilyIssue, RedeemCodeResult, RotateRefreshResult, UserClaims,
+} from "./types";
 
 /** Used codes are remembered this long past expiry so a late replay still revokes what they issued. */
 const CODE_REPLAY_MEMORY_MS = 10 * 60 * 1000;
 
-export interface FamilyIssue {
-  familyId: string;
-  /** SHA-256 of the first refresh token, or null when no refresh token is issued. */
-  refreshHash: string | null;
-  refreshExpiresAt: number;
-  grantExpiresAt: number;
-}
-
-export type RedeemCodeResult =
-  | { ok: true; grant: CodeGrant }
-  | { ok: false; reason: "invalid" | "expired" | "replayed" | "mismatch"; detail?: string };
-
-export interface RefreshGrant {
-  familyId: string;
-  clientId: string;
-  scope: string;
-  sid: string | null;
-  authTime: number;
-  amr: Amr[];
-  claims: UserClaims;
-}
-
-export type RotateRefreshResult =
-  | { ok: true; grant: RefreshGrant }
-  | { ok: false; reason: "invalid" | "expired" | "reused" | "revoked" | "client_mismatch" | "scope_exceeded" };
-
 export function storeCode(sql: SqlStorage, codeHash: string, grant: CodeGrant, expiresAt: number): void {
-  sql.exec("INSERT INTO codes (hash, grant_json, expires_at) VALUES (?, ?, ?)", codeHash, JSON.stringify(grant), expiresAt);
+  sql.exec(
+    "INSERT INTO codes (hash, grant_json, expires_at) VALUES (?, ?, ?)", codeHash, JSON.stringify(grant), expiresAt,
+  );
 }
 
 /**
  * Redeems a code exactly once (RFC 6749 §4.1.2, §10.5). Any redemption attempt uses the code up;
  * a second attempt revokes the grant family the first one created (RFC 6749 §4.1.2, RFC 9700 §4.5).
  */
-export function redeemCode(sql: SqlStorage, codeHash: string, request: CodeRedemptionRequest, issue: FamilyIssue, now: number): RedeemCodeResult {
+export function redeemCode(
+  sql: SqlStorage, codeHash: string, request: CodeRedemptionRequest, issue: FamilyIssue, now: number,
+): RedeemCodeResult {
   const row = sql.exec("SELECT * FROM codes WHERE hash = ?", codeHash).toArray()[0];
   if (!row) return { ok: false, reason: "invalid" };
   if (row.used_at !== null) {
@@ -90,8 +38,10 @@ export function redeemCode(sql: SqlStorage, codeHash: string, request: CodeRedem
   if (!check.ok) return spent(sql, codeHash, now, { ok: false, reason: "mismatch", detail: check.detail });
   sql.exec("UPDATE codes SET used_at = ?, family_id = ? WHERE hash = ?", now, issue.familyId, codeHash);
   sql.exec(
-    "INSERT INTO families (id, client_id, scope, sid, auth_time, amr, claims, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    issue.familyId, grant.clientId, grant.scope, grant.sid, grant.authTime, JSON.stringify(grant.amr), JSON.stringify(grant.claims), now, issue.grantExpiresAt,
+    `INSERT INTO families (id, client_id, scope, sid, auth_time, amr, claims, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    issue.familyId, grant.clientId, grant.scope, grant.sid, grant.authTime, JSON.stringify(grant.amr),
+    JSON.stringify(grant.claims), now, issue.grantExpiresAt,
   );
   if (issue.refreshHash) insertRefreshToken(sql, issue.refreshHash, issue.familyId, now, issue.refreshExpiresAt);
   return { ok: true, grant };
@@ -103,7 +53,10 @@ function spent(sql: SqlStorage, codeHash: string, now: number, result: RedeemCod
 }
 
 function insertRefreshToken(sql: SqlStorage, hash: string, familyId: string, now: number, expiresAt: number): void {
-  sql.exec("INSERT INTO refresh_tokens (hash, family_id, status, created_at, expires_at) VALUES (?, ?, 'active', ?, ?)", hash, familyId, now, expiresAt);
+  sql.exec(
+    "INSERT INTO refresh_tokens (hash, family_id, status, created_at, expires_at) VALUES (?, ?, 'active', ?, ?)",
+    hash, familyId, now, expiresAt,
+  );
 }
 
 export function revokeFamily(sql: SqlStorage, familyId: string, now: number): void {
@@ -125,12 +78,14 @@ export function moveSessionGrants(sql: SqlStorage, fromSid: string, toSid: strin
 
 /** Every grant a session made, offline ones included (its passkey was removed). */
 export function revokeAllSessionGrants(sql: SqlStorage, sid: string, now: number): void {
-  for (const f of sql.exec("SELECT id FROM families WHERE sid = ? AND revoked_at IS NULL", sid).toArray()) revokeFamily(sql, String(f.id), now);
+  const families = sql.exec("SELECT id FROM families WHERE sid = ? AND revoked_at IS NULL", sid).toArray();
+  for (const f of families) revokeFamily(sql, String(f.id), now);
 }
 
 /** "Sign out everywhere": every grant goes, offline ones included. */
 export function revokeAllGrants(sql: SqlStorage, now: number): void {
-  for (const f of sql.exec("SELECT id FROM families WHERE revoked_at IS NULL").toArray()) revokeFamily(sql, String(f.id), now);
+  const families = sql.exec("SELECT id FROM families WHERE revoked_at IS NULL").toArray();
+  for (const f of families) revokeFamily(sql, String(f.id), now);
 }
 
 /**
@@ -139,12 +94,18 @@ export function revokeAllGrants(sql: SqlStorage, now: number): void {
  */
 export function rotateRefresh(
   sql: SqlStorage,
-  presented: { oldHash: string; newHash: string; clientId: string; newExpiresAt: number; requestedScope: string[] | null },
+  presented: {
+    oldHash: string; newHash: string; clientId: string; newExpiresAt: number; requestedScope: string[] | null;
+  },
   sessionLive: (sid: string) => boolean,
   now: number,
 ): RotateRefreshResult {
   // The token and its family in one read (a token without its family is as unknown as no token).
-  const family = sql.exec("SELECT r.status AS token_status, r.expires_at AS token_expires_at, f.* FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?", presented.oldHash).toArray()[0];
+  const family = sql.exec(
+    `SELECT r.status AS token_status, r.expires_at AS token_expires_at, f.*
+     FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?`,
+    presented.oldHash,
+  ).toArray()[0];
   if (!family) return { ok: false, reason: "invalid" };
   const row = { status: family.token_status, expires_at: family.token_expires_at };
   const familyId = String(family.id);
@@ -166,7 +127,8 @@ export function rotateRefresh(
   // RFC 6749 §6: a wider scope is refused before rotation, so a bad request does not spend the token.
   if (presented.requestedScope?.some((s) => !granted.includes(s))) return { ok: false, reason: "scope_exceeded" };
   sql.exec("UPDATE refresh_tokens SET status = 'rotated' WHERE hash = ?", presented.oldHash);
-  insertRefreshToken(sql, presented.newHash, familyId, now, Math.min(presented.newExpiresAt, Number(family.expires_at)));
+  const newExpiresAt = Math.min(presented.newExpiresAt, Number(family.expires_at));
+  insertRefreshToken(sql, presented.newHash, familyId, now, newExpiresAt);
   return {
     ok: true,
     grant: {
@@ -183,7 +145,10 @@ export function rotateRefresh(
 
 /** RFC 7009: revokes the family a refresh token belongs to. True when the token was this client's. */
 export function revokeRefresh(sql: SqlStorage, hash: string, clientId: string, now: number): boolean {
-  const row = sql.exec("SELECT r.family_id, f.client_id FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?", hash).toArray()[0];
+  const row = sql.exec(
+    "SELECT r.family_id, f.client_id FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?",
+    hash,
+  ).toArray()[0];
   // RFC 7009 §2.1: only the client the token was issued to may revoke it.
   if (!row || row.client_id !== clientId) return false;
   revokeFamily(sql, String(row.family_id), now);
@@ -208,10 +173,15 @@ export function purgeGrants(sql: SqlStorage, now: number): number {
   n += sql.exec("DELETE FROM codes WHERE expires_at <= ? RETURNING hash", now - CODE_REPLAY_MEMORY_MS).toArray().length;
   n += sql.exec("DELETE FROM refresh_tokens WHERE expires_at <= ? RETURNING hash", now).toArray().length;
   n += sql.exec("DELETE FROM revoked_tokens WHERE expires_at <= ? RETURNING jti", now).toArray().length;
-  n += sql.exec("DELETE FROM families WHERE expires_at <= ? AND id NOT IN (SELECT family_id FROM refresh_tokens) RETURNING id", now).toArray().length;
+  n += sql.exec(
+    "DELETE FROM families WHERE expires_at <= ? AND id NOT IN (SELECT family_id FROM refresh_tokens) RETURNING id", now,
+  ).toArray().length;
   return n;
 }
 
 export function countGrantRows(sql: SqlStorage): number {
-  return Number(sql.exec("SELECT (SELECT count(*) FROM codes) + (SELECT count(*) FROM refresh_tokens) + (SELECT count(*) FROM revoked_tokens) + (SELECT count(*) FROM families) AS n").one().n);
+  return Number(sql.exec(
+    `SELECT (SELECT count(*) FROM codes) + (SELECT count(*) FROM refresh_tokens)
+      + (SELECT count(*) FROM revoked_tokens) + (SELECT count(*) FROM families) AS n`,
+  ).one().n);
 }

@@ -1,0 +1,125 @@
+/**
+ * Protocol-neutral records the user's Durable Object shares with its callers: sessions, one-time ids, grants,
+ * counters and live links. Types only, so a caller can name them without importing the class.
+ */
+
+/**
+ * RFC 8176 §2 values (see src/sessions/assurance.ts); "hwk", "swk" and "email" only in records written before it,
+ * never published.
+ */
+export type Amr = "pop" | "user" | "mfa" | "otp" | "hwk" | "swk" | "email";
+
+// ---------------------------------------------------------------- sessions and one-time ids
+
+export interface SessionInput {
+  /** SHA-256 (base64url) of the session secret held in the cookie. */
+  secretHash: string;
+  sid: string;
+  userAgent: string;
+  country: string | null;
+  amr: Amr[];
+  method: "passkey" | "email";
+  /** The passkey the session was started with (null for an email link): removing it can end the session. */
+  credentialId: string | null;
+  idleTtlMs: number;
+  absoluteTtlMs: number;
+}
+
+export interface SessionInfo {
+  sid: string;
+  createdAt: number;
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  userAgent: string;
+  country: string | null;
+  amr: Amr[];
+  method: "passkey" | "email";
+  credentialId: string | null;
+  authTime: number;
+}
+
+export interface OneTimeId {
+  /** Namespaced id, e.g. "challenge:<id>" or "link:<hash>". */
+  id: string;
+  expiresAt: number;
+}
+
+export type SignInResult = { ok: true; session: SessionInfo } | { ok: false; reason: "replayed" };
+
+// ---------------------------------------------------------------- authorization codes and grants
+
+export interface UserClaims {
+  email: string;
+  email_verified: boolean;
+  name: string | null;
+}
+
+/** What an authorization code stands for (checked at redemption by src/oidc/code-grant.ts). */
+export interface CodeGrant {
+  userId: string;
+  clientId: string;
+  redirectUri: string;
+  /** Whether redirect_uri was in the authorization request (RFC 6749 §4.1.3 then requires it at /token). */
+  redirectUriSent: boolean;
+  scope: string;
+  nonce: string | null;
+  /** RFC 7636 S256 code_challenge, or null when the (confidential) client sent none. */
+  codeChallenge: string | null;
+  sid: string;
+  authTime: number;
+  amr: Amr[];
+  /** Identity claims captured at authorization (OIDC Core §5.1), released by scope. */
+  claims: UserClaims;
+}
+
+export interface CodeRedemptionRequest {
+  clientId: string;
+  /** redirect_uri sent to the token endpoint, or null when absent. */
+  redirectUri: string | null;
+  /** base64url(SHA-256(code_verifier)) computed by the token endpoint, or null when no verifier was sent. */
+  verifierChallenge: string | null;
+}
+
+export interface FamilyIssue {
+  familyId: string;
+  /** SHA-256 of the first refresh token, or null when no refresh token is issued. */
+  refreshHash: string | null;
+  refreshExpiresAt: number;
+  grantExpiresAt: number;
+}
+
+export type RedeemCodeResult =
+  | { ok: true; grant: CodeGrant }
+  | { ok: false; reason: "invalid" | "expired" | "replayed" | "mismatch"; detail?: string };
+
+export interface RefreshGrant {
+  familyId: string;
+  clientId: string;
+  scope: string;
+  sid: string | null;
+  authTime: number;
+  amr: Amr[];
+  claims: UserClaims;
+}
+
+export type RotateRefreshResult =
+  | { ok: true; grant: RefreshGrant }
+  | { ok: false; reason: "invalid" | "expired" | "reused" | "revoked" | "client_mismatch" | "scope_exceeded" };
+
+// ---------------------------------------------------------------- counters and the address's live link
+
+export interface HitResult {
+  allowed: boolean;
+  /** Seconds until the next request would be allowed (only when refused). */
+  retryAfterS: number;
+}
+
+export interface LinkRequest {
+  linkHash: string;
+  browserHash: string;
+  expiresAt: number;
+}
+
+/** issue: the first link while none is live; resend: a fresh one for the bound browser; coalesce: mail nothing. */
+export type LinkDecision = "issue" | "resend" | "coalesce";
