@@ -1,5 +1,6 @@
 /** What an authorization code stands for, and the pure checks at its redemption (RFC 6749 §4.1.3, RFC 7636 §4.6). */
 import type { Amr } from "../sessions/user-do";
+import { pkceMismatch } from "./pkce";
 
 export interface CodeGrant {
   userId: string;
@@ -7,6 +8,7 @@ export interface CodeGrant {
   redirectUri: string;
   /** Whether redirect_uri was in the authorization request (RFC 6749 §4.1.3 then requires it at the token endpoint). */
   redirectUriSent: boolean;
+  /** Space-joined (the stored form); parsed with oidc/scope.ts where it is read. */
   scope: string;
   nonce: string | null;
   /** RFC 7636 S256 code_challenge, or null when the (confidential) client sent none. */
@@ -28,7 +30,7 @@ export interface CodeRedemptionRequest {
   clientId: string;
   /** redirect_uri sent to the token endpoint, or null when absent. */
   redirectUri: string | null;
-  /** base64url(SHA-256(code_verifier)) computed by the token endpoint, or null when no verifier was sent. */
+  /** s256Challenge(code_verifier) (oidc/pkce.ts) computed by the token endpoint, or null when no verifier was sent. */
   verifierChallenge: string | null;
 }
 
@@ -42,13 +44,8 @@ export function checkCodeRedemption(grant: CodeGrant, req: CodeRedemptionRequest
   if (grant.redirectUriSent || req.redirectUri !== null) {
     if (req.redirectUri !== grant.redirectUri) return { ok: false, detail: "redirect_uri does not match the authorization request" };
   }
-  if (grant.codeChallenge !== null) {
-    // RFC 7636 §4.6: code_verifier is required and S256(code_verifier) must equal code_challenge.
-    if (req.verifierChallenge === null) return { ok: false, detail: "code_verifier is required" };
-    if (req.verifierChallenge !== grant.codeChallenge) return { ok: false, detail: "code_verifier does not match code_challenge" };
-  } else if (req.verifierChallenge !== null) {
-    // RFC 9700 §2.1.1 / PKCE downgrade: a verifier without a challenge means the request was tampered with.
-    return { ok: false, detail: "code_verifier sent but no code_challenge was used" };
-  }
+  // RFC 7636 §4.6 (and the PKCE downgrade of RFC 9700 §2.1.1), in oidc/pkce.ts.
+  const pkce = pkceMismatch(grant.codeChallenge, req.verifierChallenge);
+  if (pkce !== null) return { ok: false, detail: pkce };
   return { ok: true };
 }

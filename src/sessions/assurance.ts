@@ -4,7 +4,9 @@
  * the hardware a passkey lives in ("hwk" / "swk" are not claimed); the mapping and its reasons are in
  * docs/conformance.md ("amr and acr").
  */
-import type { Amr } from "./user-do";
+
+/** RFC 8176 §2 values; "hwk", "swk" and "email" only in records written before this mapping, never published. */
+export type Amr = "pop" | "user" | "mfa" | "otp" | "hwk" | "swk" | "email";
 
 /** Authentication context classes, weakest first (the order `acr_values` is checked in). */
 export const ACR_VALUES = ["email-link", "passkey", "passkey-uv"] as const;

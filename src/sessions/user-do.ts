@@ -14,8 +14,8 @@ import * as grants from "./grant-store";
 import * as liveLink from "../magic-link/live-link-store";
 import { upgradeSessionsTable } from "./session-columns";
 
-/** RFC 8176 §2 values (see assurance.ts); "hwk", "swk" and "email" only in records written before it, never published. */
-export type Amr = "pop" | "user" | "mfa" | "otp" | "hwk" | "swk" | "email";
+import type { Amr } from "./assurance";
+export type { Amr };
 
 export interface SessionInput {
   /** SHA-256 (base64url) of the session secret held in the cookie. */
