@@ -8,7 +8,7 @@ import { randomToken } from "./crypto";
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 const USER_TOKEN = /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{43})$/;
 
-export interface UserToken {
+interface UserToken {
   userId: string;
   secret: string;
 }
@@ -24,7 +24,7 @@ export function isSecret(value: string): boolean {
 }
 
 /** `<userId>.<secret>` for the user's object to redeem. */
-export function joinUserToken(userId: string, secret: string): string {
+function joinUserToken(userId: string, secret: string): string {
   return `${userId}.${secret}`;
 }
 

@@ -16,8 +16,6 @@ import {
   type TokenEndpointAuthMethod,
 } from "./capabilities";
 import { CLIENT_CACHE_TTL_S } from "./token-lifetimes";
-
-export type { GrantType, IdTokenAlg, TokenEndpointAuthMethod };
 /** OIDC Registration 1.0 §2 application_type. */
 export type ApplicationType = "web" | "native";
 
