@@ -3,19 +3,11 @@ import type { Env } from "../config";
 import { findClientRow, insertClientRowIfAbsent, type ClientRow, type NewClientRow } from "../db/clients";
 import { LOOPBACK_HOSTS } from "../lib/loopback";
 import {
-  CLIENT_AUTH_METHODS,
-  isOneOf,
-  DEFAULT_CLIENT_AUTH_METHOD,
-  DEFAULT_ID_TOKEN_ALG,
-  GRANT_TYPES,
-  ID_TOKEN_ALGS,
-  RESPONSE_TYPES,
-  type GrantType,
-  type IdTokenAlg,
-  type ResponseType,
-  type TokenEndpointAuthMethod,
+  CLIENT_AUTH_METHODS, DEFAULT_CLIENT_AUTH_METHOD, DEFAULT_ID_TOKEN_ALG, GRANT_TYPES, ID_TOKEN_ALGS, isOneOf, RESPONSE_TYPES,
+  type GrantType, type IdTokenAlg, type ResponseType, type TokenEndpointAuthMethod,
 } from "./capabilities";
 import { CLIENT_CACHE_TTL_S } from "./token-lifetimes";
+
 /** OIDC Registration 1.0 §2 application_type. */
 export type ApplicationType = "web" | "native";
 
