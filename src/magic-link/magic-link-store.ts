@@ -1,11 +1,11 @@
 /** Magic-link records in KV, keyed by the SHA-256 of the token (the clear token exists only in the mail). */
 import type { Env } from "../config";
-import { randomToken, sha256b64url } from "../lib/crypto";
+import { sha256b64url } from "../lib/crypto";
+import { isSecret, newSecret } from "../lib/user-token";
 import type { LinkRequester } from "./link-binding";
 
 /** 15 minutes (above KV's 60 s TTL floor). */
 export const MAGIC_LINK_TTL_S = 15 * 60;
-export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export interface MagicLinkRecord {
   email: string;
@@ -21,7 +21,7 @@ export async function storeMagicLink(
   env: Env,
   record: Omit<MagicLinkRecord, "expiresAt">,
   now: number,
-  token: string = randomToken(32), // 256 bits
+  token: string = newSecret(), // 256 bits
 ): Promise<{ token: string; record: MagicLinkRecord }> {
   const full: MagicLinkRecord = { ...record, expiresAt: now + MAGIC_LINK_TTL_S * 1000 };
   await env.KV.put(`ml:${await sha256b64url(token)}`, JSON.stringify(full), { expirationTtl: MAGIC_LINK_TTL_S });
@@ -29,7 +29,8 @@ export async function storeMagicLink(
 }
 
 export async function loadMagicLink(env: Env, token: string, now: number): Promise<{ hash: string; record: MagicLinkRecord } | null> {
-  if (!TOKEN_PATTERN.test(token)) return null;
+  // A link token is a bare secret (lib/user-token.ts): anything else is not looked up.
+  if (!isSecret(token)) return null;
   const hash = await sha256b64url(token);
   const record = await env.KV.get<MagicLinkRecord>(`ml:${hash}`, "json");
   if (!record || now >= record.expiresAt) return null;

@@ -5,12 +5,12 @@
  */
 import { decodeProtectedHeader } from "jose";
 import type { OAuthErrorCode } from "../errors";
+import { CODE_CHALLENGE_METHODS, isOneOf, PROMPTS, RESPONSE_MODES, RESPONSE_TYPES } from "./capabilities";
 import type { ClientRecord } from "./clients";
+import { isS256Challenge } from "./pkce";
 import { isRegisteredRedirectUri, withQueryParameters } from "./redirect-uri";
+import { parseScope, supportedScope, type Scope } from "./scope";
 
-export const SUPPORTED_SCOPES = ["openid", "profile", "email", "offline_access"] as const;
-const PROMPTS = new Set(["none", "login", "consent", "create", "select_account"]);
-const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const MAX_PARAM = 2048;
 
 export type Params = (key: string) => string | undefined;
@@ -35,7 +35,7 @@ export function checkClientAndRedirect(client: ClientRecord | null, clientId: st
 }
 
 export interface AuthorizationRequest {
-  scope: string[];
+  scope: Scope;
   openid: boolean;
   nonce: string | null;
   codeChallenge: string | null;
@@ -62,18 +62,17 @@ export function checkAuthorizationRequest(client: ClientRecord, get: Params): Re
   const responseType = get("response_type");
   if (!responseType) return { ok: false, error: "invalid_request", description: "response_type is required" };
   // RFC 6749 §3.1.1: only the code flow is offered.
-  if (responseType !== "code") return { ok: false, error: "unsupported_response_type", description: "only response_type=code is supported" };
+  if (!isOneOf(RESPONSE_TYPES, responseType)) return { ok: false, error: "unsupported_response_type", description: "only response_type=code is supported" };
   if (!client.responseTypes.includes("code") || !client.grantTypes.includes("authorization_code")) {
     return { ok: false, error: "unauthorized_client", description: "this client may not use the authorization code flow" };
   }
   const responseMode = get("response_mode");
-  if (responseMode !== undefined && responseMode !== "query") return { ok: false, error: "invalid_request", description: "only response_mode=query is supported" };
+  if (responseMode !== undefined && !isOneOf(RESPONSE_MODES, responseMode)) return { ok: false, error: "invalid_request", description: "only response_mode=query is supported" };
 
   // RFC 6749 §3.3: unknown scopes are ignored; nothing usable left is invalid_scope.
-  const requested = (get("scope") ?? "").split(" ").filter(Boolean);
-  const scope = [...new Set(requested.filter((s) => (SUPPORTED_SCOPES as readonly string[]).includes(s)))];
-  if (scope.length === 0) return { ok: false, error: "invalid_scope", description: "no supported scope was requested" };
-  const openid = scope.includes("openid");
+  const scope = supportedScope(parseScope(get("scope")));
+  if (scope.size === 0) return { ok: false, error: "invalid_scope", description: "no supported scope was requested" };
+  const openid = scope.has("openid");
 
   // RFC 7636 §4.3 / RFC 9700 §2.1.1: S256 only; required for public clients.
   const codeChallenge = get("code_challenge") ?? null;
@@ -82,13 +81,13 @@ export function checkAuthorizationRequest(client: ClientRecord, get: Params): Re
     if (method !== undefined) return { ok: false, error: "invalid_request", description: "code_challenge_method without code_challenge" };
     if (client.tokenEndpointAuthMethod === "none") return { ok: false, error: "invalid_request", description: "PKCE (code_challenge with S256) is required for public clients" };
   } else {
-    if (method !== "S256") return { ok: false, error: "invalid_request", description: "code_challenge_method must be S256 (plain is not allowed)" };
-    if (!PKCE_CHALLENGE.test(codeChallenge)) return { ok: false, error: "invalid_request", description: "code_challenge is not a base64url SHA-256 value" };
+    if (method === undefined || !isOneOf(CODE_CHALLENGE_METHODS, method)) return { ok: false, error: "invalid_request", description: "code_challenge_method must be S256 (plain is not allowed)" };
+    if (!isS256Challenge(codeChallenge)) return { ok: false, error: "invalid_request", description: "code_challenge is not a base64url SHA-256 value" };
   }
 
   // OIDC Core §3.1.2.1 prompt: "none" must stand alone.
   const prompt = (get("prompt") ?? "").split(" ").filter(Boolean);
-  if (prompt.some((p) => !PROMPTS.has(p))) return { ok: false, error: "invalid_request", description: "unknown prompt value" };
+  if (prompt.some((p) => !isOneOf(PROMPTS, p))) return { ok: false, error: "invalid_request", description: "unknown prompt value" };
   if (prompt.includes("none") && prompt.length > 1) return { ok: false, error: "invalid_request", description: "prompt=none cannot be combined with other values" };
 
   let maxAge: number | null = null;

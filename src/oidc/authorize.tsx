@@ -22,6 +22,7 @@ import { getClient, type ClientRecord } from "./clients";
 import { issueCode } from "./issue-code";
 import { verifyOwnJwt } from "./own-tokens";
 import { forgetParkedRequest, loadParkedRequest, parkedInThisBrowser, parkedOneTimeId, parkRequest, type ParkedRequest } from "./parked-request";
+import { formatScope, parseScope, scopeWithin, type Scope } from "./scope";
 
 export const authorizeRoutes = new Hono<AppEnv>();
 
@@ -75,7 +76,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     redirectUri,
     redirectUriSent: get("redirect_uri") !== undefined,
     expectedSub: hintedSub,
-    scope: req.scope.join(" "),
+    scope: formatScope(req.scope),
     state,
     nonce: req.nonce,
     codeChallenge: req.codeChallenge,
@@ -148,12 +149,12 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
     // OIDC Core §3.1.2.6 access_denied: the person said no.
     return redirectToClient(c, clientRedirect(parked.redirectUri, { error: "access_denied", error_description: "the user denied the request", state: parked.state }, issuer), 303);
   }
-  await userObject(c.env, session.userId).grantConsent(client.id, parked.scope.split(" "), now);
+  await userObject(c.env, session.userId).grantConsent(client.id, [...parseScope(parked.scope)], now);
   return finish(c, parked, session, rid, now, 303);
 });
 
 async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, parked: ParkedRequest, session: CurrentSession, rid: string | null, now: number): Promise<Response> {
-  const scopes = parked.scope.split(" ");
+  const scopes = parseScope(parked.scope);
   // OIDC Core §3.1.2.1 prompt=consent: ask, even for a first-party client (which is otherwise not asked).
   // A third-party client is asked whenever the person has not yet granted every requested scope to it.
   const ask = parked.prompt.includes("consent") || (await consentMissing(c, session.userId, client, scopes));
@@ -166,18 +167,17 @@ async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, par
     const user = await findUserById(c.env.DB, session.userId);
     // Allow and Deny both end, through a 303, at the client's redirect URI.
     allowFormRedirect(c, parked.redirectUri);
-    return renderPage(c, <ConsentPage csrf={await csrfToken(c)} rid={id} clientName={client.name} logoUri={client.logoUri} scopes={scopes} email={user?.email ?? ""} />);
+    return renderPage(c, <ConsentPage csrf={await csrfToken(c)} rid={id} clientName={client.name} logoUri={client.logoUri} scopes={[...scopes]} email={user?.email ?? ""} />);
   }
   return finish(c, parked, session, rid, now, 302);
 }
 
-async function consentMissing(c: Context<AppEnv>, userId: string, client: ClientRecord, scopes: string[]): Promise<boolean> {
+async function consentMissing(c: Context<AppEnv>, userId: string, client: ClientRecord, scopes: Scope): Promise<boolean> {
   // OIDC Core §11: offline_access (access that outlives the sign-in) needs the person's consent, so a first-party
   // client is asked for that scope too; its other scopes need none.
-  const needed = client.firstParty ? scopes.filter((s) => s === "offline_access") : scopes;
-  if (needed.length === 0) return false;
-  const granted = await userObject(c.env, userId).getConsent(client.id);
-  return needed.some((s) => !granted.includes(s));
+  const needed: Scope = client.firstParty ? new Set([...scopes].filter((s) => s === "offline_access")) : scopes;
+  if (needed.size === 0) return false;
+  return !scopeWithin(needed, await userObject(c.env, userId).getConsent(client.id));
 }
 
 /** Issues the code. `rid` names the parked request it answers (null: answered at once): spent with the code. */
@@ -187,7 +187,7 @@ async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: Curren
   // RFC 6749 §4.1.2 / RFC 9700 §4.5: one authorization request, one code. The parked request is spent in the
   // user's Durable Object together with the code's storage, so a replayed /authorize/continue mints nothing.
   const spend = rid === null ? null : parkedOneTimeId(rid, parked);
-  const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, redirectUriSent: parked.redirectUriSent, scope: parked.scope.split(" "), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now, spend);
+  const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, redirectUriSent: parked.redirectUriSent, scope: parseScope(parked.scope), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now, spend);
   if (code === null) return errorPage(c, "This sign-in request was already used. Go back to the application and start again.");
   if (rid !== null) c.executionCtx.waitUntil(forgetParkedRequest(c.env, rid).catch((err) => console.warn("parked request not deleted", err)));
   // RFC 6749 §4.1.2 + RFC 9207 iss.

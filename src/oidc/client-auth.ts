@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
 import { OAuthError } from "../errors";
 import { sha256b64url, timingSafeEqual } from "../lib/crypto";
-import { getClient, type ClientRecord, type TokenEndpointAuthMethod } from "./clients";
+import type { TokenEndpointAuthMethod } from "./capabilities";
+import { getClient, type ClientRecord } from "./clients";
 
 export interface PresentedCredentials {
   method: TokenEndpointAuthMethod;

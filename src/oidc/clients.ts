@@ -2,11 +2,12 @@
 import type { Env } from "../config";
 import { findClientRow, insertClientRowIfAbsent, type ClientRow, type NewClientRow } from "../db/clients";
 import { LOOPBACK_HOSTS } from "../lib/loopback";
+import {
+  CLIENT_AUTH_METHODS, DEFAULT_CLIENT_AUTH_METHOD, DEFAULT_ID_TOKEN_ALG, GRANT_TYPES, ID_TOKEN_ALGS, isOneOf, RESPONSE_TYPES,
+  type GrantType, type IdTokenAlg, type ResponseType, type TokenEndpointAuthMethod,
+} from "./capabilities";
 import { CLIENT_CACHE_TTL_S } from "./token-lifetimes";
 
-export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
-export type GrantType = "authorization_code" | "refresh_token";
-export type IdTokenAlg = "ES256" | "RS256";
 /** OIDC Registration 1.0 §2 application_type. */
 export type ApplicationType = "web" | "native";
 
@@ -30,7 +31,7 @@ export interface ClientMetadata {
   redirect_uris: string[];
   token_endpoint_auth_method: TokenEndpointAuthMethod;
   grant_types: GrantType[];
-  response_types: ["code"];
+  response_types: ResponseType[];
   client_name?: string;
   logo_uri?: string;
   post_logout_redirect_uris: string[];
@@ -44,9 +45,6 @@ export type MetadataResult =
   | { ok: true; metadata: ClientMetadata }
   | { ok: false; error: "invalid_client_metadata" | "invalid_redirect_uri"; description: string };
 
-export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ["client_secret_basic", "client_secret_post", "none"];
-const GRANT_TYPES: readonly GrantType[] = ["authorization_code", "refresh_token"];
-const ID_TOKEN_ALGS: readonly IdTokenAlg[] = ["ES256", "RS256"];
 const APPLICATION_TYPES: readonly ApplicationType[] = ["web", "native"];
 const MAX_URIS = 20;
 const MAX_URI_LENGTH = 2000;
@@ -181,17 +179,17 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   }
 
   // RFC 7591 §2: token_endpoint_auth_method defaults to client_secret_basic.
-  const authMethod = oneOf(o, "token_endpoint_auth_method", AUTH_METHODS, "client_secret_basic");
+  const authMethod = oneOf(o, "token_endpoint_auth_method", CLIENT_AUTH_METHODS, DEFAULT_CLIENT_AUTH_METHOD);
 
   // RFC 7591 §2: grant_types defaults to ["authorization_code"], response_types to ["code"].
   const grants = stringArray(o, "grant_types") ?? ["authorization_code"];
   for (const g of grants) {
-    if (!(GRANT_TYPES as readonly string[]).includes(g)) {
+    if (!isOneOf(GRANT_TYPES, g)) {
       throw new MetadataError("invalid_client_metadata", `grant_types: ${JSON.stringify(g.slice(0, 60))} is not supported (use ${GRANT_TYPES.join(", ")})`);
     }
   }
   const responses = stringArray(o, "response_types") ?? ["code"];
-  if (responses.some((r) => r !== "code")) {
+  if (responses.some((r) => !isOneOf(RESPONSE_TYPES, r))) {
     throw new MetadataError("invalid_client_metadata", 'response_types: only "code" is supported');
   }
   // RFC 7591 §2.1: response_type "code" requires grant_type "authorization_code" (and refresh_token alone is unusable).
@@ -221,7 +219,7 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   }
 
   // OIDC Registration 1.0 §2: id_token_signed_response_alg defaults to RS256; ES256 on request; "none" never.
-  const alg = oneOf(o, "id_token_signed_response_alg", ID_TOKEN_ALGS, "RS256");
+  const alg = oneOf(o, "id_token_signed_response_alg", ID_TOKEN_ALGS, DEFAULT_ID_TOKEN_ALG);
 
   const firstParty = o.first_party ?? false;
   if (typeof firstParty !== "boolean") throw new MetadataError("invalid_client_metadata", "first_party must be a boolean");

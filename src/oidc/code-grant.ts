@@ -1,5 +1,6 @@
 /** The pure checks at an authorization code's redemption (RFC 6749 §4.1.3, RFC 7636 §4.6); the record is in user/types.ts. */
 import type { CodeGrant, CodeRedemptionRequest } from "../user/types";
+import { pkceMismatch } from "./pkce";
 
 export type CodeCheck = { ok: true } | { ok: false; detail: string };
 
@@ -11,13 +12,8 @@ export function checkCodeRedemption(grant: CodeGrant, req: CodeRedemptionRequest
   if (grant.redirectUriSent || req.redirectUri !== null) {
     if (req.redirectUri !== grant.redirectUri) return { ok: false, detail: "redirect_uri does not match the authorization request" };
   }
-  if (grant.codeChallenge !== null) {
-    // RFC 7636 §4.6: code_verifier is required and S256(code_verifier) must equal code_challenge.
-    if (req.verifierChallenge === null) return { ok: false, detail: "code_verifier is required" };
-    if (req.verifierChallenge !== grant.codeChallenge) return { ok: false, detail: "code_verifier does not match code_challenge" };
-  } else if (req.verifierChallenge !== null) {
-    // RFC 9700 §2.1.1 / PKCE downgrade: a verifier without a challenge means the request was tampered with.
-    return { ok: false, detail: "code_verifier sent but no code_challenge was used" };
-  }
+  // RFC 7636 §4.6 (and the PKCE downgrade of RFC 9700 §2.1.1), in oidc/pkce.ts.
+  const pkce = pkceMismatch(grant.codeChallenge, req.verifierChallenge);
+  if (pkce !== null) return { ok: false, detail: pkce };
   return { ok: true };
 }

@@ -2,11 +2,19 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Config } from "../config";
-import { ACR_VALUES } from "../sessions/assurance";
+import {
+  ACR_VALUES,
+  CLIENT_AUTH_METHODS,
+  CODE_CHALLENGE_METHODS,
+  GRANT_TYPES,
+  ID_TOKEN_ALGS,
+  PROMPTS,
+  RESPONSE_MODES,
+  RESPONSE_TYPES,
+  SCOPES,
+} from "./capabilities";
 
 export type ProviderMetadata = Record<string, string | boolean | string[]>;
-
-const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"];
 
 /** The metadata document for `config` (pure). */
 export function providerMetadata(config: Config): ProviderMetadata {
@@ -21,20 +29,20 @@ export function providerMetadata(config: Config): ProviderMetadata {
     registration_endpoint: `${issuer}/register`,
     revocation_endpoint: `${issuer}/revoke`,
     end_session_endpoint: `${issuer}/logout`,
-    scopes_supported: ["openid", "profile", "email", "offline_access"],
-    response_types_supported: ["code"],
-    response_modes_supported: ["query"],
-    grant_types_supported: ["authorization_code", "refresh_token"],
+    scopes_supported: [...SCOPES],
+    response_types_supported: [...RESPONSE_TYPES],
+    response_modes_supported: [...RESPONSE_MODES],
+    grant_types_supported: [...GRANT_TYPES],
     subject_types_supported: ["public"],
-    id_token_signing_alg_values_supported: ["ES256", "RS256"],
-    token_endpoint_auth_methods_supported: AUTH_METHODS,
-    revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    id_token_signing_alg_values_supported: [...ID_TOKEN_ALGS],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     // RFC 7636 §4.2: plain is not offered.
-    code_challenge_methods_supported: ["S256"],
+    code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
     // OIDC Core §2 / §3.1.2.1: the classes acr takes and acr_values is checked against, weakest first (sessions/assurance.ts).
     acr_values_supported: [...ACR_VALUES],
     claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid", "at_hash", "email", "email_verified", "name"],
-    prompt_values_supported: ["none", "login", "consent", "select_account", "create"],
+    prompt_values_supported: [...PROMPTS],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

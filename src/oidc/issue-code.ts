@@ -1,18 +1,19 @@
-/** Mints an authorization code `<userId>.<secret>`: the prefix routes redemption to the user's Durable Object. */
+/** Mints an authorization code `<userId>.<secret>` (lib/user-token.ts): the prefix routes redemption to the user's DO. */
 import type { CurrentSession } from "../app-types";
 import type { Env } from "../config";
 import type { User } from "../db/users";
-import { randomToken, sha256b64url } from "../lib/crypto";
-import type { OneTimeId } from "../user/types";
+import { sha256b64url } from "../lib/crypto";
+import { newUserToken } from "../lib/user-token";
+import type { CodeGrant, OneTimeId } from "../user/types";
 import { userObject } from "../user/user-object";
-import type { CodeGrant } from "../user/types";
+import { formatScope, type Scope } from "./scope";
 import { CODE_TTL_S } from "./token-lifetimes";
 
 export interface CodeRequest {
   clientId: string;
   redirectUri: string;
   redirectUriSent: boolean;
-  scope: string[];
+  scope: Scope;
   nonce: string | null;
   codeChallenge: string | null;
 }
@@ -22,13 +23,13 @@ export interface CodeRequest {
  * storage, so one parked request yields at most one code; null (no code) when it was already spent.
  */
 export async function issueCode(env: Env, req: CodeRequest, session: CurrentSession, user: User, now: number, consume: OneTimeId | null = null): Promise<string | null> {
-  const secret = randomToken(32);
+  const { token, secret } = newUserToken(session.userId);
   const grant: CodeGrant = {
     userId: session.userId,
     clientId: req.clientId,
     redirectUri: req.redirectUri,
     redirectUriSent: req.redirectUriSent,
-    scope: req.scope.join(" "),
+    scope: formatScope(req.scope),
     nonce: req.nonce,
     codeChallenge: req.codeChallenge,
     sid: session.sid,
@@ -38,11 +39,5 @@ export async function issueCode(env: Env, req: CodeRequest, session: CurrentSess
   };
   // RFC 6749 §4.1.2: short-lived; stored only as a hash.
   const stored = await userObject(env, session.userId).storeCode(await sha256b64url(secret), grant, now + CODE_TTL_S * 1000, consume);
-  return stored ? `${session.userId}.${secret}` : null;
-}
-
-/** Splits a code or refresh token into the user id (routing) and the secret; null when malformed. */
-export function splitUserToken(token: string): { userId: string; secret: string } | null {
-  const m = /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  return m ? { userId: m[1]!, secret: m[2]! } : null;
+  return stored ? token : null;
 }

@@ -1,6 +1,7 @@
 /** Signing and verifying the JWTs Latchkey issues (ID tokens, RFC 9068 access tokens) with the published keys. */
 import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { Config, Env } from "../config";
+import { SIGNING_ALGS } from "../keys/key-policy";
 import { getPublicJwks, getSigningKey, reloadPublicJwksForUnknownKid, type PublicJwks, type SigningAlg } from "../keys/signing-keys";
 
 export async function signJwt(env: Env, config: Config, alg: SigningAlg, typ: "JWT" | "at+jwt", claims: JWTPayload, now: number): Promise<string> {
@@ -24,7 +25,7 @@ export async function verifyOwnJwt(env: Env, config: Config, token: string, now:
   const verify = (jwks: PublicJwks) =>
     jwtVerify(token, createLocalJWKSet(jwks), {
       issuer: config.issuer,
-      algorithms: ["ES256", "RS256"],
+      algorithms: [...SIGNING_ALGS],
       currentDate: new Date(now),
       ...(opts.typ ? { typ: opts.typ } : {}),
       ...(opts.audience ? { audience: opts.audience } : {}),

@@ -2,9 +2,9 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import { sha256b64url } from "../lib/crypto";
+import { splitUserToken } from "../lib/user-token";
 import { userObject } from "../user/user-object";
 import { authenticateClient } from "./client-auth";
-import { splitUserToken } from "./issue-code";
 import { verifyOwnJwt } from "./own-tokens";
 import { readOAuthForm } from "./token";
 import { OAuthError } from "../errors";

@@ -1,15 +1,15 @@
 /** Pure builders of ID token (OIDC Core §2, §3.1.3.6) and access token (RFC 9068 §2.2) claim sets. */
 import type { JWTPayload } from "jose";
 import { acrOf, publishedAmr } from "../sessions/assurance";
-import type { Amr } from "../user/types";
-import type { UserClaims } from "../user/types";
+import type { Amr, UserClaims } from "../user/types";
+import { formatScope, type Scope } from "./scope";
 import { ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S } from "./token-lifetimes";
 
 export interface TokenSubject {
   issuer: string;
   userId: string;
   clientId: string;
-  scope: string[];
+  scope: Scope;
   sid: string | null;
   authTime: number;
   amr: Amr[];
@@ -18,13 +18,13 @@ export interface TokenSubject {
 }
 
 /** OIDC Core §5.4: claims released by scope. */
-export function scopedClaims(scope: string[], claims: UserClaims): Record<string, unknown> {
+export function scopedClaims(scope: Scope, claims: UserClaims): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (scope.includes("email")) {
+  if (scope.has("email")) {
     out.email = claims.email;
     out.email_verified = claims.email_verified;
   }
-  if (scope.includes("profile") && claims.name) out.name = claims.name;
+  if (scope.has("profile") && claims.name) out.name = claims.name;
   return out;
 }
 
@@ -59,7 +59,7 @@ export function accessTokenClaims(s: TokenSubject, audience: string, jti: string
     iat,
     jti,
     client_id: s.clientId,
-    scope: s.scope.join(" "),
+    scope: formatScope(s.scope),
     auth_time: Math.floor(s.authTime / 1000),
     ...(s.sid ? { sid: s.sid } : {}),
     // Latchkey: the grant (refresh family) this token belongs to, so revoking the grant revokes the token at userinfo.

@@ -6,6 +6,7 @@ import { BearerError } from "../errors";
 import { userObject } from "../user/user-object";
 import { verifyOwnJwt } from "./own-tokens";
 import { readOAuthForm } from "./token";
+import { parseScope } from "./scope";
 import { scopedClaims } from "./token-claims";
 
 export const userinfoRoutes = new Hono<AppEnv>();
@@ -41,9 +42,9 @@ userinfoRoutes.on(["GET", "POST"], "/userinfo", async (c) => {
   if (!claims || typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.gid !== "string") {
     throw new BearerError("invalid_token", "the access token is invalid or expired");
   }
-  const scope = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
+  const scope = parseScope(typeof claims.scope === "string" ? claims.scope : "");
   // OIDC Core §5.3: userinfo needs an access token with the openid scope.
-  if (!scope.includes("openid")) throw new BearerError("insufficient_scope", "the openid scope is required", 403);
+  if (!scope.has("openid")) throw new BearerError("insufficient_scope", "the openid scope is required", 403);
   if (!(await userObject(c.env, claims.sub).isAccessTokenActive(claims.jti, claims.gid, now))) {
     throw new BearerError("invalid_token", "the access token was revoked");
   }

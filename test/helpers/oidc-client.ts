@@ -3,6 +3,7 @@ import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyResult } from "jose";
 import { expect } from "vitest";
 import type { Env } from "../../src/config";
+import type { TokenEndpointAuthMethod } from "../../src/oidc/capabilities";
 import { ORIGIN, type TestBrowser } from "./browser";
 
 /** The bindings, typed (cloudflare:test's `env` is typed as the empty Cloudflare.Env). */
@@ -15,7 +16,7 @@ export const REDIRECT_URI = "https://rp.example/cb";
 export interface TestClient {
   client_id: string;
   client_secret?: string;
-  token_endpoint_auth_method: "client_secret_basic" | "client_secret_post" | "none";
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   client_name?: string;

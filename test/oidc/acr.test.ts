@@ -15,7 +15,7 @@ async function idToken(browser: TestBrowser, client: TestClient, extra: Record<s
 }
 
 function published(amr: Amr[]) {
-  const subject: TokenSubject = { issuer: "https://id.example", userId: "u", clientId: "c", scope: ["openid"], sid: "s", authTime: 0, amr, claims: { email: "a@b.example", email_verified: true, name: null }, familyId: "f" };
+  const subject: TokenSubject = { issuer: "https://id.example", userId: "u", clientId: "c", scope: new Set(["openid"]), sid: "s", authTime: 0, amr, claims: { email: "a@b.example", email_verified: true, name: null }, familyId: "f" };
   const claims = idTokenClaims(subject, null, "h", "j", 1000);
   return { amr: claims.amr, acr: claims.acr };
 }

@@ -8,7 +8,8 @@ import { errorResponse } from "../../src/errors";
 import { readForm } from "../../src/lib/body";
 import { sha256b64url } from "../../src/lib/crypto";
 import { authenticateClient } from "../../src/oidc/client-auth";
-import { ensureClient, type ClientRecord, type TokenEndpointAuthMethod } from "../../src/oidc/clients";
+import type { TokenEndpointAuthMethod } from "../../src/oidc/capabilities";
+import { ensureClient, type ClientRecord } from "../../src/oidc/clients";
 
 const E = env as unknown as Env;
 

@@ -3,6 +3,7 @@ import { env, SELF } from "cloudflare:test";
 import * as oidc from "openid-client";
 import { describe, expect, it } from "vitest";
 import { ConfigError, getConfig, parseConfig, type Env } from "../../src/config";
+import * as caps from "../../src/oidc/capabilities";
 import { providerMetadata } from "../../src/oidc/discovery";
 
 const ISSUER = "http://localhost:8787";
@@ -62,6 +63,19 @@ describe("provider metadata", () => {
     expect(m.code_challenge_methods_supported).not.toContain("plain");
     expect(m.response_types_supported).toEqual(["code"]);
     expect(m.id_token_signing_alg_values_supported).not.toContain("none");
+  });
+
+  it("publishes the vocabularies every check reads, from their one definition (src/oidc/capabilities.ts)", () => {
+    const m = providerMetadata(getConfig(env as unknown as Env));
+    expect(m.scopes_supported).toEqual([...caps.SCOPES]);
+    expect(m.response_types_supported).toEqual([...caps.RESPONSE_TYPES]);
+    expect(m.grant_types_supported).toEqual([...caps.GRANT_TYPES]);
+    expect(m.id_token_signing_alg_values_supported).toEqual([...caps.ID_TOKEN_ALGS]);
+    expect(m.token_endpoint_auth_methods_supported).toEqual([...caps.CLIENT_AUTH_METHODS]);
+    expect(m.revocation_endpoint_auth_methods_supported).toEqual([...caps.CLIENT_AUTH_METHODS]);
+    expect(m.prompt_values_supported).toEqual([...caps.PROMPTS]);
+    expect(m.code_challenge_methods_supported).toEqual([...caps.CODE_CHALLENGE_METHODS]);
+    expect(m.acr_values_supported).toEqual([...caps.ACR_VALUES]);
   });
 
   it("the demo client (public, first party) is off by default outside localhost; DEMO_ENABLED turns it on or off explicitly", () => {

@@ -5,6 +5,7 @@ import {
   planKeyRotation,
   selectPublishedKeys,
   selectSigningKey,
+  SIGNING_ALGS,
   unpublishTime,
   type KeyTimes,
 } from "../../src/keys/key-policy";
@@ -26,10 +27,7 @@ function key(kid: string, createdAt: number, more: Partial<KeyTimes> = {}): KeyT
 describe("planKeyRotation", () => {
   it("creates one key per algorithm that signs at once when there is none", () => {
     expect(planKeyRotation([], T0)).toEqual({
-      create: [
-        { alg: "ES256", signFrom: T0 },
-        { alg: "RS256", signFrom: T0 },
-      ],
+      create: SIGNING_ALGS.map((alg) => ({ alg, signFrom: T0 })),
       retire: [],
       delete: [],
     });

@@ -1,0 +1,68 @@
+/** RFC 6749 §4.1.3 authorization_code with RFC 7636 PKCE: the code is spent exactly once in the user's DO. */
+import { OAuthError } from "../../errors";
+import { randomToken, sha256b64url } from "../../lib/crypto";
+import { newUserToken, splitUserToken } from "../../lib/user-token";
+import { userObject } from "../../user/user-object";
+import { refuseGrant } from "../grant-refusal";
+import { issueTokens, prepareSigning } from "../issue-tokens";
+import { isCodeVerifier, s256Challenge } from "../pkce";
+import { parseScope } from "../scope";
+import { REFRESH_TOKEN_TTL_S } from "../token-lifetimes";
+import { audienceOf } from "./audience";
+import type { Grant } from "./grant";
+
+export const authorizationCodeGrant: Grant = {
+  type: "authorization_code",
+  async handle(c, client, form) {
+    const config = c.get("config");
+    const now = Date.now();
+    const code = form.get("code");
+    if (!code) throw new OAuthError("invalid_request", "code is required");
+    const verifier = form.get("code_verifier");
+    // RFC 7636 §4.1: 43-128 characters of the unreserved set.
+    if (verifier !== undefined && !isCodeVerifier(verifier)) {
+      throw refuseGrant("authorization_code", "verifier_malformed", client.id);
+    }
+    const audience = audienceOf(form, config);
+    const parts = splitUserToken(code);
+    if (!parts) throw refuseGrant("authorization_code", "malformed", client.id);
+
+    // Keys are loaded before the code is spent, so a storage fault cannot burn a code without answering.
+    await prepareSigning(c.env, config, client, now);
+    // The client gets a refresh token only when it is registered for that grant (RFC 6749 §1.5).
+    const refresh = client.grantTypes.includes("refresh_token") ? newUserToken(parts.userId) : null;
+    const familyId = randomToken(16);
+    const redemption = {
+      clientId: client.id,
+      redirectUri: form.get("redirect_uri") ?? null,
+      verifierChallenge: verifier === undefined ? null : await s256Challenge(verifier),
+    };
+    const result = await userObject(c.env, parts.userId).redeemCode(
+      await sha256b64url(parts.secret),
+      redemption,
+      {
+        familyId,
+        refreshHash: refresh ? await sha256b64url(refresh.secret) : null,
+        refreshExpiresAt: now + REFRESH_TOKEN_TTL_S * 1000,
+        grantExpiresAt: now + REFRESH_TOKEN_TTL_S * 1000,
+      },
+      now,
+    );
+    // RFC 6749 §5.2 invalid_grant for every code failure, with one fixed description; the reason goes to the log.
+    if (!result.ok) throw refuseGrant("authorization_code", result.reason, client.id, result.detail);
+    const g = result.grant;
+    const subject = {
+      issuer: config.issuer,
+      userId: g.userId,
+      clientId: client.id,
+      scope: parseScope(g.scope),
+      sid: g.sid,
+      authTime: g.authTime,
+      amr: g.amr,
+      claims: g.claims,
+      familyId,
+    };
+    const opts = { nonce: g.nonce, audience, refreshToken: refresh?.token ?? null };
+    return issueTokens(c.env, config, client, subject, opts, now);
+  },
+};

@@ -1,0 +1,63 @@
+/** RFC 6749 §6 refresh_token: rotated on every use, reuse revokes the family (RFC 9700 §4.14.2), in the user's DO. */
+import { OAuthError } from "../../errors";
+import { sha256b64url } from "../../lib/crypto";
+import { newUserToken, splitUserToken } from "../../lib/user-token";
+import { userObject } from "../../user/user-object";
+import { SCOPES } from "../capabilities";
+import { refuseGrant } from "../grant-refusal";
+import { issueTokens, prepareSigning } from "../issue-tokens";
+import { parseScope, scopeWithin } from "../scope";
+import { REFRESH_TOKEN_TTL_S } from "../token-lifetimes";
+import { audienceOf } from "./audience";
+import type { Grant } from "./grant";
+
+export const refreshTokenGrant: Grant = {
+  type: "refresh_token",
+  async handle(c, client, form) {
+    const config = c.get("config");
+    const now = Date.now();
+    const presented = form.get("refresh_token");
+    if (!presented) throw new OAuthError("invalid_request", "refresh_token is required");
+    const parts = splitUserToken(presented);
+    if (!parts) throw refuseGrant("refresh_token", "malformed", client.id);
+    const audience = audienceOf(form, config);
+    // RFC 6749 §6 / §5.2 invalid_scope: refuse what no grant can hold before the token is rotated (and so spent).
+    const requested = form.get("scope");
+    const narrowed = requested === undefined ? null : parseScope(requested);
+    if (narrowed !== null && (narrowed.size === 0 || !scopeWithin(narrowed, SCOPES))) {
+      throw new OAuthError("invalid_scope", "the requested scope exceeds the grant");
+    }
+    const next = newUserToken(parts.userId);
+    await prepareSigning(c.env, config, client, now);
+    // RFC 9700 §4.14.2: rotate on every use; reuse of a rotated token revokes the family (in the DO, atomically).
+    // RFC 6749 §6: a narrower scope may be asked for, never a wider one; the DO refuses a wider one before rotating.
+    const result = await userObject(c.env, parts.userId).rotateRefresh(
+      await sha256b64url(parts.secret),
+      await sha256b64url(next.secret),
+      client.id,
+      now + REFRESH_TOKEN_TTL_S * 1000,
+      now,
+      narrowed === null ? null : [...narrowed],
+    );
+    if (!result.ok) {
+      if (result.reason === "scope_exceeded") {
+        throw new OAuthError("invalid_scope", "the requested scope exceeds the grant");
+      }
+      // RFC 6749 §5.2: one fixed description for every refused refresh token; the reason goes to the log.
+      throw refuseGrant("refresh_token", result.reason, client.id);
+    }
+    const g = result.grant;
+    const subject = {
+      issuer: config.issuer,
+      userId: parts.userId,
+      clientId: client.id,
+      scope: narrowed ?? parseScope(g.scope),
+      sid: g.sid,
+      authTime: g.authTime,
+      amr: g.amr,
+      claims: g.claims,
+      familyId: g.familyId,
+    };
+    return issueTokens(c.env, config, client, subject, { nonce: null, audience, refreshToken: next.token }, now);
+  },
+};
