@@ -16,11 +16,11 @@ import { ConsentPage } from "../ui/pages/consent";
 import { SignInPage } from "../ui/pages/signin";
 import { renderPage } from "../ui/render";
 import { allowFormRedirect } from "../security-headers";
-import { checkAuthorizationRequest, checkClientAndRedirect, clientRedirect, freshAfter, isOwnIdTokenType, sessionSatisfies } from "./authorize-request";
+import { checkAuthorizationRequest, checkClientAndRedirect, clientRedirect, freshAfter, sessionSatisfies } from "./authorize-request";
 import { isRegisteredRedirectUri } from "./redirect-uri";
 import { getClient, type ClientRecord } from "./clients";
 import { issueCode } from "./issue-code";
-import { verifyOwnJwt } from "./own-tokens";
+import { claimsEvenIfExpired, verifyOwnJwt } from "./own-tokens";
 import { forgetParkedRequest, loadParkedRequest, parkedInThisBrowser, parkedOneTimeId, parkRequest, type ParkedRequest } from "./parked-request";
 
 export const authorizeRoutes = new Hono<AppEnv>();
@@ -60,9 +60,9 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
   // OIDC Core §3.1.2.1 id_token_hint: must be one we issued; a mismatch with the session's user needs a new sign-in.
   let hintedSub: string | null = null;
   if (req.idTokenHint) {
-    const hint = await verifyOwnJwt(c.env, config, req.idTokenHint, now, { allowExpired: true });
-    // RFC 8725 §3.11 / RFC 9068 §2.1: an access token (typ at+jwt) is not an ID token; only typ JWT is ours.
-    if (!hint?.sub || !isOwnIdTokenType(req.idTokenHint)) return fail("invalid_request", "id_token_hint is not valid");
+    // Expired is fine. RFC 8725 §3.11 / RFC 9068 §2.1: an access token (typ at+jwt) is not an ID token.
+    const hint = claimsEvenIfExpired(await verifyOwnJwt(c.env, config, req.idTokenHint, now, { typ: "JWT" }));
+    if (!hint?.sub) return fail("invalid_request", "id_token_hint is not valid");
     hintedSub = hint.sub;
   }
   let session = c.get("session");

@@ -8,9 +8,8 @@ import { Layout } from "../ui/layout";
 import { MessagePage } from "../ui/pages/message";
 import { renderPage } from "../ui/render";
 import { allowFormRedirect } from "../security-headers";
-import { isOwnIdTokenType } from "./authorize-request";
 import { getClient } from "./clients";
-import { verifyOwnJwt } from "./own-tokens";
+import { claimsEvenIfExpired, verifyOwnJwt } from "./own-tokens";
 import { withQueryParameters } from "./redirect-uri";
 
 export const logoutRoutes = new Hono<AppEnv>();
@@ -25,9 +24,8 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
 
   // RP-Initiated Logout §2: id_token_hint is an ID token we issued (expired is fine).
   const hintRaw = get("id_token_hint");
-  const verified = hintRaw ? await verifyOwnJwt(c.env, config, hintRaw, now, { allowExpired: true }) : null;
   // RFC 8725 §3.11 / RFC 9068 §2.1: an access token (typ at+jwt) is not an ID token, so it cannot sign anyone out silently.
-  const hint = verified && hintRaw && isOwnIdTokenType(hintRaw) ? verified : null;
+  const hint = hintRaw ? claimsEvenIfExpired(await verifyOwnJwt(c.env, config, hintRaw, now, { typ: "JWT" })) : null;
   if (hintRaw && !hint) return message(c, "This sign-out request is not valid.", 400);
   const hintAud = hint ? (Array.isArray(hint.aud) ? hint.aud[0] : hint.aud) : undefined;
   const clientId = get("client_id") ?? hintAud;
