@@ -11,7 +11,7 @@ import { authorizeRoutes } from "./oidc/authorize";
 import { discoveryRoutes } from "./oidc/discovery";
 import { jwksRoutes } from "./oidc/jwks";
 import { logoutRoutes } from "./oidc/logout";
-import { hasAdminToken, registerRoutes } from "./oidc/register";
+import { registerRoutes, registrationAdmin } from "./oidc/register";
 import { revokeRoutes } from "./oidc/revoke";
 import { tokenRoutes } from "./oidc/token";
 import { userinfoRoutes } from "./oidc/userinfo";
@@ -50,7 +50,7 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 
 // Abuse resistance (see src/abuse/): registration per IP; token-endpoint and passkey failures.
 // A call with the admin token spends nothing from the anonymous per-IP registration budget (automation registers many).
-app.post("/register", limitPerIp("registerPerIp", "oauth", hasAdminToken));
+app.post("/register", limitPerIp("registerPerIp", "oauth", registrationAdmin.isAdmin));
 app.post("/token", limitFailures("tokenFailurePerClient", presentedClientKey, (e) => e instanceof OAuthError, "oauth"));
 app.post("/auth/passkey/verify", limitFailures("passkeyFailurePerIp", (c) => { const ip = clientIp(c); return ip ? { kind: "ip", ip } : null; }, (e) => e instanceof ApiError && e.status === 400, "api"));
 app.route("/", pageRoutes);
