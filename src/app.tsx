@@ -7,6 +7,7 @@ import { presentedClientKey } from "./abuse/client-key";
 import { limitFailures, limitPerIp } from "./abuse/middleware";
 import { clientIp } from "./abuse/rate-limiter";
 import { demoRoutes } from "./demo/routes";
+import { magicLinkRoutes } from "./magic-link/routes";
 import { authorizeRoutes } from "./oidc/authorize";
 import { discoveryRoutes } from "./oidc/discovery";
 import { jwksRoutes } from "./oidc/jwks";
@@ -54,6 +55,7 @@ app.post("/register", limitPerIp("registerPerIp", "oauth", registrationAdmin.isA
 app.post("/token", limitFailures("tokenFailurePerClient", presentedClientKey, (e) => e instanceof OAuthError, "oauth"));
 app.post("/auth/passkey/verify", limitFailures("passkeyFailurePerIp", (c) => { const ip = clientIp(c); return ip ? { kind: "ip", ip } : null; }, (e) => e instanceof ApiError && e.status === 400, "api"));
 app.route("/", pageRoutes);
+app.route("/", magicLinkRoutes);
 app.route("/", passkeyRoutes);
 app.route("/", accountRoutes);
 app.route("/", discoveryRoutes);
