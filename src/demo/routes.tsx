@@ -9,7 +9,7 @@ import type { AppEnv } from "../app-types";
 import { ensureClient } from "../oidc/clients";
 import { base64url, randomToken, sha256 } from "../lib/crypto";
 import { Layout } from "../ui/layout";
-import { MessagePage } from "../ui/pages/message";
+import { ErrorPage } from "../ui/pages/error";
 import { renderPage } from "../ui/render";
 import { DEMO_CLIENT_ID, demoClient } from "./demo-client";
 
@@ -167,5 +167,5 @@ async function loadDemoSession(c: Context<AppEnv>): Promise<DemoSession | null> 
 }
 
 function failure(c: Context<AppEnv>, text: string) {
-  return renderPage(c, <MessagePage title="Demo sign-in failed"><p>{text}</p><p><a href="/demo">Back to the demo</a></p></MessagePage>, 400);
+  return renderPage(c, <ErrorPage title="Demo sign-in failed" message={text} link={{ href: "/demo", label: "Back to the demo" }} />, 400);
 }

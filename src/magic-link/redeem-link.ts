@@ -58,7 +58,11 @@ export async function proveMagicLink(env: Env, token: string, browserHash: strin
 }
 
 /** After the session started (the link is consumed): the lookup record and the address's live link go. */
-export async function spendMagicLink(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, link: { hash: string; email: string }): Promise<void> {
+export async function spendMagicLink(
+  env: Env,
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  link: { hash: string; email: string },
+): Promise<void> {
   // KV is only the lookup (the Durable Object refuses a replay), so failing to forget the record is harmless.
   ctx.waitUntil(forgetMagicLink(env, link.hash).catch((err) => console.warn("magic link record not deleted", err)));
   // The owner has read their mail: the next request for this address mails a new link at once. Awaited so that

@@ -14,7 +14,7 @@ import { emailObject } from "../sessions/user-object";
 import { browserFacts, setSessionCookie } from "../signin/session-cookie";
 import { startSession } from "../signin/start-session";
 import { LinkConfirmPage } from "../ui/pages/link-confirm";
-import { MessagePage } from "../ui/pages/message";
+import { ErrorPage } from "../ui/pages/error";
 import { renderPage } from "../ui/render";
 import { parkedRedirectUri } from "../ui/signin-context";
 import { isRequestingBrowser, linkRequester } from "./link-binding";
@@ -22,17 +22,22 @@ import { loadMagicLink, MAGIC_LINK_TTL_S, TOKEN_PATTERN } from "./magic-link-sto
 import { proveMagicLink, spendMagicLink } from "./redeem-link";
 import { requestMagicLink } from "./request-link";
 
-export const magicLinkRoutes = new Hono<AppEnv>();
+/** JSON: asking for a link. */
+export const magicLinkApiRoutes = new Hono<AppEnv>();
+/** Pages: opening and redeeming a link. */
+export const magicLinkPageRoutes = new Hono<AppEnv>();
 
 /** True whether a link was mailed now or one mailed in the last minutes is still the live one. */
-const LINK_REQUESTED = "Check your email. If the address can be used here, a sign-in link is on its way; a link sent in the last 15 minutes also still works.";
+const LINK_REQUESTED =
+  "Check your email. If the address can be used here, a sign-in link is on its way; " +
+  "a link sent in the last 15 minutes also still works.";
 
 /**
  * JSON: always the same 202 answer whether or not the address has an account (no enumeration), and whether or
  * not a link was mailed: while a link for the address is live, only the browser it is bound to gets a fresh
  * one (src/magic-link/live-link-store.ts), so strangers can neither flood the inbox nor lock the owner out.
  */
-magicLinkRoutes.post("/auth/email", async (c) => {
+magicLinkApiRoutes.post("/auth/email", async (c) => {
   await assertCsrf(c, c.req.header("x-csrf-token"));
   const body = asObject(await readJson(c));
   const email = normalizeEmail(body.email);
@@ -43,14 +48,16 @@ magicLinkRoutes.post("/auth/email", async (c) => {
   // Per IP (LimiterDO): an address-hopping client is stopped. The per-address budget only limits re-sends below.
   if (ip) {
     const result = await hit(c.env, config.rateLimits, { kind: "ip", ip }, "magicLinkPerIp", now);
-    if (!result.allowed) throw new ApiError("rate_limited", "Too many sign-in links were asked for. Wait a few minutes and try again.", result.retryAfterS);
+    const tooMany = "Too many sign-in links were asked for. Wait a few minutes and try again.";
+    if (!result.allowed) throw new ApiError("rate_limited", tooMany, result.retryAfterS);
   }
   const returnTo = safeReturnTo(optionalString(body, "return_to"), config.origin);
   const token = randomToken(32); // 256 bits
   const linkHash = await sha256b64url(token);
   const requestedBy = await linkRequester(c, now);
   const address = emailObject(c.env, email);
-  const decision = await address.requestLink({ linkHash, browserHash: requestedBy.browserHash, expiresAt: now + MAGIC_LINK_TTL_S * 1000 }, config.rateLimits.magicLinkPerAddress, now);
+  const link = { linkHash, browserHash: requestedBy.browserHash, expiresAt: now + MAGIC_LINK_TTL_S * 1000 };
+  const decision = await address.requestLink(link, config.rateLimits.magicLinkPerAddress, now);
   if (decision !== "coalesce") {
     // Look-up, record and mail happen after the response so its timing says nothing about the address.
     c.executionCtx.waitUntil(
@@ -65,23 +72,27 @@ magicLinkRoutes.post("/auth/email", async (c) => {
 });
 
 /** GET never redeems: mail scanners and link previews fetch this URL. */
-magicLinkRoutes.get("/auth/link", async (c) => {
+magicLinkPageRoutes.get("/auth/link", async (c) => {
   const token = c.req.query("token") ?? "";
   const found = TOKEN_PATTERN.test(token) ? await loadMagicLink(c.env, token, Date.now()) : null;
   if (!found) return renderPage(c, <ExpiredLink />, 400);
   const { record } = found;
   // RFC 9700 §4.7 (login CSRF by a forwarded link): the page names the whole account, and a link opened in
   // another browser than the one that asked for it says so, with when, from what and where it was asked for.
-  const sameBrowser = isRequestingBrowser(record.requestedBy, await browserBindingHash(c.get("browserId"), "magic-link"));
-  const requested = sameBrowser ? null : { at: record.requestedBy?.requestedAt ?? null, device: record.requestedBy?.device ?? null, country: record.requestedBy?.country ?? null };
+  const by = record.requestedBy;
+  const sameBrowser = isRequestingBrowser(by, await browserBindingHash(c.get("browserId"), "magic-link"));
+  const requested = sameBrowser
+    ? null
+    : { at: by?.requestedAt ?? null, device: by?.device ?? null, country: by?.country ?? null };
   // Continue's POST may end, through /authorize/continue, at the parked request's client (CSP3 form-action covers
   // redirects). Only in the requesting browser: a cross-device sign-in drops return_to and lands on /account.
   const clientTarget = sameBrowser ? await parkedRedirectUri(c.env, record.returnTo) : null;
   if (clientTarget) allowFormRedirect(c, clientTarget);
-  return renderPage(c, <LinkConfirmPage csrf={await csrfToken(c)} token={token} email={record.email} crossDevice={requested} />);
+  const csrf = await csrfToken(c);
+  return renderPage(c, <LinkConfirmPage csrf={csrf} token={token} email={record.email} crossDevice={requested} />);
 });
 
-magicLinkRoutes.post("/auth/link", async (c) => {
+magicLinkPageRoutes.post("/auth/link", async (c) => {
   const form = await readForm(c);
   await assertCsrf(c, form.get("csrf"));
   const now = Date.now();
@@ -101,13 +112,9 @@ magicLinkRoutes.post("/auth/link", async (c) => {
   return c.redirect(proof.returnTo, 303);
 });
 
+/** A link that cannot be used: the one error page (src/ui/pages/error.tsx) with the magic link's words. */
 function ExpiredLink({ used }: { used?: boolean }) {
-  return (
-    <MessagePage title={used ? "This link was already used" : "This link has expired"}>
-      <p>Sign-in links work once and for 15 minutes. Ask for a new one and use the newest email.</p>
-      <p>
-        <a href="/signin">Back to sign in</a>
-      </p>
-    </MessagePage>
-  );
+  const title = used ? "This link was already used" : "This link has expired";
+  const message = "Sign-in links work once and for 15 minutes. Ask for a new one and use the newest email.";
+  return <ErrorPage title={title} message={message} link={{ href: "/signin", label: "Back to sign in" }} />;
 }

@@ -11,7 +11,7 @@ import { readForm } from "../lib/body";
 import { acrOf, acrSatisfies } from "../sessions/assurance";
 import { assertCsrf, browserBindingHash, csrfToken } from "../sessions/browser";
 import { userObject } from "../sessions/user-object";
-import { MessagePage } from "../ui/pages/message";
+import { ErrorPage } from "../ui/pages/error";
 import { ConsentPage } from "../ui/pages/consent";
 import { SignInPage } from "../ui/pages/signin";
 import { renderPage } from "../ui/render";
@@ -209,12 +209,6 @@ function otherBrowserPage(c: Context<AppEnv>): Promise<Response> {
 }
 
 function errorPage(c: Context<AppEnv>, message: string): Promise<Response> {
-  return renderPage(
-    c,
-    <MessagePage title="This sign-in request cannot be used">
-      <p>{message}</p>
-      <p>Go back to the application you came from and try again.</p>
-    </MessagePage>,
-    400,
-  );
+  const advice = "Go back to the application you came from and try again.";
+  return renderPage(c, <ErrorPage title="This sign-in request cannot be used" message={message} advice={advice} />, 400);
 }

@@ -5,6 +5,7 @@ import { readForm } from "../lib/body";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { endCurrentSession } from "../sessions/session";
 import { Layout } from "../ui/layout";
+import { ErrorPage } from "../ui/pages/error";
 import { MessagePage } from "../ui/pages/message";
 import { renderPage } from "../ui/render";
 import { allowFormRedirect } from "../security-headers";
@@ -73,5 +74,6 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
 });
 
 function message(c: Context<AppEnv>, text: string, status: 200 | 400) {
-  return renderPage(c, <MessagePage title={status === 200 ? "Signed out" : "Cannot sign out"}><p>{text}</p></MessagePage>, status);
+  if (status === 200) return renderPage(c, <MessagePage title="Signed out"><p>{text}</p></MessagePage>, 200);
+  return renderPage(c, <ErrorPage title="Cannot sign out" message={text} />, status);
 }

@@ -46,7 +46,13 @@ const CLOCK_TOLERANCE_S = 5;
  * Verifies a JWT signed by one of our published keys and issued by us. A kid this isolate has not seen yet makes it
  * reread the keys once (rate-limited), since another isolate may have just created one.
  */
-export async function verifyOwnJwt(env: Env, config: Config, token: string, now: number, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyOwnJwt(
+  env: Env,
+  config: Config,
+  token: string,
+  now: number,
+  opts: VerifyOptions = {},
+): Promise<VerifyResult> {
   if (token.length > 8192) return { ok: false, reason: "malformed" };
   const verify = async (jwks: PublicJwks): Promise<VerifyResult> => {
     try {
@@ -86,7 +92,9 @@ async function withKeys(
 
 /** Maps jose's errors to our reasons (RFC 7519 §7.2 validation steps; RFC 7519 §4.1.4 exp, §4.1.5 nbf). */
 function failure(err: unknown): VerifyResult {
-  if (err instanceof errors.JWTExpired && err.claim === "exp") return { ok: false, reason: "expired", claims: err.payload };
+  if (err instanceof errors.JWTExpired && err.claim === "exp") {
+    return { ok: false, reason: "expired", claims: err.payload };
+  }
   if (err instanceof errors.JWKSNoMatchingKey) return { ok: false, reason: "unknown_key" };
   if (err instanceof errors.JWSSignatureVerificationFailed) return { ok: false, reason: "signature" };
   if (err instanceof errors.JOSEAlgNotAllowed) return { ok: false, reason: "wrong_algorithm" };

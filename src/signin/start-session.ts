@@ -40,7 +40,12 @@ export type StartedSession =
  * session (whosever it was), so a browser never holds two and a re-authentication replaces the session it
  * refreshes. A one-time id that was already consumed (a replay) creates nothing.
  */
-export async function startSession(env: Env, signIn: VerifiedSignIn, browser: BrowserFacts, now: number): Promise<StartedSession> {
+export async function startSession(
+  env: Env,
+  signIn: VerifiedSignIn,
+  browser: BrowserFacts,
+  now: number,
+): Promise<StartedSession> {
   const secret = randomToken(32);
   const previous = browser.current;
   const result = await userObject(env, signIn.userId).signIn(
