@@ -9,8 +9,8 @@ import { randomToken, sha256b64url } from "../lib/crypto";
 import type { Amr, OneTimeId } from "../sessions/user-do";
 import { userObject } from "../sessions/user-object";
 
-export const SESSION_IDLE_TTL_MS = 14 * 24 * 3600 * 1000;
-export const SESSION_ABSOLUTE_TTL_MS = 90 * 24 * 3600 * 1000;
+const SESSION_IDLE_TTL_MS = 14 * 24 * 3600 * 1000;
+const SESSION_ABSOLUTE_TTL_MS = 90 * 24 * 3600 * 1000;
 
 /** What a sign-in method hands over once it has proven who the person is. */
 export interface VerifiedSignIn {
