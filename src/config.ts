@@ -151,6 +151,13 @@ export function parseConfig(env: Env): Config {
     if (verifyUrl !== TURNSTILE_VERIFY_URL && !insecureDev) throw new ConfigError("TURNSTILE_VERIFY_URL may only be changed on a localhost issuer");
     turnstile = { siteKey: env.TURNSTILE_SITE_KEY, secret: env.TURNSTILE_SECRET, verifyUrl };
   }
+  // An admin token short enough to guess is refused, not ignored: a silently disabled endpoint hides the mistake.
+  if (env.ADMIN_TOKEN && env.ADMIN_TOKEN.length < 16) {
+    throw new ConfigError(
+      "ADMIN_TOKEN must be at least 16 characters (or unset, which disables client registration); " +
+        "set a random one, e.g. openssl rand -base64 32",
+    );
+  }
   const passkeyUserVerification = env.PASSKEY_USER_VERIFICATION || "required";
   if (passkeyUserVerification !== "required" && passkeyUserVerification !== "preferred") throw new ConfigError("PASSKEY_USER_VERIFICATION must be required or preferred");
   return {
@@ -167,7 +174,7 @@ export function parseConfig(env: Env): Config {
     emailHttpUrl: env.EMAIL_HTTP_URL,
     emailHttpKey: env.EMAIL_HTTP_KEY,
     keyEncryptionSecret,
-    adminToken: env.ADMIN_TOKEN && env.ADMIN_TOKEN.length >= 16 ? env.ADMIN_TOKEN : undefined,
+    adminToken: env.ADMIN_TOKEN || undefined,
     // The demo is a public first-party client: on by default only on a localhost issuer, elsewhere only when asked for.
     demoEnabled: env.DEMO_ENABLED ? env.DEMO_ENABLED === "true" : insecureDev,
     rateLimits,

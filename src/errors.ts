@@ -125,6 +125,8 @@ export function errorResponse(err: unknown): Response {
     return new Response(JSON.stringify({ error: err.code, ...(err.description ? { error_description: err.description } : {}) }), { status: err.status, headers });
   }
   if (isStorageFault(err)) {
+    // The fault's own text is for the log only; the client gets our words below.
+    console.warn("storage fault", err);
     // The body reads as both formats: Latchkey's JSON API ({error, message}) and OAuth (RFC 6749 §5.2
     // {error, error_description}), since a fault can hit any endpoint and this map does not know which one.
     const message = "A storage service did not answer. Try again.";

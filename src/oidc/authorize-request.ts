@@ -3,7 +3,6 @@
  * Step one decides whether errors may be redirected (client and redirect_uri known-good); step two
  * checks everything else and yields errors that go back to the client.
  */
-import { decodeProtectedHeader } from "jose";
 import type { OAuthErrorCode } from "../errors";
 import { CODE_CHALLENGE_METHODS, isOneOf, PROMPTS, RESPONSE_MODES, RESPONSE_TYPES } from "./capabilities";
 import type { ClientRecord } from "./clients";
@@ -130,15 +129,6 @@ export function freshAfter(prompt: string[], maxAge: number | null, now: number)
   if (prompt.includes("login") || prompt.includes("create") || prompt.includes("select_account")) bounds.push(now);
   if (maxAge !== null) bounds.push(now - maxAge * 1000);
   return bounds.length ? Math.max(...bounds) : null;
-}
-
-/** The JOSE header names our ID token type (we sign ID tokens with typ JWT, access tokens with at+jwt). */
-export function isOwnIdTokenType(jwt: string): boolean {
-  try {
-    return decodeProtectedHeader(jwt).typ === "JWT";
-  } catch {
-    return false;
-  }
 }
 
 /** Builds the redirect back to the client with RFC 9207 `iss` (RFC 6749 §4.1.2 / §4.1.2.1). */

@@ -11,16 +11,16 @@ import { readForm } from "../lib/body";
 import { acrOf, acrSatisfies } from "../sessions/assurance";
 import { assertCsrf, browserBindingHash, csrfToken } from "../sessions/browser";
 import { userObject } from "../user/user-object";
-import { MessagePage } from "../ui/pages/message";
+import { ErrorPage } from "../ui/pages/error";
 import { ConsentPage } from "../ui/pages/consent";
 import { SignInPage } from "../ui/pages/signin";
 import { renderPage } from "../ui/render";
 import { allowFormRedirect } from "../security-headers";
-import { checkAuthorizationRequest, checkClientAndRedirect, clientRedirect, freshAfter, isOwnIdTokenType, sessionSatisfies } from "./authorize-request";
+import { checkAuthorizationRequest, checkClientAndRedirect, clientRedirect, freshAfter, sessionSatisfies } from "./authorize-request";
 import { isRegisteredRedirectUri } from "./redirect-uri";
 import { getClient, type ClientRecord } from "./clients";
 import { issueCode } from "./issue-code";
-import { verifyOwnJwt } from "./own-tokens";
+import { claimsEvenIfExpired, verifyOwnJwt } from "./own-tokens";
 import { forgetParkedRequest, loadParkedRequest, parkedInThisBrowser, parkedOneTimeId, parkRequest, type ParkedRequest } from "./parked-request";
 import { formatScope, parseScope, scopeWithin, type Scope } from "./scope";
 
@@ -61,9 +61,9 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
   // OIDC Core §3.1.2.1 id_token_hint: must be one we issued; a mismatch with the session's user needs a new sign-in.
   let hintedSub: string | null = null;
   if (req.idTokenHint) {
-    const hint = await verifyOwnJwt(c.env, config, req.idTokenHint, now, { allowExpired: true });
-    // RFC 8725 §3.11 / RFC 9068 §2.1: an access token (typ at+jwt) is not an ID token; only typ JWT is ours.
-    if (!hint?.sub || !isOwnIdTokenType(req.idTokenHint)) return fail("invalid_request", "id_token_hint is not valid");
+    // Expired is fine. RFC 8725 §3.11 / RFC 9068 §2.1: an access token (typ at+jwt) is not an ID token.
+    const hint = claimsEvenIfExpired(await verifyOwnJwt(c.env, config, req.idTokenHint, now, { typ: "JWT" }));
+    if (!hint?.sub) return fail("invalid_request", "id_token_hint is not valid");
     hintedSub = hint.sub;
   }
   let session = c.get("session");
@@ -209,12 +209,6 @@ function otherBrowserPage(c: Context<AppEnv>): Promise<Response> {
 }
 
 function errorPage(c: Context<AppEnv>, message: string): Promise<Response> {
-  return renderPage(
-    c,
-    <MessagePage title="This sign-in request cannot be used">
-      <p>{message}</p>
-      <p>Go back to the application you came from and try again.</p>
-    </MessagePage>,
-    400,
-  );
+  const advice = "Go back to the application you came from and try again.";
+  return renderPage(c, <ErrorPage title="This sign-in request cannot be used" message={message} advice={advice} />, 400);
 }

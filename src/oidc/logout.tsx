@@ -5,12 +5,12 @@ import { readForm } from "../lib/body";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { endCurrentSession } from "../sessions/session";
 import { Layout } from "../ui/layout";
+import { ErrorPage } from "../ui/pages/error";
 import { MessagePage } from "../ui/pages/message";
 import { renderPage } from "../ui/render";
 import { allowFormRedirect } from "../security-headers";
-import { isOwnIdTokenType } from "./authorize-request";
 import { getClient } from "./clients";
-import { verifyOwnJwt } from "./own-tokens";
+import { claimsEvenIfExpired, verifyOwnJwt } from "./own-tokens";
 import { withQueryParameters } from "./redirect-uri";
 
 export const logoutRoutes = new Hono<AppEnv>();
@@ -25,9 +25,8 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
 
   // RP-Initiated Logout §2: id_token_hint is an ID token we issued (expired is fine).
   const hintRaw = get("id_token_hint");
-  const verified = hintRaw ? await verifyOwnJwt(c.env, config, hintRaw, now, { allowExpired: true }) : null;
   // RFC 8725 §3.11 / RFC 9068 §2.1: an access token (typ at+jwt) is not an ID token, so it cannot sign anyone out silently.
-  const hint = verified && hintRaw && isOwnIdTokenType(hintRaw) ? verified : null;
+  const hint = hintRaw ? claimsEvenIfExpired(await verifyOwnJwt(c.env, config, hintRaw, now, { typ: "JWT" })) : null;
   if (hintRaw && !hint) return message(c, "This sign-out request is not valid.", 400);
   const hintAud = hint ? (Array.isArray(hint.aud) ? hint.aud[0] : hint.aud) : undefined;
   const clientId = get("client_id") ?? hintAud;
@@ -75,5 +74,6 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
 });
 
 function message(c: Context<AppEnv>, text: string, status: 200 | 400) {
-  return renderPage(c, <MessagePage title={status === 200 ? "Signed out" : "Cannot sign out"}><p>{text}</p></MessagePage>, status);
+  if (status === 200) return renderPage(c, <MessagePage title="Signed out"><p>{text}</p></MessagePage>, 200);
+  return renderPage(c, <ErrorPage title="Cannot sign out" message={text} />, status);
 }

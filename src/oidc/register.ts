@@ -1,11 +1,12 @@
 /** RFC 7591 dynamic client registration at registration_endpoint, authorized by the admin bearer token. */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Env } from "../config";
 import { insertClientRow } from "../db/clients";
-import { ApiError, BearerError, OAuthError } from "../errors";
+import { ApiError, OAuthError } from "../errors";
 import { readJson } from "../lib/body";
-import { randomToken, sha256b64url, timingSafeEqual } from "../lib/crypto";
+import { randomToken, sha256b64url } from "../lib/crypto";
+import { adminBearer } from "../middleware/admin-bearer";
 import { parseClientMetadata, recordToRow, type ClientMetadata, type ClientRecord } from "./clients";
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
@@ -48,30 +49,18 @@ export async function registerClient(env: Env, metadata: ClientMetadata, now: nu
   return info;
 }
 
-/** Whether the request carries the configured admin token as its bearer token (RFC 6750 §2.1). */
-export async function hasAdminToken(c: Context<AppEnv>): Promise<boolean> {
-  const adminToken = c.get("config").adminToken;
-  const auth = c.req.header("authorization");
-  if (!adminToken || auth === undefined) return false;
-  // RFC 6750 §2.1: "Bearer" b64token.
-  const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(auth);
-  // Hashing both sides first makes the comparison constant-time regardless of length.
-  return m !== null && timingSafeEqual(await sha256b64url(m[1]!), await sha256b64url(adminToken));
-}
+/** RFC 7591 §3: this server requires an initial access token (the admin token); without one, registration is off. */
+export const registrationAdmin = adminBearer({
+  disabled: (c) =>
+    c.get("config").adminToken
+      ? null
+      : new OAuthError("access_denied", "Client registration is disabled: ADMIN_TOKEN is not configured.", 403),
+});
 
 export const registerRoutes = new Hono<AppEnv>();
 
-registerRoutes.post("/register", async function register(c) {
+registerRoutes.post("/register", registrationAdmin.middleware, async function register(c) {
   const config = c.get("config");
-  // RFC 7591 §3: this server requires an initial access token (the admin token); without one, registration is off.
-  if (!config.adminToken) {
-    throw new OAuthError("access_denied", "Client registration is disabled: ADMIN_TOKEN is not configured.", 403);
-  }
-  if (!(await hasAdminToken(c))) {
-    // RFC 6750 §3.1: the error code goes into the challenge only when credentials were sent.
-    throw new BearerError("invalid_token", "A valid admin bearer token is required.", 401, c.req.header("authorization") !== undefined);
-  }
-
   let body: unknown;
   try {
     body = await readJson(c);

@@ -22,7 +22,8 @@ revokeRoutes.post("/revoke", async (c) => {
   if (asRefresh) {
     await userObject(c.env, asRefresh.userId).revokeRefresh(await sha256b64url(asRefresh.secret), client.id, now);
   } else {
-    const claims = await verifyOwnJwt(c.env, c.get("config"), token, now, { typ: "at+jwt" });
+    const verified = await verifyOwnJwt(c.env, c.get("config"), token, now, { typ: "at+jwt" });
+    const claims = verified.ok ? verified.claims : null;
     // RFC 7009 §2.1: only the client the token was issued to may revoke it.
     if (claims && claims.client_id === client.id && typeof claims.sub === "string" && typeof claims.jti === "string" && typeof claims.exp === "number") {
       await userObject(c.env, claims.sub).revokeAccessToken(claims.jti, claims.exp * 1000);

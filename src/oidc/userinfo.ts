@@ -38,7 +38,8 @@ userinfoRoutes.on(["GET", "POST"], "/userinfo", async (c) => {
   const config = c.get("config");
   const now = Date.now();
   // RFC 9068 §4: typ at+jwt, our issuer, our key, not expired, and addressed to us (not to another resource).
-  const claims = await verifyOwnJwt(c.env, config, token, now, { typ: "at+jwt", audience: config.issuer });
+  const verified = await verifyOwnJwt(c.env, config, token, now, { typ: "at+jwt", audience: config.issuer });
+  const claims = verified.ok ? verified.claims : null;
   if (!claims || typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.gid !== "string") {
     throw new BearerError("invalid_token", "the access token is invalid or expired");
   }

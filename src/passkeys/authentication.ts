@@ -8,7 +8,7 @@ import { findCredential, listCredentialsByEmail, recordAssertion } from "../db/c
 import { ApiError } from "../errors";
 import { fromBase64url } from "../lib/crypto";
 import { asObject, requiredObject, requiredString } from "../lib/validate";
-import type { Amr } from "../user/types";
+import type { VerifiedSignIn } from "../signin/start-session";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
 import { MAX_CREDENTIAL_ID_CHARS } from "./credential-id";
@@ -55,16 +55,16 @@ export async function startAuthentication(env: Env, config: Config, email: strin
   });
 }
 
-export interface VerifiedSignIn {
-  userId: string;
+/** A verified assertion, as the sign-in seam takes it (src/signin/start-session.ts), plus what recordSignIn stores. */
+export interface PasskeySignIn extends VerifiedSignIn {
+  method: "passkey";
   credentialId: string;
-  amr: Amr[];
   /** The challenge's one-time id: the caller consumes it atomically with session creation. */
   consume: { id: string; expiresAt: number };
   assertion: { counter: number; backupEligible: boolean; backupState: boolean };
 }
 
-export async function verifyAuthentication(env: Env, config: Config, browserId: string, body: unknown, now: number): Promise<VerifiedSignIn> {
+export async function verifyAuthentication(env: Env, config: Config, browserId: string, body: unknown, now: number): Promise<PasskeySignIn> {
   const input = asObject(body);
   const raw = requiredObject(input, "response");
   const response = raw as unknown as AuthenticationResponseJSON;
@@ -142,6 +142,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
 
   return {
     userId: usable.userId,
+    method: "passkey",
     credentialId: usable.id,
     // RFC 8176 §2 (sessions/assurance.ts): without UV (PASSKEY_USER_VERIFICATION=preferred) a lower acr.
     amr: passkeyAmr(info.userVerified),
@@ -177,7 +178,7 @@ async function refuseCounter(env: Env, userId: string, credentialId: string, sto
  * Stores the assertion's counter and backup flags (WebAuthn L3 §7.2 steps 19-22; backup eligibility only ever grows). The write itself
  * re-checks the counter rule (step 22), so of two assertions racing with one counter value only one gets through.
  */
-export async function recordSignIn(env: Env, signIn: VerifiedSignIn, now: number): Promise<void> {
+export async function recordSignIn(env: Env, signIn: PasskeySignIn, now: number): Promise<void> {
   if (await recordAssertion(env.DB, signIn.credentialId, { ...signIn.assertion, lastUsedAt: now })) return;
   // Nothing written: the credential was deleted meanwhile, or another assertion moved its counter past this one.
   const current = await findCredential(env.DB, signIn.credentialId);

@@ -10,7 +10,8 @@ import { readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
 import { asObject, normalizeEmail, optionalString } from "../lib/validate";
 import { assertCsrf } from "../sessions/browser";
-import { startSession } from "../sessions/session";
+import { browserFacts, setSessionCookie } from "../signin/session-cookie";
+import { startSession } from "../signin/start-session";
 import { recordSignIn, startAuthentication, verifyAuthentication } from "./authentication";
 import { finishRegistration, startRegistration } from "./registration";
 
@@ -51,8 +52,9 @@ passkeyRoutes.post("/auth/passkey/verify", async (c) => {
   // below is the last storage step: a fault before it leaves no session and an unspent challenge.
   await recordSignIn(c.env, signIn, now);
   // The challenge is consumed in the user's Durable Object together with the session's creation.
-  const session = await startSession(c, { userId: signIn.userId, method: "passkey", amr: signIn.amr, consume: signIn.consume, credentialId: signIn.credentialId }, now);
-  if (!session) throw new ApiError("challenge_replayed", "This sign-in attempt was already used. Try again.");
+  const started = await startSession(c.env, signIn, browserFacts(c), now);
+  if (!started.ok) throw new ApiError("challenge_replayed", "This sign-in attempt was already used. Try again.");
+  setSessionCookie(c, started);
   const redirect = safeReturnTo(optionalString(body, "return_to"), config.origin);
   return c.json({ ok: true, redirect }, 200, { "Cache-Control": "no-store" });
 });

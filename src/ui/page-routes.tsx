@@ -1,29 +1,16 @@
-/** Hosted pages: sign-in, magic-link request and confirm, the passkey offer, sign out. */
+/** Hosted pages: sign-in, the passkey offer, sign out (the magic-link routes are in src/magic-link/routes.tsx). */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
-import { clientIp, hit, visitorIp } from "../abuse/rate-limiter";
-import { TURNSTILE_ACTIONS, verifyTurnstile } from "../abuse/turnstile";
 import { ApiError } from "../errors";
-import { readForm, readJson } from "../lib/body";
+import { readForm } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
-import { asObject, normalizeEmail, optionalString } from "../lib/validate";
-import { sha256b64url } from "../lib/crypto";
-import { newSecret } from "../lib/user-token";
-import { isRequestingBrowser, linkRequester } from "../magic-link/link-binding";
-import { browserBindingHash } from "../sessions/browser";
-import { requestMagicLink } from "../magic-link/request-link";
-import { loadMagicLink, MAGIC_LINK_TTL_S } from "../magic-link/magic-link-store";
-import { redeemMagicLink } from "../magic-link/redeem-link";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { endCurrentSession } from "../sessions/session";
-import { emailObject, userObject } from "../user/user-object";
-import { LinkConfirmPage } from "./pages/link-confirm";
-import { MessagePage } from "./pages/message";
+import { userObject } from "../user/user-object";
 import { PasskeyOfferPage } from "./pages/passkey-offer";
 import { SignInPage } from "./pages/signin";
 import { renderPage } from "./render";
-import { parkedRedirectUri, signInContext } from "./signin-context";
-import { allowFormRedirect } from "../security-headers";
+import { signInContext } from "./signin-context";
 
 export const pageRoutes = new Hono<AppEnv>();
 
@@ -34,76 +21,6 @@ pageRoutes.get("/signin", async (c) => {
   const returnTo = safeReturnTo(c.req.query("return_to"), config.origin);
   const client = await signInContext(c.env, returnTo);
   return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={returnTo} loginHint={c.req.query("login_hint")?.slice(0, 254)} client={client} turnstileSiteKey={config.turnstile?.siteKey} />);
-});
-
-/** True whether a link was mailed now or one mailed in the last minutes is still the live one. */
-const LINK_REQUESTED = "Check your email. If the address can be used here, a sign-in link is on its way; a link sent in the last 15 minutes also still works.";
-
-/**
- * JSON: always the same 202 answer whether or not the address has an account (no enumeration), and whether or
- * not a link was mailed: while a link for the address is live, only the browser it is bound to gets a fresh
- * one (src/user/live-link-store.ts), so strangers can neither flood the inbox nor lock the owner out.
- */
-pageRoutes.post("/auth/email", async (c) => {
-  await assertCsrf(c, c.req.header("x-csrf-token"));
-  const body = asObject(await readJson(c));
-  const email = normalizeEmail(body.email);
-  const config = c.get("config");
-  const ip = clientIp(c);
-  await verifyTurnstile(config, body.turnstile_token, { remoteIp: visitorIp(c), action: TURNSTILE_ACTIONS.magicLink });
-  const now = Date.now();
-  // Per IP (LimiterDO): an address-hopping client is stopped. The per-address budget only limits re-sends below.
-  if (ip) {
-    const result = await hit(c.env, config.rateLimits, { kind: "ip", ip }, "magicLinkPerIp", now);
-    if (!result.allowed) throw new ApiError("rate_limited", "Too many sign-in links were asked for. Wait a few minutes and try again.", result.retryAfterS);
-  }
-  const returnTo = safeReturnTo(optionalString(body, "return_to"), config.origin);
-  const token = newSecret(); // 256 bits
-  const linkHash = await sha256b64url(token);
-  const requestedBy = await linkRequester(c, now);
-  const address = emailObject(c.env, email);
-  const decision = await address.requestLink({ linkHash, browserHash: requestedBy.browserHash, expiresAt: now + MAGIC_LINK_TTL_S * 1000 }, config.rateLimits.magicLinkPerAddress, now);
-  if (decision !== "coalesce") {
-    // Look-up, record and mail happen after the response so its timing says nothing about the address.
-    c.executionCtx.waitUntil(
-      requestMagicLink(c.env, config, { email, returnTo, token, requestedBy }, now).catch(async (err: unknown) => {
-        console.error("magic link mail failed", err);
-        // Not mailed, so not live: the next request, from any browser, mails a link.
-        await address.releaseLink(linkHash).catch(() => {});
-      }),
-    );
-  }
-  return c.json({ ok: true, message: LINK_REQUESTED }, 202, { "Cache-Control": "no-store" });
-});
-
-/** GET never redeems: mail scanners and link previews fetch this URL. */
-pageRoutes.get("/auth/link", async (c) => {
-  const token = c.req.query("token") ?? "";
-  const found = await loadMagicLink(c.env, token, Date.now());
-  if (!found) return renderPage(c, <ExpiredLink />, 400);
-  const { record } = found;
-  // RFC 9700 §4.7 (login CSRF by a forwarded link): the page names the whole account, and a link opened in
-  // another browser than the one that asked for it says so, with when, from what and where it was asked for.
-  const sameBrowser = isRequestingBrowser(record.requestedBy, await browserBindingHash(c.get("browserId"), "magic-link"));
-  const requested = sameBrowser ? null : { at: record.requestedBy?.requestedAt ?? null, device: record.requestedBy?.device ?? null, country: record.requestedBy?.country ?? null };
-  // Continue's POST may end, through /authorize/continue, at the parked request's client (CSP3 form-action covers
-  // redirects). Only in the requesting browser: a cross-device sign-in drops return_to and lands on /account.
-  const clientTarget = sameBrowser ? await parkedRedirectUri(c.env, record.returnTo) : null;
-  if (clientTarget) allowFormRedirect(c, clientTarget);
-  return renderPage(c, <LinkConfirmPage csrf={await csrfToken(c)} token={token} email={record.email} crossDevice={requested} />);
-});
-
-pageRoutes.post("/auth/link", async (c) => {
-  const form = await readForm(c);
-  await assertCsrf(c, form.get("csrf"));
-  const result = await redeemMagicLink(c, form.get("token") ?? "", Date.now());
-  if (!result.ok) return renderPage(c, <ExpiredLink used={result.reason === "used"} />, 400);
-  // A cross-device sign-in is not offered a passkey: it may be someone else's account (RFC 9700 §4.7).
-  if (!result.hasPasskey && !result.crossDevice) {
-    const offer = `/passkey/offer?return_to=${encodeURIComponent(result.returnTo)}${result.newAccount ? "&new=1" : ""}`;
-    return c.redirect(offer, 303);
-  }
-  return c.redirect(result.returnTo, 303);
 });
 
 pageRoutes.get("/passkey/offer", async (c) => {
@@ -128,14 +45,3 @@ pageRoutes.post("/account/sessions/end-all", async (c) => {
   await endCurrentSession(c);
   return c.redirect("/signin", 303);
 });
-
-function ExpiredLink({ used }: { used?: boolean }) {
-  return (
-    <MessagePage title={used ? "This link was already used" : "This link has expired"}>
-      <p>Sign-in links work once and for 15 minutes. Ask for a new one and use the newest email.</p>
-      <p>
-        <a href="/signin">Back to sign in</a>
-      </p>
-    </MessagePage>
-  );
-}

@@ -224,17 +224,17 @@ describe("isolate cache", () => {
 
   it("a token from a key another isolate just created verifies here: an unknown kid rereads the keys, at most once per 5 s", async () => {
     const now = Date.now();
-    expect(await verifyOwnJwt(E, config, await sign("ES256", now), now)).toMatchObject({ sub: "user-1" });
+    expect(await verifyOwnJwt(E, config, await sign("ES256", now), now)).toMatchObject({ ok: true, claims: { sub: "user-1" } });
     // Another isolate, finding no RS256 key, creates one that signs at once; this isolate's cache predates it.
     const signedElsewhere = async (kid: string) =>
       new SignJWT({ sub: "user-2" }).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).setIssuer(config.issuer).setIssuedAt(Math.floor(now / 1000)).setExpirationTime(Math.floor(now / 1000) + 600).sign(await storedPrivateKey(kid));
     const first = await createSigningKey(E, config, "RS256", now, now);
-    expect(await verifyOwnJwt(E, config, await signedElsewhere(first), now + 1 * S)).toMatchObject({ sub: "user-2" });
+    expect(await verifyOwnJwt(E, config, await signedElsewhere(first), now + 1 * S)).toMatchObject({ ok: true, claims: { sub: "user-2" } });
     // A second new key within 5 s of that reread waits for the next one (made-up kids cannot force D1 reads).
     const second = await createSigningKey(E, config, "RS256", now, now);
     const token = await signedElsewhere(second);
-    expect(await verifyOwnJwt(E, config, token, now + 2 * S)).toBeNull();
-    expect(await verifyOwnJwt(E, config, token, now + 7 * S)).toMatchObject({ sub: "user-2" });
+    expect(await verifyOwnJwt(E, config, token, now + 2 * S)).toEqual({ ok: false, reason: "unknown_key" });
+    expect(await verifyOwnJwt(E, config, token, now + 7 * S)).toMatchObject({ ok: true, claims: { sub: "user-2" } });
   });
 
   it("wrong KEY_ENCRYPTION_SECRET: a row sealed under another secret cannot be used to sign", async () => {

@@ -1,0 +1,76 @@
+/**
+ * The seam every sign-in method plugs into (passkey, magic link; federation and OTP next): the method proves who
+ * the person is and hands a VerifiedSignIn to startSession, which needs no Hono context. The route sets the
+ * cookie it returns (src/signin/session-cookie.ts).
+ */
+import type { CurrentSession } from "../app-types";
+import type { Env } from "../config";
+import { randomToken, sha256b64url } from "../lib/crypto";
+import type { Amr, OneTimeId } from "../user/types";
+import { userObject } from "../user/user-object";
+
+const SESSION_IDLE_TTL_MS = 14 * 24 * 3600 * 1000;
+const SESSION_ABSOLUTE_TTL_MS = 90 * 24 * 3600 * 1000;
+
+/** What a sign-in method hands over once it has proven who the person is. */
+export interface VerifiedSignIn {
+  userId: string;
+  method: "passkey" | "email";
+  /** RFC 8176 authentication method references the method proved. */
+  amr: Amr[];
+  /** The ceremony's one-time id, consumed atomically with the session's creation. */
+  consume: OneTimeId | null;
+  /** The passkey that signed in (null for an email link): the session ends if that passkey is removed. */
+  credentialId: string | null;
+}
+
+/** What the session needs to know about the browser: the session it holds now (if any), its user agent and country. */
+export interface BrowserFacts {
+  current: { userId: string; sid: string } | null;
+  userAgent: string;
+  country: string | null;
+}
+
+export type StartedSession =
+  | { ok: true; session: CurrentSession; cookie: { value: string; maxAgeS: number } }
+  | { ok: false; reason: "replayed" };
+
+/**
+ * Creates the session in the user's Durable Object. A new sign-in in a browser ends that browser's previous
+ * session (whosever it was), so a browser never holds two and a re-authentication replaces the session it
+ * refreshes. A one-time id that was already consumed (a replay) creates nothing.
+ */
+export async function startSession(
+  env: Env,
+  signIn: VerifiedSignIn,
+  browser: BrowserFacts,
+  now: number,
+): Promise<StartedSession> {
+  const secret = randomToken(32);
+  const previous = browser.current;
+  const result = await userObject(env, signIn.userId).signIn(
+    signIn.consume,
+    {
+      secretHash: await sha256b64url(secret),
+      sid: randomToken(16),
+      userAgent: browser.userAgent,
+      country: browser.country,
+      amr: signIn.amr,
+      method: signIn.method,
+      credentialId: signIn.credentialId,
+      idleTtlMs: SESSION_IDLE_TTL_MS,
+      absoluteTtlMs: SESSION_ABSOLUTE_TTL_MS,
+    },
+    now,
+    // Same user: ended in the same transaction as the new session's start.
+    previous?.userId === signIn.userId ? previous.sid : null,
+  );
+  if (!result.ok) return { ok: false, reason: "replayed" };
+  // Another user's session in this browser: ended in that user's object.
+  if (previous && previous.userId !== signIn.userId) await userObject(env, previous.userId).endSession(previous.sid);
+  return {
+    ok: true,
+    session: { ...result.session, userId: signIn.userId },
+    cookie: { value: `${signIn.userId}.${secret}`, maxAgeS: Math.floor(SESSION_ABSOLUTE_TTL_MS / 1000) },
+  };
+}
