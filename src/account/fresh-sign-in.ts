@@ -10,6 +10,12 @@ export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;
 /** Where a stale session goes to sign in again; it comes back to the account page. */
 export const REAUTHENTICATE_PATH = "/signin?return_to=%2Faccount";
 
-export function isFreshSignIn(authTimeMs: number, now: number): boolean {
-  return now - authTimeMs <= FRESH_SIGN_IN_MS;
+/**
+ * Whether this session may add or remove a passkey now: a recent sign-in, and not one made by an emailed link
+ * opened in another browser than the one that asked for it. That link may be someone else's, forwarded (RFC 9700
+ * §4.7): a passkey added there would sign this person into that account from then on. Signing in again on this
+ * device (a link asked for here, or a passkey) lifts it.
+ */
+export function mayChangePasskeys(session: { authTime: number; crossDevice: boolean }, now: number): boolean {
+  return !session.crossDevice && now - session.authTime <= FRESH_SIGN_IN_MS;
 }

@@ -12,7 +12,7 @@ import { EMAIL_LINK_AMR } from "../sessions/assurance";
 import { emailObject } from "../user/user-object";
 import type { VerifiedSignIn } from "../signin/start-session";
 import { isRequestingBrowser } from "./link-binding";
-import { forgetMagicLink, loadMagicLink } from "./magic-link-store";
+import { forgetMagicLink, loadMagicLink, type MagicLinkRecord } from "./magic-link-store";
 
 export type LinkProof =
   | {
@@ -27,13 +27,29 @@ export type LinkProof =
     }
   | { ok: false; reason: "invalid" };
 
+/**
+ * RFC 9700 §4.7: whether the browser opening a link is one that asked for it — the one the link was mailed for, or
+ * one whose own request was coalesced into it while it was live — and where that browser asked to go. Any other
+ * browser is a cross-device sign-in: it is told so, lands on /account, and may not add a passkey.
+ */
+export async function linkOpenedBy(
+  env: Env,
+  record: MagicLinkRecord,
+  browserHash: string,
+  now: number,
+): Promise<{ sameBrowser: boolean; returnTo: string }> {
+  if (isRequestingBrowser(record.requestedBy, browserHash)) return { sameBrowser: true, returnTo: record.returnTo };
+  const waiter = await emailObject(env, record.email).linkWaiter(browserHash, now);
+  return waiter ? { sameBrowser: true, returnTo: waiter.returnTo } : { sameBrowser: false, returnTo: "/account" };
+}
+
 /** `browserHash`: this browser's magic-link binding hash (src/sessions/browser.ts), to tell a cross-device sign-in. */
 export async function proveMagicLink(env: Env, token: string, browserHash: string, now: number): Promise<LinkProof> {
   const found = await loadMagicLink(env, token, now);
   if (!found) return { ok: false, reason: "invalid" };
   const { hash, record } = found;
-  // RFC 9700 §4.7: a link opened in a browser other than the one that asked for it is a cross-device sign-in.
-  const crossDevice = !isRequestingBrowser(record.requestedBy, browserHash);
+  const opened = await linkOpenedBy(env, record, browserHash, now);
+  const crossDevice = !opened.sameBrowser;
   let userId = record.userId;
   let newAccount = false;
   if (userId === null) {
@@ -46,11 +62,11 @@ export async function proveMagicLink(env: Env, token: string, browserHash: strin
   const consume = { id: `link:${hash}`, expiresAt: record.expiresAt };
   return {
     ok: true,
-    signIn: { userId, method: "email", amr: EMAIL_LINK_AMR, consume, credentialId: null },
+    signIn: { userId, method: "email", amr: EMAIL_LINK_AMR, consume, credentialId: null, crossDevice },
     link: { hash, email: record.email },
     // RFC 9700 §4.7: the parked request (return_to) belongs to the browser that asked; a cross-device sign-in
     // lands on the account page.
-    returnTo: crossDevice ? "/account" : record.returnTo,
+    returnTo: opened.returnTo,
     hasPasskey,
     newAccount,
     crossDevice,

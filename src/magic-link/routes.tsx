@@ -18,9 +18,9 @@ import { LinkConfirmPage } from "../ui/pages/link-confirm";
 import { ErrorPage } from "../ui/pages/error";
 import { renderPage } from "../ui/render";
 import { parkedRedirectUri } from "../ui/signin-context";
-import { isRequestingBrowser, linkRequester } from "./link-binding";
+import { linkRequester } from "./link-binding";
 import { loadMagicLink, MAGIC_LINK_TTL_S } from "./magic-link-store";
-import { proveMagicLink, spendMagicLink } from "./redeem-link";
+import { linkOpenedBy, proveMagicLink, spendMagicLink } from "./redeem-link";
 import { requestMagicLink } from "./request-link";
 
 /** JSON: asking for a link. */
@@ -57,7 +57,7 @@ magicLinkApiRoutes.post("/auth/email", async (c) => {
   const linkHash = await sha256b64url(token);
   const requestedBy = await linkRequester(c, now);
   const address = emailObject(c.env, email);
-  const link = { linkHash, browserHash: requestedBy.browserHash, expiresAt: now + MAGIC_LINK_TTL_S * 1000 };
+  const link = { linkHash, browserHash: requestedBy.browserHash, returnTo, expiresAt: now + MAGIC_LINK_TTL_S * 1000 };
   const decision = await address.requestLink(link, config.rateLimits.magicLinkPerAddress, now);
   if (decision !== "coalesce") {
     // Look-up, record and mail happen after the response so its timing says nothing about the address.
@@ -81,13 +81,14 @@ magicLinkPageRoutes.get("/auth/link", async (c) => {
   // RFC 9700 §4.7 (login CSRF by a forwarded link): the page names the whole account, and a link opened in
   // another browser than the one that asked for it says so, with when, from what and where it was asked for.
   const by = record.requestedBy;
-  const sameBrowser = isRequestingBrowser(by, await browserBindingHash(c.get("browserId"), "magic-link"));
+  const opened = await linkOpenedBy(c.env, record, await browserBindingHash(c.get("browserId"), "magic-link"), Date.now());
+  const sameBrowser = opened.sameBrowser;
   const requested = sameBrowser
     ? null
     : { at: by?.requestedAt ?? null, device: by?.device ?? null, country: by?.country ?? null };
   // Continue's POST may end, through /authorize/continue, at the parked request's client (CSP3 form-action covers
   // redirects). Only in the requesting browser: a cross-device sign-in drops return_to and lands on /account.
-  const clientTarget = sameBrowser ? await parkedRedirectUri(c.env, record.returnTo) : null;
+  const clientTarget = sameBrowser ? await parkedRedirectUri(c.env, opened.returnTo) : null;
   if (clientTarget) allowFormRedirect(c, clientTarget);
   const csrf = await csrfToken(c);
   return renderPage(c, <LinkConfirmPage csrf={csrf} token={token} email={record.email} crossDevice={requested} />);

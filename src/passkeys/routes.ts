@@ -1,7 +1,7 @@
 /** JSON endpoints of the passkey ceremonies; every one is CSRF-checked and bound to the browser cookie. */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-types";
-import { isFreshSignIn } from "../account/fresh-sign-in";
+import { mayChangePasskeys } from "../account/fresh-sign-in";
 import { notifyPasskeyChange } from "../account/passkey-change-mail";
 import { findUserById } from "../db/users";
 import { clientIp, hit } from "../abuse/rate-limiter";
@@ -62,7 +62,7 @@ passkeyRoutes.post("/auth/passkey/verify", async (c) => {
 /** Adding a passkey needs a recent sign-in (src/account/fresh-sign-in.ts); the page links to a new one. */
 function requireFreshSignIn(c: Context<AppEnv>, now: number): void {
   const session = c.get("session");
-  if (!session || !isFreshSignIn(session.authTime, now)) {
+  if (!session || !mayChangePasskeys(session, now)) {
     throw new ApiError("reauth_required", "For your security, sign in again before adding a passkey: reload your account page and choose \"Sign in again\".");
   }
 }

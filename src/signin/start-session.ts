@@ -22,6 +22,8 @@ export interface VerifiedSignIn {
   consume: OneTimeId | null;
   /** The passkey that signed in (null for an email link): the session ends if that passkey is removed. */
   credentialId: string | null;
+  /** An emailed link opened in another browser than the one that asked for it (RFC 9700 §4.7). */
+  crossDevice?: boolean;
 }
 
 /** What the session needs to know about the browser: the session it holds now (if any), its user agent and country. */
@@ -58,6 +60,7 @@ export async function startSession(
       amr: signIn.amr,
       method: signIn.method,
       credentialId: signIn.credentialId,
+      crossDevice: signIn.crossDevice === true,
       idleTtlMs: SESSION_IDLE_TTL_MS,
       absoluteTtlMs: SESSION_ABSOLUTE_TTL_MS,
     },

@@ -1,7 +1,7 @@
 /** The account page and its form actions (rename/delete passkeys, end sessions). */
 import { Hono, type Context } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
-import { isFreshSignIn, REAUTHENTICATE_PATH } from "../account/fresh-sign-in";
+import { mayChangePasskeys, REAUTHENTICATE_PATH } from "../account/fresh-sign-in";
 import { notifyPasskeyChange } from "../account/passkey-change-mail";
 import { recordEvent } from "../db/audit";
 import { deleteCredential, listCredentials, renameCredential } from "../db/credentials";
@@ -38,7 +38,7 @@ accountRoutes.get("/account", async (c) => {
   ]);
   if (!user) return c.redirect("/signin", 302);
   const notice = NOTICES[c.req.query("done") ?? ""];
-  const fresh = isFreshSignIn(session.authTime, Date.now());
+  const fresh = mayChangePasskeys(session, Date.now());
   return renderPage(c, <AccountPage csrf={await csrfToken(c)} email={user.email} passkeys={passkeys} sessions={sessions} currentSid={session.sid} notice={notice} reauthenticate={fresh ? null : REAUTHENTICATE_PATH} />);
 });
 
@@ -65,7 +65,7 @@ accountRoutes.post("/account/passkeys/delete", async (c) => {
   const { session, form } = await accountForm(c);
   const now = Date.now();
   // Removing a passkey needs a recent sign-in (src/account/fresh-sign-in.ts): otherwise a page that says so.
-  if (!isFreshSignIn(session.authTime, now)) return renderPage(c, <ReauthenticatePage href={REAUTHENTICATE_PATH} />, 403);
+  if (!mayChangePasskeys(session, now)) return renderPage(c, <ReauthenticatePage href={REAUTHENTICATE_PATH} />, 403);
   const id = field(form, "id", MAX_CREDENTIAL_ID_CHARS);
   const passkeys = await listCredentials(c.env.DB, session.userId);
   const target = passkeys.find((p) => p.id === id);

@@ -89,6 +89,23 @@ export const MIGRATIONS: readonly Migration[] = [
       if (!hasColumn(sql, "sessions", "credential_id")) sql.exec("ALTER TABLE sessions ADD COLUMN credential_id TEXT");
     },
   },
+  {
+    version: 2,
+    up(sql) {
+      // RFC 9700 §4.7: a session started by an emailed link opened in another browser than the one that asked
+      // for it may not add or remove passkeys (src/account/fresh-sign-in.ts). Sessions before it: 0 (not one).
+      if (!hasColumn(sql, "sessions", "cross_device")) {
+        sql.exec("ALTER TABLE sessions ADD COLUMN cross_device INTEGER NOT NULL DEFAULT 0");
+      }
+      // Browsers that asked for a link while one was live (their request was coalesced): the live link opened
+      // there is theirs too, not a cross-device sign-in (src/user/live-link-store.ts).
+      sql.exec(`CREATE TABLE IF NOT EXISTS link_waiters (
+        browser_hash TEXT PRIMARY KEY,
+        return_to TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      )`);
+    },
+  },
 ];
 
 /**

@@ -19,14 +19,16 @@ export function insertSession(sql: SqlStorage, input: SessionInput, now: number)
     amr: input.amr,
     method: input.method,
     credentialId: input.credentialId,
+    crossDevice: input.crossDevice,
     authTime: now,
   };
   sql.exec(
     `INSERT INTO sessions (sid, secret_hash, created_at, last_seen_at, idle_ttl_ms, idle_expires_at,
-       absolute_expires_at, user_agent, country, amr, method, auth_time, credential_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       absolute_expires_at, user_agent, country, amr, method, auth_time, credential_id, cross_device)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     session.sid, input.secretHash, now, now, input.idleTtlMs, session.idleExpiresAt, session.absoluteExpiresAt,
     session.userAgent, session.country, JSON.stringify(session.amr), session.method, now, input.credentialId,
+    input.crossDevice ? 1 : 0,
   );
   return session;
 }
@@ -102,6 +104,7 @@ function rowToSession(row: Record<string, SqlStorageValue>): SessionInfo {
     amr: JSON.parse(String(row.amr)) as Amr[],
     method: String(row.method) as "passkey" | "email",
     credentialId: row.credential_id === null || row.credential_id === undefined ? null : String(row.credential_id),
+    crossDevice: Number(row.cross_device) === 1,
     authTime: Number(row.auth_time),
   };
 }

@@ -21,6 +21,8 @@ export interface SessionInput {
   method: "passkey" | "email";
   /** The passkey the session was started with (null for an email link): removing it can end the session. */
   credentialId: string | null;
+  /** Started by an emailed link opened in another browser than the one that asked for it (RFC 9700 §4.7). */
+  crossDevice: boolean;
   idleTtlMs: number;
   absoluteTtlMs: number;
 }
@@ -36,6 +38,7 @@ export interface SessionInfo {
   amr: Amr[];
   method: "passkey" | "email";
   credentialId: string | null;
+  crossDevice: boolean;
   authTime: number;
 }
 
@@ -118,6 +121,8 @@ export interface HitResult {
 export interface LinkRequest {
   linkHash: string;
   browserHash: string;
+  /** Where the asking browser goes after signing in (kept for it when its request is coalesced). */
+  returnTo: string;
   expiresAt: number;
 }
 

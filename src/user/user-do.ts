@@ -220,6 +220,12 @@ export class UserDO extends DurableObject<Env> {
     liveLink.releaseLiveLink(this.#sql, linkHash);
   }
 
+  /** Whether this browser asked for the live link too (its request was coalesced), and where it asked to go. */
+  linkWaiter(browserHash: string, now: number): { returnTo: string } | null {
+    if (!this.#ready) return null;
+    return liveLink.linkWaiter(this.#sql, browserHash, now);
+  }
+
   endLiveLink(): void {
     if (!this.#ready) return;
     liveLink.endLiveLink(this.#sql);

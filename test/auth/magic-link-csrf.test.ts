@@ -62,6 +62,40 @@ describe("magic-link login CSRF (RFC 9700 §4.7)", () => {
     expect(res.headers.get("location")).toBe("/account");
   });
 
+  it("permanent account swap: a cross-device link sign-in cannot add a passkey to the (maybe forwarded) account until the browser signs in on its own", async () => {
+    const email = uniqueEmail("swap-lookalike");
+    const victim = new TestBrowser();
+    expect((await redeemLink(victim, await attackerLink(email, "/account"))).status).toBe(303);
+    // The account page says a new sign-in is needed, and adding a passkey is refused at options and at verify.
+    expect(await (await victim.fetch("/account", { headers: HTML })).text()).toContain("Sign in again");
+    const options = await victim.postJson("/auth/passkey/register/options", {});
+    expect(options.status).toBe(403);
+    expect(((await options.json()) as { error: string }).error).toBe("reauth_required");
+    // A link this browser asked for itself lifts it: it is no longer a cross-device session.
+    expect((await redeemLink(victim, await requestLinkToken(victim, email, undefined, 2))).status).toBe(303);
+    expect((await victim.postJson("/auth/passkey/register/options", {})).status).toBe(200);
+  });
+
+  it("owner coalesced behind a stranger's live link: the mailed link opened in the owner's browser is the owner's (no cross-device page, its own return_to)", async () => {
+    const email = uniqueEmail("coalesced-owner");
+    // A stranger asks first: the live link is bound to the stranger's browser and mailed to the owner.
+    const token = await attackerLink(email, "/authorize/continue?rid=strangers-request");
+    const owner = new TestBrowser();
+    const res = await owner.fetch("/auth/email", {
+      method: "POST",
+      json: { email, return_to: "/account?from=owner" },
+      headers: { "x-csrf-token": await owner.csrf() },
+    } as RequestInit);
+    expect(res.status).toBe(202);
+    const page = await (await owner.fetch(`/auth/link?token=${token}`, { headers: HTML })).text();
+    expect(page).toContain("Finish signing in");
+    expect(page).not.toContain("Sign in on this device?");
+    const signedIn = await redeemLink(owner, token);
+    expect(signedIn.status).toBe(303);
+    // The owner's own return_to, never the stranger's; a new account is offered a passkey.
+    expect(signedIn.headers.get("location")).toBe(`/passkey/offer?return_to=${encodeURIComponent("/account?from=owner")}&new=1`);
+  });
+
   it("same browser: straight through to return_to and the passkey offer, no cross-device question", async () => {
     const email = uniqueEmail("same");
     const browser = new TestBrowser();

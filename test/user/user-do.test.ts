@@ -10,7 +10,7 @@ describe("the user's Durable Object", () => {
     const now = Date.now();
     const input = {
       secretHash: "h1", sid: "s1", userAgent: "t", country: null, amr: ["email" as const], method: "email" as const,
-      credentialId: null, idleTtlMs: 1000, absoluteTtlMs: 5000,
+      credentialId: null, crossDevice: false, idleTtlMs: 1000, absoluteTtlMs: 5000,
     };
     await stub.signIn({ id: "challenge:x", expiresAt: now + 1000 }, input, now);
     expect(await stub.listSessions(now)).toHaveLength(1);
