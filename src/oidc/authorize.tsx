@@ -9,7 +9,8 @@ import { findUserById } from "../db/users";
 import type { OAuthErrorCode } from "../errors";
 import { readForm } from "../lib/body";
 import { acrOf, acrSatisfies } from "../sessions/assurance";
-import { assertCsrf, browserBindingHash, csrfToken } from "../sessions/browser";
+import { assertCsrf, browserBindingHash, csrfToken, isCrossSiteUnsafe } from "../sessions/browser";
+import { sameRequestAsGet } from "./same-request-as-get";
 import { userObject } from "../user/user-object";
 import { ErrorPage } from "../ui/pages/error";
 import { ConsentPage } from "../ui/pages/consent";
@@ -35,6 +36,9 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     } catch {
       return errorPage(c, "The sign-in request could not be read.");
     }
+    // Posted from the client's page, the request carries none of this browser's SameSite=Lax cookies (its
+    // session, its binding): the same request as a GET navigation to ourselves does (§3.1.2.1 allows both).
+    if (isCrossSiteUnsafe(c)) return sameRequestAsGet(c, "/authorize", params);
   } else {
     params = new Map();
     for (const [k, v] of new URL(c.req.url).searchParams) {

@@ -2,7 +2,8 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-types";
 import { readForm } from "../lib/body";
-import { assertCsrf, csrfToken } from "../sessions/browser";
+import { assertCsrf, csrfToken, isCrossSiteUnsafe } from "../sessions/browser";
+import { sameRequestAsGet } from "./same-request-as-get";
 import { endCurrentSession } from "../sessions/session";
 import { Layout } from "../ui/layout";
 import { ErrorPage } from "../ui/pages/error";
@@ -19,6 +20,9 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
   let params: Map<string, string>;
   if (c.req.method === "POST") params = await readForm(c);
   else params = new Map(new URL(c.req.url).searchParams);
+  // RP-Initiated Logout 1.0 §2 allows POST; posted from the client's page it carries none of this browser's
+  // SameSite=Lax cookies (so no session to end): the same request as a GET navigation to ourselves does.
+  if (isCrossSiteUnsafe(c)) return sameRequestAsGet(c, "/logout", params);
   const get = (k: string) => (params.get(k) || undefined)?.slice(0, 8192);
   const config = c.get("config");
   const now = Date.now();

@@ -11,13 +11,30 @@ import { readCookie, writeCookie } from "./cookies";
 const BROWSER_COOKIE_MAX_AGE_S = 400 * 24 * 3600;
 const BROWSER_ID_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
 
-/** Sets c.var.browserId from the cookie, minting one when it is missing or malformed. */
+/**
+ * A state-changing request made by another site's page (Fetch Metadata `Sec-Fetch-Site: cross-site`, or, from
+ * browsers without it, an Origin that is not ours). This browser's SameSite=Lax cookies do not come with it.
+ */
+export function isCrossSiteUnsafe(c: Context<AppEnv>): boolean {
+  if (c.req.method === "GET" || c.req.method === "HEAD") return false;
+  const site = c.req.header("sec-fetch-site");
+  if (site !== undefined) return site === "cross-site";
+  const origin = c.req.header("origin");
+  return origin !== undefined && origin !== c.get("config").origin;
+}
+
+/**
+ * Sets c.var.browserId from the cookie, minting one when it is missing or malformed. A cross-site POST arrives
+ * without the cookie even when the browser has one (SameSite=Lax), so it gets an id for this request only: a
+ * cookie written then would replace the browser's real binding, and with it every challenge, link and parked
+ * request bound to it (an attacker's page could break them at will).
+ */
 export function browserBinding(): MiddlewareHandler<AppEnv> {
   return async function browserBindingMiddleware(c, next) {
     let id = readCookie(c, "browser");
     if (!id || !BROWSER_ID_PATTERN.test(id)) {
       id = randomToken(18);
-      writeCookie(c, "browser", id, BROWSER_COOKIE_MAX_AGE_S);
+      if (!isCrossSiteUnsafe(c)) writeCookie(c, "browser", id, BROWSER_COOKIE_MAX_AGE_S);
     }
     c.set("browserId", id);
     await next();

@@ -68,6 +68,10 @@ export async function startMailbox() {
       );
     },
   });
+  // A client that drops its connection must not end the test process (smtp-server emits "error" for it).
+  server.on("error", (err) => {
+    if (err.code !== "ECONNRESET" && err.code !== "EPIPE") console.warn("e2e SMTP server:", err.message);
+  });
   const port = await new Promise((resolvePort, reject) => {
     server.server.once("error", reject);
     server.server.listen(0, "127.0.0.1", () => resolvePort(server.server.address().port));

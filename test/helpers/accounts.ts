@@ -1,5 +1,9 @@
 /** Flow helpers for integration tests: sign up by magic link (real mail), register a passkey, sign in with it. */
+import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import type { Env } from "../../src/config";
+import { storeMagicLink } from "../../src/magic-link/magic-link-store";
+import { browserBindingHash } from "../../src/sessions/browser";
 import { SoftAuthenticator } from "./soft-authenticator";
 import { ORIGIN, TestBrowser } from "./browser";
 import { extractLink, waitForMail } from "./mailbox";
@@ -8,6 +12,17 @@ let counter = 0;
 export function uniqueEmail(prefix = "user"): string {
   counter += 1;
   return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.test`;
+}
+
+/**
+ * A link token minted straight into KV (no mail round trip) as if `browser` had asked for it: bound to its browser
+ * cookie, so redeeming it there is a same-browser sign-in (RFC 9700 §4.7), as through POST /auth/email.
+ */
+export async function storedLinkFor(browser: TestBrowser, email: string, userId: string | null = null, returnTo = "/account", target: Env = env as unknown as Env): Promise<string> {
+  await browser.csrf(); // the browser binding cookie
+  const browserHash = await browserBindingHash(browser.cookies.get("lk_browser")!, "magic-link");
+  const requestedBy = { browserHash, requestedAt: Date.now(), device: "test", country: null };
+  return (await storeMagicLink(target, { email, userId, returnTo, requestedBy }, Date.now())).token;
 }
 
 /** Requests a link, reads it from the SMTP server's mailbox, and returns the token. */

@@ -5,10 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config";
-import { storeMagicLink } from "../../src/magic-link/magic-link-store";
 import { clearClientCache } from "../../src/oidc/clients";
 import { clearSigningKeyCache } from "../../src/keys/signing-keys";
-import { addPasskey, redeemLink, uniqueEmail } from "../helpers/accounts";
+import { addPasskey, redeemLink, storedLinkFor, uniqueEmail } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { direct } from "../helpers/direct";
 import { FaultEnv, type FaultPlan, type StorageCall } from "../helpers/fault-env";
@@ -53,8 +52,8 @@ async function expectNoOrphanCredentials(where: string): Promise<void> {
 /** A signed-in user made through the real magic-link redeem (token minted straight into KV: no mail round trip). */
 async function freshUser(prefix: string): Promise<{ browser: TestBrowser; email: string; userId: string }> {
   const email = uniqueEmail(prefix);
-  const { token } = await storeMagicLink(testEnv, { email, userId: null, returnTo: "/account" }, Date.now());
   const browser = new TestBrowser();
+  const token = await storedLinkFor(browser, email);
   expect((await redeemLink(browser, token)).status).toBe(303);
   return { browser, email, userId: userIdOf(browser) };
 }
@@ -237,9 +236,8 @@ describe("storage faults in magic-link redeem", () => {
       format: "html",
       async setup() {
         const email = uniqueEmail("fault-new");
-        const { token } = await storeMagicLink(testEnv, { email, userId: null, returnTo: "/account" }, Date.now());
         const browser = new TestBrowser();
-        await browser.csrf();
+        const token = await storedLinkFor(browser, email);
         return { browser, email, token, userId: null, sessions: 0 };
       },
       run: redeem,
@@ -264,9 +262,8 @@ describe("storage faults in magic-link redeem", () => {
       format: "html",
       async setup() {
         const { email, userId } = await freshUser("fault-known");
-        const { token } = await storeMagicLink(testEnv, { email, userId, returnTo: "/account" }, Date.now());
         const browser = new TestBrowser();
-        await browser.csrf();
+        const token = await storedLinkFor(browser, email, userId);
         return { browser, email, token, userId, sessions: await sessionCount(userId) };
       },
       run: redeem,
@@ -320,8 +317,8 @@ describe("storage faults on HTML pages", () => {
   // Retry-After header. Remove `.fails` once it copies the header.
   it("an HTML error page for a storage fault carries Retry-After (RFC 9110 §10.2.3)", async () => {
     const email = uniqueEmail("fault-html");
-    const { token } = await storeMagicLink(testEnv, { email, userId: null, returnTo: "/account" }, Date.now());
     const browser = new TestBrowser();
+    const token = await storedLinkFor(browser, email);
     const csrf = await browser.csrf();
     const faulty = new FaultEnv(testEnv, { binding: "KV", nth: 1 });
     const res = await direct(browser, faulty.env, "/auth/link", { form: { token, csrf } });

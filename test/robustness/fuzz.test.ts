@@ -11,10 +11,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { API_ERRORS, OAUTH_ERRORS } from "../../src/errors";
 import { FORM_BODY_LIMIT, JSON_BODY_LIMIT } from "../../src/lib/body";
 import { fromBase64url } from "../../src/lib/crypto";
-import { storeMagicLink } from "../../src/magic-link/magic-link-store";
-import { addPasskey, redeemLink, uniqueEmail } from "../helpers/accounts";
+import { addPasskey, redeemLink, storedLinkFor, uniqueEmail } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
-import { ADMIN_TOKEN, REDIRECT_URI, authorizeCode, exchangeCode, expectTokens, pkce, registerClient, testEnv, type TestClient } from "../helpers/oidc-client";
+import { ADMIN_TOKEN, REDIRECT_URI, authorizeCode, exchangeCode, expectTokens, pkce, registerClient, type TestClient } from "../helpers/oidc-client";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
 
 // ---------------------------------------------------------------------------------------------- fixtures
@@ -37,8 +36,8 @@ let fx: Fixtures;
 
 async function signedIn(prefix: string): Promise<{ browser: TestBrowser; csrf: string; email: string }> {
   const email = uniqueEmail(prefix);
-  const { token } = await storeMagicLink(testEnv, { email, userId: null, returnTo: "/account" }, Date.now());
   const browser = new TestBrowser();
+  const token = await storedLinkFor(browser, email);
   expect((await redeemLink(browser, token)).status).toBe(303);
   return { browser, csrf: await browser.csrf(), email };
 }

@@ -4,8 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config";
-import { storeMagicLink } from "../../src/magic-link/magic-link-store";
-import { addPasskey, redeemLink, requestLinkToken, uniqueEmail } from "../helpers/accounts";
+import { addPasskey, redeemLink, requestLinkToken, storedLinkFor, uniqueEmail } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { direct } from "../helpers/direct";
 import { testEnv, userIdOf, userStub } from "../helpers/oidc-client";
@@ -24,8 +23,8 @@ async function credentialCount(userId: string): Promise<number> {
 /** A signed-in account made through the real redeem (token minted straight into KV). */
 async function freshUser(prefix: string): Promise<{ browser: TestBrowser; email: string; userId: string }> {
   const email = uniqueEmail(prefix);
-  const { token } = await storeMagicLink(testEnv, { email, userId: null, returnTo: "/account" }, Date.now());
   const browser = new TestBrowser();
+  const token = await storedLinkFor(browser, email);
   expect((await redeemLink(browser, token)).status).toBe(303);
   return { browser, email, userId: userIdOf(browser) };
 }
