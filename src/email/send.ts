@@ -1,9 +1,9 @@
-/** sendEmail: the one entry point for outgoing mail; picks the transport named by config.emailTransport. */
+/**
+ * sendEmail: the one entry point for outgoing mail; picks the transport named by config.emailTransport. Each
+ * transport is loaded on first use: mail always goes out after the response (waitUntil), so the SMTP client and
+ * MIME builder need not be evaluated at startup (docs/performance.md).
+ */
 import type { Config, Env } from "../config";
-import { sendViaCloudflare } from "./cloudflare-transport";
-import { sendViaHttp } from "./http-transport";
-import { sendViaLog } from "./log-transport";
-import { sendViaSmtp } from "./smtp-transport";
 import type { EmailMessage } from "./types";
 
 export type { EmailMessage } from "./types";
@@ -13,13 +13,13 @@ export async function sendEmail(env: Env, config: Config, message: EmailMessage)
   const transport = config.emailTransport;
   switch (transport) {
     case "log":
-      return sendViaLog(config, message);
+      return (await import("./log-transport")).sendViaLog(config, message);
     case "smtp":
-      return sendViaSmtp(config, message);
+      return (await import("./smtp-transport")).sendViaSmtp(config, message);
     case "http":
-      return sendViaHttp(config, message);
+      return (await import("./http-transport")).sendViaHttp(config, message);
     case "cloudflare":
-      return sendViaCloudflare(env, config, message);
+      return (await import("./cloudflare-transport")).sendViaCloudflare(env, config, message);
     default: {
       const never: never = transport;
       throw new TypeError(`unknown email transport: ${String(never)}`);

@@ -30,11 +30,14 @@ export class Flows {
     return users;
   }
 
-  /** A first-party confidential client (RFC 7591), refresh tokens allowed, ES256 ID tokens. */
+  /**
+   * A first-party confidential client (RFC 7591), refresh tokens allowed, ES256 ID tokens: asked for explicitly, since a
+   * client that names no algorithm gets RS256 (OIDC Registration §2) and the crypto-only bounds sign ES256.
+   */
   async registerClient() {
     const res = await this.#req("POST", "/register", {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ client_name: "Bench RP", redirect_uris: [REDIRECT_URI], grant_types: ["authorization_code", "refresh_token"], token_endpoint_auth_method: "client_secret_basic", first_party: true }),
+      body: JSON.stringify({ client_name: "Bench RP", redirect_uris: [REDIRECT_URI], grant_types: ["authorization_code", "refresh_token"], token_endpoint_auth_method: "client_secret_basic", first_party: true, id_token_signed_response_alg: "ES256" }),
     });
     const info = JSON.parse(expectStatus(res, 201, "register").text);
     return { id: info.client_id, basic: `Basic ${Buffer.from(`${encodeURIComponent(info.client_id)}:${encodeURIComponent(info.client_secret)}`).toString("base64")}` };
