@@ -21,8 +21,8 @@ import { passkeyRoutes } from "./passkeys/routes";
 import { securityHeaders } from "./security-headers";
 import { browserBinding } from "./sessions/browser";
 import { loadSession } from "./sessions/session";
-import { accountRoutes } from "./ui/account-routes";
-import { pageRoutes } from "./ui/page-routes";
+import { accountRoutes } from "./account/routes";
+import { pageRoutes } from "./signin/page-routes";
 
 export const app = new Hono<AppEnv>();
 

@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Env } from "../config";
 import { emailObject, userObject } from "../user/user-object";
-import type { LimitName, RateLimits } from "./limits";
+import type { LimitName, RateLimits } from "../limiter/limits";
 import type { HitResult } from "../user/types";
 
 const blockedUntil = new Map<string, number>();

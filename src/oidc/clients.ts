@@ -6,7 +6,7 @@ import {
   CLIENT_AUTH_METHODS, DEFAULT_CLIENT_AUTH_METHOD, DEFAULT_ID_TOKEN_ALG, GRANT_TYPES, ID_TOKEN_ALGS, isOneOf, RESPONSE_TYPES,
   type GrantType, type IdTokenAlg, type ResponseType, type TokenEndpointAuthMethod,
 } from "./capabilities";
-import { CLIENT_CACHE_TTL_S } from "./token-lifetimes";
+import { CLIENT_CACHE_TTL_S } from "../lib/token-lifetimes";
 
 /** OIDC Registration 1.0 §2 application_type. */
 export type ApplicationType = "web" | "native";
@@ -62,7 +62,7 @@ class MetadataError extends Error {
 }
 
 /** Why `raw` cannot be a redirection endpoint, or null when it can. */
-export function redirectUriProblem(raw: string): string | null {
+function redirectUriProblem(raw: string): string | null {
   if (raw.length > MAX_URI_LENGTH) return "is too long";
   // RFC 3986 §2: a URI is visible ASCII; anything else must be percent-encoded. The registered text goes into
   // Location headers as written (RFC 6749 §3.1.2 keeps its query byte for byte), so nothing a parser would
@@ -97,7 +97,7 @@ function isPrivateUseScheme(scheme: string): boolean {
  * Why a redirect URI that passed `redirectUriProblem` cannot be registered for a client of `applicationType`, or null.
  * `insecureDev` (a localhost issuer) lets web clients keep http loopback redirects for local development.
  */
-export function applicationTypeProblem(raw: string, applicationType: ApplicationType, insecureDev: boolean): string | null {
+function applicationTypeProblem(raw: string, applicationType: ApplicationType, insecureDev: boolean): string | null {
   // Native apps (RFC 8252 §7): private-use schemes (§7.1), claimed https URIs (§7.2) and http loopback (§7.3)
   // are all theirs; redirectUriProblem already allows exactly these.
   if (applicationType === "native") return null;
@@ -249,7 +249,7 @@ export function parseClientMetadata(body: unknown, options: MetadataOptions): Me
   }
 }
 
-export function rowToRecord(row: ClientRow): ClientRecord {
+function rowToRecord(row: ClientRow): ClientRecord {
   return {
     id: row.id,
     secretHash: row.secretHash,

@@ -11,7 +11,7 @@ import { asObject, requiredObject, requiredString } from "../lib/validate";
 import type { VerifiedSignIn } from "../signin/start-session";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
-import { MAX_CREDENTIAL_ID_CHARS } from "./credential-id";
+import { MAX_CREDENTIAL_ID_CHARS } from "../lib/credential-id";
 import { decoyCredentials } from "./decoy-credentials";
 import { ecdsaComponentBytes, isDerEcdsaSignature } from "./ecdsa-signature";
 import { checkSignCounter } from "./sign-counter";

@@ -28,7 +28,7 @@ export interface StorageCall {
 export type FaultPlan = ({ at: number } | { binding: Binding; nth: number }) & { when?: "before" | "after" };
 
 /** An error shaped like the one the runtime throws for that binding. */
-export function storageError(binding: Binding, method: string): Error {
+function storageError(binding: Binding, method: string): Error {
   switch (binding) {
     case "DB":
       return new Error("D1_ERROR: injected fault: Network connection lost.");

@@ -184,7 +184,7 @@ export async function refresh(client: TestClient, refreshToken: string, extra: R
   return tokenRequest(client, { grant_type: "refresh_token", refresh_token: refreshToken, ...extra });
 }
 
-export async function jwks(): Promise<JSONWebKeySet> {
+async function jwks(): Promise<JSONWebKeySet> {
   const res = await SELF.fetch(`${ORIGIN}/jwks.json`);
   expect(res.status).toBe(200);
   return (await res.json()) as JSONWebKeySet;
