@@ -7,7 +7,8 @@ import { ApiError, OAuthError } from "../errors";
 import { readJson } from "../lib/body";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import { adminBearer } from "../middleware/admin-bearer";
-import { parseClientMetadata, recordToRow, type ClientMetadata, type ClientRecord } from "./clients";
+import { parseClientMetadata, type ClientMetadata } from "./client-metadata";
+import { recordToRow, type ClientRecord } from "./clients";
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
 

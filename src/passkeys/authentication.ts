@@ -92,7 +92,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
 
   const [{ verifyAuthenticationResponse }, { decodeCredentialPublicKey, cose }] = await Promise.all([import("@simplewebauthn/server"), import("@simplewebauthn/server/helpers")]);
   const publicKey = fromBase64url(usable?.publicKey ?? DECOY_PUBLIC_KEY);
-  let verification;
+  let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   let signatureIsDer = false;
   try {
     // WebAuthn L3 §6.5.5: an ECDSA signature counts only in its one DER encoding; the library's parser takes others.

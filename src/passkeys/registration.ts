@@ -56,7 +56,7 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
   if (record.userId !== user.id) throw new ApiError("challenge_invalid", "This request belongs to another account.");
 
   const { verifyRegistrationResponse } = await import("@simplewebauthn/server");
-  let verification;
+  let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
     // WebAuthn L3 §7.1 steps 7-12 (type, challenge, origin, RP ID hash), 14-15 (UP; UV unless PASSKEY_USER_VERIFICATION=preferred), 17 (alg), 19-21 (attestation "none").
     verification = await verifyRegistrationResponse({

@@ -179,7 +179,12 @@ async function startProvider({ smtpUrl, name = "provider" }) {
   child.stdout.on("data", collect);
   child.stderr.on("data", collect);
   let exited = null;
-  const exitPromise = new Promise((r) => child.once("exit", (code, signal) => r((exited = { code, signal }))));
+  const exitPromise = new Promise((r) =>
+    child.once("exit", (code, signal) => {
+      exited = { code, signal };
+      r(exited);
+    }),
+  );
 
   const stop = async () => {
     if (!running.has(child)) return;

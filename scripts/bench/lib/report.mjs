@@ -386,7 +386,7 @@ export function writeReport(path, r) {
     "  measures the disk, not the Worker. On Cloudflare, D1 and Durable Object writes are durable on other machines.",
     "- The crypto-only bounds read a request body like their flow's, do its WebCrypto work and answer as many bytes. Everything else a flow",
     "  does is counted as its overhead, on purpose.",
-    `- workerd's own logs during the counting and throughput phases: ${r.serverLogs.bench?.count.error ?? 0} errors, ${r.serverLogs.bench?.count.warn ?? 0} warnings${r.serverLogs.bench?.samples.length ? ` (first: ${r.serverLogs.bench.samples.slice(0, 2).map((x) => "`" + x.replace(/`/g, "'").replace(/\s+/g, " ").slice(0, 160) + "`").join("; ")})` : ""}.`,
+    `- workerd's own logs during the counting and throughput phases: ${r.serverLogs.bench?.count.error ?? 0} errors, ${r.serverLogs.bench?.count.warn ?? 0} warnings${r.serverLogs.bench?.samples.length ? ` (first: ${r.serverLogs.bench.samples.slice(0, 2).map((x) => `\`${x.replace(/`/g, "'").replace(/\s+/g, " ").slice(0, 160)}\``).join("; ")})` : ""}.`,
   );
   p(
     "## Running it",
