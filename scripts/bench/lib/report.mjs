@@ -226,7 +226,7 @@ export function writeReport(path, r) {
     "## Storage round trips per flow",
     "",
     "The bench entry (`scripts/bench/bench-worker.ts`) wraps `DB`, `KV`, `USER` and `LIMITER` in counting proxies",
-    "(`scripts/bench/counting-env.ts`) and returns the counts with each response; `waitUntil` work is awaited and included.",
+    "(`scripts/bench/counting-env.ts` over `test/helpers/instrumented-env.ts`, the wrappers the fault tests use) and returns the counts with each response; `waitUntil` work is awaited and included.",
     "One D1 round trip is one executed statement or one `batch`. One Durable Object call is one RPC on a stub. Warm rows ran 3",
     "requests each, and the runs agree unless marked. Cold rows are the first request to a freshly started workerd process on the",
     "same state.",
