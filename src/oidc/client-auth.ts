@@ -46,7 +46,7 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
  * Which single method the request uses (pure). RFC 6749 §2.3: a client MUST NOT use more than one
  * authentication method in a request; §5.2 calls that invalid_request.
  */
-function presentedCredentials(authorization: string | undefined, form: Map<string, string>): PresentedCredentials {
+export function presentedCredentials(authorization: string | undefined, form: Map<string, string>): PresentedCredentials {
   const bodyId = form.get("client_id");
   const bodySecret = form.get("client_secret");
   if (authorization !== undefined) {
