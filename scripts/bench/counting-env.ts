@@ -1,4 +1,4 @@
-/** Bench only: counts every storage round trip that leaves the isolate (the wrappers: test/helpers/instrumented-env.ts). */
+/** Bench only: counts every storage round trip that leaves the isolate (wrappers: test/helpers/instrumented-env.ts). */
 import { instrumentedEnv, type StorageOp } from "../../test/helpers/instrumented-env";
 
 export interface StorageCounts {
@@ -19,7 +19,8 @@ function sqlLabel(sql: string): string {
 
 function label(op: StorageOp): string {
   if (op.binding === "KV") return `kv.${op.method}`;
-  if (op.binding === "DB") return op.method === "batch" ? `d1.batch(${parseInt(op.detail, 10)})` : `d1.${op.method} ${sqlLabel(op.detail)}`;
+  if (op.binding === "DB")
+    return op.method === "batch" ? `d1.batch(${parseInt(op.detail, 10)})` : `d1.${op.method} ${sqlLabel(op.detail)}`;
   return `do.${op.binding}.${op.method}`;
 }
 

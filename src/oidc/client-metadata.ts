@@ -1,8 +1,17 @@
 /** RFC 7591 client metadata at registration: untrusted input parsed into ClientMetadata (pure). */
 import { LOOPBACK_HOSTS } from "../lib/loopback";
 import {
-  CLIENT_AUTH_METHODS, DEFAULT_CLIENT_AUTH_METHOD, DEFAULT_ID_TOKEN_ALG, GRANT_TYPES, ID_TOKEN_ALGS, isOneOf, RESPONSE_TYPES,
-  type GrantType, type IdTokenAlg, type ResponseType, type TokenEndpointAuthMethod,
+  CLIENT_AUTH_METHODS,
+  DEFAULT_CLIENT_AUTH_METHOD,
+  DEFAULT_ID_TOKEN_ALG,
+  GRANT_TYPES,
+  ID_TOKEN_ALGS,
+  isOneOf,
+  RESPONSE_TYPES,
+  type GrantType,
+  type IdTokenAlg,
+  type ResponseType,
+  type TokenEndpointAuthMethod,
 } from "./capabilities";
 
 /** OIDC Registration 1.0 §2 application_type. */
@@ -63,7 +72,10 @@ function redirectUriProblem(raw: string): string | null {
   const scheme = url.protocol.slice(0, -1).toLowerCase();
   if (scheme === "https") return url.hostname ? null : "has no host";
   // RFC 8252 §7.3 (loopback redirect for native apps); RFC 9700 §2.6 otherwise requires TLS.
-  if (scheme === "http") return LOOPBACK_HOSTS.has(url.hostname) ? null : "must use https (http is allowed only on 127.0.0.1, [::1] or localhost)";
+  if (scheme === "http")
+    return LOOPBACK_HOSTS.has(url.hostname)
+      ? null
+      : "must use https (http is allowed only on 127.0.0.1, [::1] or localhost)";
   // RFC 8252 §7.1: a private-use scheme is a reverse domain name (contains a period), e.g. com.example.app:/cb.
   // That also keeps out javascript:, data:, file: and similar.
   if (isPrivateUseScheme(scheme)) return null;
@@ -85,14 +97,21 @@ function applicationTypeProblem(raw: string, applicationType: ApplicationType, i
   if (applicationType === "native") return null;
   const scheme = raw.slice(0, raw.indexOf(":")).toLowerCase();
   // OIDC Registration 1.0 §2: custom URI schemes are for native clients; a web client's redirect is a web URL.
-  if (isPrivateUseScheme(scheme)) return 'uses a private-use scheme, which only native apps may register (send "application_type": "native")';
+  if (isPrivateUseScheme(scheme))
+    return 'uses a private-use scheme, which only native apps may register (send "application_type": "native")';
   // RFC 9700 §2.6: http redirect URIs only for native clients using loopback redirection (RFC 8252 §7.3).
   // On a localhost issuer (development) a web client may keep its loopback http URI, matched exactly.
-  if (scheme === "http" && !insecureDev) return 'uses http, which only native apps may register (send "application_type": "native"), except on a localhost issuer';
+  if (scheme === "http" && !insecureDev)
+    return 'uses http, which only native apps may register (send "application_type": "native"), except on a localhost issuer';
   return null;
 }
 
-function uriList(body: Record<string, unknown>, key: string, code: "invalid_client_metadata" | "invalid_redirect_uri", required: boolean): string[] {
+function uriList(
+  body: Record<string, unknown>,
+  key: string,
+  code: "invalid_client_metadata" | "invalid_redirect_uri",
+  required: boolean,
+): string[] {
   const v = body[key];
   if (v === undefined || v === null) {
     if (required) throw new MetadataError(code, `${key} is required`);
@@ -157,7 +176,8 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   const applicationType = oneOf(o, "application_type", APPLICATION_TYPES, "web");
   for (const u of redirectUris) {
     const problem = applicationTypeProblem(u, applicationType, options.insecureDev);
-    if (problem) throw new MetadataError("invalid_redirect_uri", `redirect_uris: ${JSON.stringify(u.slice(0, 100))} ${problem}`);
+    if (problem)
+      throw new MetadataError("invalid_redirect_uri", `redirect_uris: ${JSON.stringify(u.slice(0, 100))} ${problem}`);
   }
 
   // RFC 7591 §2: token_endpoint_auth_method defaults to client_secret_basic.
@@ -167,7 +187,10 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   const grants = stringArray(o, "grant_types") ?? ["authorization_code"];
   for (const g of grants) {
     if (!isOneOf(GRANT_TYPES, g)) {
-      throw new MetadataError("invalid_client_metadata", `grant_types: ${JSON.stringify(g.slice(0, 60))} is not supported (use ${GRANT_TYPES.join(", ")})`);
+      throw new MetadataError(
+        "invalid_client_metadata",
+        `grant_types: ${JSON.stringify(g.slice(0, 60))} is not supported (use ${GRANT_TYPES.join(", ")})`,
+      );
     }
   }
   const responses = stringArray(o, "response_types") ?? ["code"];
@@ -176,7 +199,10 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   }
   // RFC 7591 §2.1: response_type "code" requires grant_type "authorization_code" (and refresh_token alone is unusable).
   if (!grants.includes("authorization_code")) {
-    throw new MetadataError("invalid_client_metadata", 'grant_types must include "authorization_code" for response_types ["code"]');
+    throw new MetadataError(
+      "invalid_client_metadata",
+      'grant_types must include "authorization_code" for response_types ["code"]',
+    );
   }
 
   const name = optionalString(o, "client_name");
@@ -184,7 +210,8 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
     if (name.trim().length === 0 || name.length > MAX_NAME_LENGTH) {
       throw new MetadataError("invalid_client_metadata", `client_name must be 1 to ${MAX_NAME_LENGTH} characters`);
     }
-    if (UNSAFE_NAME_CHARS.test(name)) throw new MetadataError("invalid_client_metadata", "client_name contains control characters");
+    if (UNSAFE_NAME_CHARS.test(name))
+      throw new MetadataError("invalid_client_metadata", "client_name contains control characters");
   }
 
   const logoUri = optionalString(o, "logo_uri");
@@ -204,7 +231,8 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   const alg = oneOf(o, "id_token_signed_response_alg", ID_TOKEN_ALGS, DEFAULT_ID_TOKEN_ALG);
 
   const firstParty = o.first_party ?? false;
-  if (typeof firstParty !== "boolean") throw new MetadataError("invalid_client_metadata", "first_party must be a boolean");
+  if (typeof firstParty !== "boolean")
+    throw new MetadataError("invalid_client_metadata", "first_party must be a boolean");
 
   const metadata: ClientMetadata = {
     redirect_uris: redirectUris,

@@ -1,4 +1,4 @@
-/** OAuth client registry: client records from D1 through a short isolate cache (metadata parsing: client-metadata.ts). */
+/** OAuth client registry: client records from D1 through a short isolate cache (parsing: client-metadata.ts). */
 import type { Env } from "../config";
 import { findClientRow, insertClientRowIfAbsent, type ClientRow, type NewClientRow } from "../db/clients";
 import { CLIENT_CACHE_TTL_S } from "../lib/token-lifetimes";

@@ -34,7 +34,8 @@ function unwrap<T>(value: T): T {
 
 /**
  * Methods are always called on the real object: workerd bindings refuse a proxy as `this`. `Function.prototype.bind`
- * is taken from the prototype, never looked up on the value: on an RPC stub every property (even `bind`) is a remote call.
+ * is taken from the prototype, never looked up on the value: on an RPC stub every property (even `bind`) is a
+ * remote call.
  */
 function callOn(target: object, prop: string | symbol): unknown {
   const value = Reflect.get(target, prop) as unknown;
@@ -67,7 +68,8 @@ function wrapStatement(stmt: object, sql: string, intercept: Interceptor): objec
     if (typeof value !== "function" || typeof prop !== "string") return value;
     if (prop === "bind") return (...args: unknown[]) => wrapStatement((value as Fn)(...args) as object, sql, intercept);
     if (!D1_STATEMENT_CALLS.has(prop)) return value;
-    return (...args: unknown[]) => intercept({ binding: "DB", method: prop, detail: sql }, () => (value as Fn)(...args));
+    return (...args: unknown[]) =>
+      intercept({ binding: "DB", method: prop, detail: sql }, () => (value as Fn)(...args));
   });
 }
 
@@ -83,7 +85,8 @@ function wrapD1(d1: object, intercept: Interceptor): object {
           (value as Fn)(stmts.map(unwrap)),
         );
     }
-    if (prop === "exec") return (sql: string) => intercept({ binding: "DB", method: "exec", detail: sql }, () => (value as Fn)(sql));
+    if (prop === "exec")
+      return (sql: string) => intercept({ binding: "DB", method: "exec", detail: sql }, () => (value as Fn)(sql));
     return value;
   });
 }
