@@ -215,6 +215,10 @@ async function mailbox(req: IncomingMessage, res: ServerResponse): Promise<void>
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const smtp = startSmtp();
+  // A client that drops its connection (a worker isolate torn down mid-session) resets it: not a mailbox failure.
+  smtp.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "ECONNRESET") throw e;
+  });
   const smtpPort = await listen(smtp.server);
 
   const idle = new Set<Socket>();
