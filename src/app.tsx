@@ -21,8 +21,8 @@ import { passkeyRoutes } from "./passkeys/routes";
 import { securityHeaders } from "./security-headers";
 import { browserBinding } from "./sessions/browser";
 import { loadSession } from "./sessions/session";
-import { accountRoutes } from "./ui/account-routes";
-import { pageRoutes } from "./ui/page-routes";
+import { accountRoutes } from "./account/routes";
+import { pageRoutes } from "./signin/page-routes";
 
 export const app = new Hono<AppEnv>();
 
@@ -31,7 +31,7 @@ export const app = new Hono<AppEnv>();
  * tests the path instead of one registration per path: every registration is work for the router on a cold start.
  */
 // "/x" and "/x/anything" (any character, line breaks included, as Hono's "/x/*" matched).
-const BROWSER_PATH = /^\/(?:|signin|signout|logout|(?:auth|passkey|account|authorize|demo)(?:\/[^]*)?)$/;
+const BROWSER_PATH = /^\/(?:|signin|signout|logout|(?:auth|passkey|account|authorize|demo)(?:\/[\s\S]*)?)$/;
 const bindBrowser = browserBinding();
 const readSession = loadSession();
 

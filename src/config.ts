@@ -1,6 +1,6 @@
 /** Env bindings and one parse of vars into a typed Config (fail fast on misconfiguration). */
-import type { LimiterDO } from "./abuse/limiter-do";
-import { parseRateLimits, type RateLimits } from "./abuse/limits";
+import type { LimiterDO } from "./limiter/limiter-do";
+import { parseRateLimits, type RateLimits } from "./limiter/limits";
 import { LOOPBACK_HOSTS } from "./lib/loopback";
 import type { UserDO } from "./user/user-do";
 
@@ -31,7 +31,7 @@ export interface Env {
   PASSKEY_USER_VERIFICATION?: string;
 }
 
-export type EmailTransportName = "log" | "smtp" | "http" | "cloudflare";
+type EmailTransportName = "log" | "smtp" | "http" | "cloudflare";
 
 export interface Config {
   issuer: string;

@@ -158,7 +158,7 @@ const PERMANENT_SQL_ERROR = /SQLITE_(CONSTRAINT|ERROR|MISMATCH|RANGE|TOOBIG)|con
  * Durable Object, D1 and KV faults that are worth retrying: they carry `retryable`/`overloaded`, or come from
  * storage. Wrappers are looked through: drizzle-orm throws DrizzleQueryError with the D1 error as its `cause`.
  */
-export function isStorageFault(err: unknown): boolean {
+function isStorageFault(err: unknown): boolean {
   let e: unknown = err;
   for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
     const f = e as Error & { retryable?: boolean; overloaded?: boolean };

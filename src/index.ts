@@ -4,7 +4,7 @@ import { drainRequestBody } from "./lib/drain-body";
 import type { Env } from "./config";
 import { runScheduled } from "./scheduled";
 
-export { LimiterDO } from "./abuse/limiter-do";
+export { LimiterDO } from "./limiter/limiter-do";
 export { UserDO } from "./user/user-do";
 
 export default {

@@ -49,8 +49,8 @@ async function makeFixture(): Promise<Fixture> {
     signature: await crypto.subtle.sign(ECDSA_SHA256, credential.privateKey, signedData),
     clientDataJSON,
     signingKey,
-    accessTokenInput: bytes("e".repeat(36) + "." + "p".repeat(420)),
-    idTokenInput: bytes("e".repeat(36) + "." + "p".repeat(520)),
+    accessTokenInput: bytes(`${"e".repeat(36)}.${"p".repeat(420)}`),
+    idTokenInput: bytes(`${"e".repeat(36)}.${"p".repeat(520)}`),
     hmacKey: await crypto.subtle.importKey("raw", bytes("k".repeat(40)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
   };
 }
@@ -70,7 +70,7 @@ async function sha256(data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
  */
 async function signInBound(f: Fixture): Promise<void> {
   // The CSRF key is imported once per isolate (src/lib/crypto.ts caches it).
-  await crypto.subtle.sign("HMAC", f.hmacKey, bytes("csrf:" + "b".repeat(24)));
+  await crypto.subtle.sign("HMAC", f.hmacKey, bytes(`csrf:${"b".repeat(24)}`));
   await sha256(f.clientDataJSON);
   await sha256(bytes("localhost"));
   const key = await crypto.subtle.importKey("jwk", f.credentialJwk, ES256, false, ["verify"]);
@@ -185,6 +185,6 @@ export async function boundResponse(request: Request, env: Env, name: string): P
   }
   // Answering is part of every flow too: as many bytes as the flow's response.
   const answerBytes = Math.min(64 * 1024, Number(request.headers.get("x-bound-answer-bytes")) || 0);
-  const answer = '{"ok":true,"pad":"' + "x".repeat(Math.max(0, answerBytes - 20)) + '"}';
+  const answer = `{"ok":true,"pad":"${"x".repeat(Math.max(0, answerBytes - 20))}"}`;
   return new Response(answer, { headers: { "content-type": "application/json", "cache-control": "no-store" } });
 }

@@ -413,7 +413,10 @@ async function loadRun({ flows, provider, users, rp, sessions, refreshTokens, se
   const total = mix.reduce((n, [, w]) => n + w, 0);
   const pick = () => {
     let r = Math.random() * total;
-    for (const [name, w] of mix) if ((r -= w) < 0) return name;
+    for (const [name, w] of mix) {
+      r -= w;
+      if (r < 0) return name;
+    }
     return mix[0][0];
   };
   const browser = await flows.browser();
@@ -441,8 +444,14 @@ async function loadRun({ flows, provider, users, rp, sessions, refreshTokens, se
       refreshTokens.push(r.tokens.refresh_token);
       return 1;
     },
-    jwks: async () => (await flows.jwks(), 1),
-    discovery: async () => (await flows.discovery(), 1),
+    jwks: async () => {
+      await flows.jwks();
+      return 1;
+    },
+    discovery: async () => {
+      await flows.discovery();
+      return 1;
+    },
   };
   const rss = [];
   const heap = [];

@@ -2,7 +2,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-types";
 import { ApiError, errorResponse, OAuthError } from "../errors";
-import type { LimitName } from "./limits";
+import type { LimitName } from "../limiter/limits";
 import { anyLocallyBlocked, clientIp, hit, locallyBlocked, peekIp, type LimitKey } from "./rate-limiter";
 
 type Refusal = (retryAfterS: number) => Error;

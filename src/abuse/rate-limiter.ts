@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Env } from "../config";
 import { emailObject, userObject } from "../user/user-object";
-import type { LimitName, RateLimits } from "./limits";
+import type { LimitName, RateLimits } from "../limiter/limits";
 import type { HitResult } from "../user/types";
 
 const blockedUntil = new Map<string, number>();
@@ -32,7 +32,7 @@ export function limitKeyForIp(ip: string): string {
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
   const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-  return groups.slice(0, 4).map((g) => (g || "0").toLowerCase().replace(/^0+(?=.)/, "")).join(":") + "::/64";
+  return `${groups.slice(0, 4).map((g) => (g || "0").toLowerCase().replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
 
 export type LimitKey = { kind: "ip"; ip: string } | { kind: "client"; clientId: string } | { kind: "user"; userId: string } | { kind: "address"; email: string };

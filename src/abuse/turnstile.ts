@@ -8,9 +8,9 @@ import { ApiError } from "../errors";
 
 /** One action per form that carries the widget (its data-action), checked against siteverify's answer. */
 export const TURNSTILE_ACTIONS = { magicLink: "magic-link" } as const;
-export type TurnstileAction = (typeof TURNSTILE_ACTIONS)[keyof typeof TURNSTILE_ACTIONS];
+type TurnstileAction = (typeof TURNSTILE_ACTIONS)[keyof typeof TURNSTILE_ACTIONS];
 
-export interface SiteverifyResponse {
+interface SiteverifyResponse {
   success?: unknown;
   "error-codes"?: unknown;
   hostname?: unknown;
@@ -27,7 +27,7 @@ const ATTEMPTS = 2;
 const ATTEMPT_TIMEOUT_MS = 2500;
 
 /** Pure: why a siteverify answer does not admit this request, or null when it does. */
-export function siteverifyFailure(result: SiteverifyResponse, expected: { hostname: string; action: TurnstileAction }): string | null {
+function siteverifyFailure(result: SiteverifyResponse, expected: { hostname: string; action: TurnstileAction }): string | null {
   if (result.success !== true) {
     const codes = Array.isArray(result["error-codes"]) ? result["error-codes"].join(",") : "";
     return `not successful (${codes || "no error codes"})`;

@@ -12,7 +12,7 @@ export interface PasskeyChange {
   at: number;
 }
 
-export function passkeyChangeEmail(input: PasskeyChange, rpName: string, accountUrl: string): EmailMessage {
+function passkeyChangeEmail(input: PasskeyChange, rpName: string, accountUrl: string): EmailMessage {
   const rp = rpName.replace(/\s+/g, " ").trim() || "Latchkey";
   // The passkey's name is the person's own input: one line of it, never markup.
   const name = input.passkeyName.replace(/[\p{Cc}\p{Cf}\s]+/gu, " ").trim().slice(0, 64) || "A passkey";

@@ -147,7 +147,7 @@ export function demoRoutes(provider: ProviderFetch) {
 const demoClientEnsured = new WeakSet<D1Database>();
 
 function ensureDemo() {
-  return async function ensureDemoMiddleware(c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | void> {
+  return async function ensureDemoMiddleware(c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | undefined> {
     const config = c.get("config");
     if (!config.demoEnabled) return c.notFound();
     // One INSERT OR IGNORE per isolate, not one D1 write per demo page view.

@@ -1,4 +1,5 @@
 /** Builds an RFC 5322 message: multipart/alternative (text, then HTML), quoted-printable bodies, CRLF line ends. */
+import { isMailAddress } from "../lib/mail-address";
 import type { EmailMessage } from "./types";
 
 export interface Mailbox {
@@ -17,23 +18,11 @@ export interface MimeOptions {
 
 const encoder = new TextEncoder();
 
-// Dot-atom local part and host name, ASCII only: without SMTPUTF8 (RFC 6531) nothing else can be submitted.
-const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const DOMAIN = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 // RFC 5322 §3.2.3 atext plus space: a display name made of these needs no quoting.
 const PLAIN_PHRASE = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 // RFC 2047 §2: an encoded-word is at most 75 characters; 39 bytes → 52 base64 chars + 12 of framing = 64.
 const WORD_BYTES = 39;
-
-/** True for an address this builder can put in a header and an SMTP envelope (no CR/LF, no brackets, ASCII). */
-export function isMailAddress(address: string): boolean {
-  const at = address.lastIndexOf("@");
-  if (at < 1 || address.length > 254) return false; // RFC 5321 §4.5.3.1.3
-  const local = address.slice(0, at);
-  const domain = address.slice(at + 1);
-  return local.length <= 64 && LOCAL_PART.test(local) && DOMAIN.test(domain); // RFC 5321 §4.5.3.1.1
-}
 
 /** Parses `addr`, `Name <addr>` or `"Name" <addr>`; throws TypeError on anything else (a caller or config bug). */
 export function parseMailbox(value: string): Mailbox {

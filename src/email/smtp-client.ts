@@ -86,7 +86,7 @@ async function command(channel: SmtpChannel, line: string, expected: readonly nu
 }
 
 /** EHLO keywords (upper case) mapped to their parameters (RFC 5321 §4.1.1.1: ehlo-line = keyword *(SP param)). */
-export type Extensions = Map<string, string[]>;
+type Extensions = Map<string, string[]>;
 
 async function ehlo(channel: SmtpChannel, clientName: string): Promise<Extensions> {
   const reply = await command(channel, `EHLO ${clientName}`, [250], "EHLO");

@@ -5,7 +5,7 @@ import { buildMimeMessage, parseMailbox } from "./mime";
 import { SmtpError, submitMessage, type SmtpChannel } from "./smtp-client";
 import type { EmailMessage } from "./types";
 
-export interface SmtpTarget {
+interface SmtpTarget {
   hostname: string;
   port: number;
   /** smtps:// — TLS from the first byte (RFC 8314 §3.3); smtp:// upgrades with STARTTLS. */
@@ -32,7 +32,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** Parses `smtp://user:pass@host:port` or `smtps://…`; errors never echo the URL (it holds the password). */
-export function parseSmtpUrl(value: string): SmtpTarget {
+function parseSmtpUrl(value: string): SmtpTarget {
   let url: URL;
   try {
     url = new URL(value);

@@ -4,7 +4,7 @@ import {
   KEY_SIGN_LEAD_S,
   KEY_UNPUBLISH_MARGIN_S,
   MAX_SIGNED_TOKEN_TTL_S,
-} from "../oidc/token-lifetimes";
+} from "../lib/token-lifetimes";
 
 export type SigningAlg = "ES256" | "RS256";
 export const SIGNING_ALGS: readonly SigningAlg[] = ["ES256", "RS256"];

@@ -7,7 +7,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK
 import type { Config, Env } from "../config";
 import { db as dbFor } from "../db/client";
 import { signingKeys } from "../db/schema";
-import { KEY_CACHE_TTL_S } from "../oidc/token-lifetimes";
+import { KEY_CACHE_TTL_S } from "../lib/token-lifetimes";
 import { decryptString, encryptString } from "./crypto-box";
 import { planKeyRotation, selectPublishedKeys, selectSigningKey, SIGNING_ALGS, type KeyPlan, type SigningAlg } from "./key-policy";
 
@@ -110,7 +110,7 @@ function algsWithoutSigningKey(rows: readonly SigningKeyRow[], now: number): Sig
  * first needed, whichever comes first. Two isolates may do this at the same moment; both sets are published,
  * `selectSigningKey` picks the same key everywhere once they see both, and rotation retires the others.
  */
-export async function ensureSigningKeys(env: Env, config: Config, now: number): Promise<void> {
+async function ensureSigningKeys(env: Env, config: Config, now: number): Promise<void> {
   if (!creating) {
     creating = (async () => {
       try {

@@ -11,7 +11,7 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  * How long a body may take to arrive. A client that stops sending mid-body gets an answer (408) instead of a request
  * that hangs until the platform gives up; a 64 KiB body takes well under a second even on a slow mobile link.
  */
-export const BODY_READ_TIMEOUT_MS = 10_000;
+const BODY_READ_TIMEOUT_MS = 10_000;
 
 /** Reads a request body as UTF-8, refusing more than `limit` bytes whatever Content-Length says (chunked too). */
 export async function readCapped(req: Request, limit: number, timeoutMs = BODY_READ_TIMEOUT_MS): Promise<string> {

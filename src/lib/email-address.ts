@@ -4,7 +4,7 @@
  * internationalized domain becomes its A-label (punycode) form; the result must be something every transport
  * can submit without SMTPUTF8, which the SMTP client does not speak (RFC 6531): an ASCII dot-atom local part.
  */
-import { isMailAddress } from "../email/mime";
+import { isMailAddress } from "./mail-address";
 
 export type EmailParse = { ok: true; email: string } | { ok: false; message: string };
 

@@ -17,7 +17,7 @@ import { startSession } from "../signin/start-session";
 import { LinkConfirmPage } from "../ui/pages/link-confirm";
 import { ErrorPage } from "../ui/pages/error";
 import { renderPage } from "../ui/render";
-import { parkedRedirectUri } from "../ui/signin-context";
+import { parkedRedirectUri } from "../oidc/signin-context";
 import { linkRequester } from "./link-binding";
 import { loadMagicLink, MAGIC_LINK_TTL_S } from "./magic-link-store";
 import { linkOpenedBy, proveMagicLink, spendMagicLink } from "./redeem-link";

@@ -6,7 +6,7 @@
 import type { OAuthErrorCode } from "../errors";
 import { CODE_CHALLENGE_METHODS, isOneOf, PROMPTS, RESPONSE_MODES, RESPONSE_TYPES } from "./capabilities";
 import type { ClientRecord } from "./clients";
-import { isS256Challenge } from "./pkce";
+import { isS256Challenge } from "../lib/pkce";
 import { isRegisteredRedirectUri, withQueryParameters } from "./redirect-uri";
 import { parseScope, supportedScope, type Scope } from "./scope";
 
@@ -33,7 +33,7 @@ export function checkClientAndRedirect(client: ClientRecord | null, clientId: st
   return { ok: true, client, redirectUri: uri, state: state && state.length <= MAX_PARAM ? state : null };
 }
 
-export interface AuthorizationRequest {
+interface AuthorizationRequest {
   scope: Scope;
   openid: boolean;
   nonce: string | null;

@@ -6,7 +6,7 @@ import { sha256b64url, timingSafeEqual } from "../lib/crypto";
 import type { TokenEndpointAuthMethod } from "./capabilities";
 import { getClient, type ClientRecord } from "./clients";
 
-export interface PresentedCredentials {
+interface PresentedCredentials {
   method: TokenEndpointAuthMethod;
   clientId: string;
   secret: string | null;

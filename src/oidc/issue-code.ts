@@ -7,7 +7,7 @@ import { newUserToken } from "../lib/user-token";
 import type { CodeGrant, OneTimeId } from "../user/types";
 import { userObject } from "../user/user-object";
 import { formatScope, type Scope } from "./scope";
-import { CODE_TTL_S } from "./token-lifetimes";
+import { CODE_TTL_S } from "../lib/token-lifetimes";
 
 export interface CodeRequest {
   clientId: string;

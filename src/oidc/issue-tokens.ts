@@ -8,7 +8,7 @@ import type { ClientRecord } from "./clients";
 import { signJwt } from "./own-tokens";
 import { formatScope } from "./scope";
 import { accessTokenClaims, idTokenClaims, type TokenSubject } from "./token-claims";
-import { ACCESS_TOKEN_TTL_S } from "./token-lifetimes";
+import { ACCESS_TOKEN_TTL_S } from "../lib/token-lifetimes";
 
 export interface TokenResponse {
   access_token: string;

@@ -41,7 +41,7 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
   let redirect: string | null = null;
   if (postLogout) {
     const client = clientId ? await getClient(c.env, clientId) : null;
-    if (!client || !client.postLogoutRedirectUris.includes(postLogout)) return message(c, "The address to return to after signing out is not registered.", 400);
+    if (!client?.postLogoutRedirectUris.includes(postLogout)) return message(c, "The address to return to after signing out is not registered.", 400);
     redirect = withQueryParameters(postLogout, { state: get("state") || null });
   }
 

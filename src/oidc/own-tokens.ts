@@ -16,7 +16,7 @@ export interface VerifyOptions {
 }
 
 /** Why a token is not one of ours, for the log and for callers that treat some reasons alike. */
-export type VerifyFailure =
+type VerifyFailure =
   | "malformed"
   | "unknown_key"
   | "signature"

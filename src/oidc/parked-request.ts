@@ -4,7 +4,7 @@ import { randomToken, timingSafeEqual } from "../lib/crypto";
 import { browserBindingHash } from "../sessions/browser";
 import type { OneTimeId } from "../user/types";
 
-export const PARKED_REQUEST_TTL_S = 30 * 60;
+const PARKED_REQUEST_TTL_S = 30 * 60;
 
 export interface ParkedRequest {
   clientId: string;

@@ -1,5 +1,5 @@
 /** Matching a requested redirect URI against the registered ones, and adding response parameters to it. Pure. */
-import type { ApplicationType } from "./clients";
+import type { ApplicationType } from "./client-metadata";
 
 /** `http://<loopback IP literal>` with an optional port, as written at the start of a URI. */
 const LOOPBACK_IP_AUTHORITY = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?(?=[/?]|$)/;

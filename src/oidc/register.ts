@@ -7,12 +7,13 @@ import { ApiError, OAuthError } from "../errors";
 import { readJson } from "../lib/body";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import { adminBearer } from "../middleware/admin-bearer";
-import { parseClientMetadata, recordToRow, type ClientMetadata, type ClientRecord } from "./clients";
+import { parseClientMetadata, type ClientMetadata } from "./client-metadata";
+import { recordToRow, type ClientRecord } from "./clients";
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
 
 /** RFC 7591 §3.2.1 client information response. */
-export interface ClientInformation extends ClientMetadata {
+interface ClientInformation extends ClientMetadata {
   client_id: string;
   client_secret?: string;
   client_id_issued_at: number;
@@ -20,7 +21,7 @@ export interface ClientInformation extends ClientMetadata {
 }
 
 /** Stores a client for validated metadata; the clear secret exists only in the returned response (DESIGN: secrets at rest are hashes). */
-export async function registerClient(env: Env, metadata: ClientMetadata, now: number): Promise<ClientInformation> {
+async function registerClient(env: Env, metadata: ClientMetadata, now: number): Promise<ClientInformation> {
   const clientId = randomToken(24);
   const confidential = metadata.token_endpoint_auth_method !== "none";
   const secret = confidential ? randomToken(32) : null;

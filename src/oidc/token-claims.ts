@@ -3,7 +3,7 @@ import type { JWTPayload } from "jose";
 import { acrOf, publishedAmr } from "../sessions/assurance";
 import type { Amr, UserClaims } from "../user/types";
 import { formatScope, type Scope } from "./scope";
-import { ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S } from "./token-lifetimes";
+import { ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S } from "../lib/token-lifetimes";
 
 export interface TokenSubject {
   issuer: string;

@@ -11,7 +11,7 @@ import { asObject, requiredObject, requiredString } from "../lib/validate";
 import type { VerifiedSignIn } from "../signin/start-session";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
-import { MAX_CREDENTIAL_ID_CHARS } from "./credential-id";
+import { MAX_CREDENTIAL_ID_CHARS } from "../lib/credential-id";
 import { decoyCredentials } from "./decoy-credentials";
 import { ecdsaComponentBytes, isDerEcdsaSignature } from "./ecdsa-signature";
 import { checkSignCounter } from "./sign-counter";
@@ -92,7 +92,7 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
 
   const [{ verifyAuthenticationResponse }, { decodeCredentialPublicKey, cose }] = await Promise.all([import("@simplewebauthn/server"), import("@simplewebauthn/server/helpers")]);
   const publicKey = fromBase64url(usable?.publicKey ?? DECOY_PUBLIC_KEY);
-  let verification;
+  let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   let signatureIsDer = false;
   try {
     // WebAuthn L3 §6.5.5: an ECDSA signature counts only in its one DER encoding; the library's parser takes others.

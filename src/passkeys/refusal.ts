@@ -7,7 +7,7 @@
 import { ApiError } from "../errors";
 
 export const SIGN_IN_REFUSED = "This passkey could not be used to sign in here. Try again, or sign in with an email link.";
-export const REGISTRATION_REFUSED = "This passkey could not be verified. Try again.";
+const REGISTRATION_REFUSED = "This passkey could not be verified. Try again.";
 
 export function signInRefused(reason: string, err?: unknown): ApiError {
   console.warn(`passkey sign-in refused: ${reason}`, ...(err === undefined ? [] : [messageOf(err)]));

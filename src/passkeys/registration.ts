@@ -10,7 +10,7 @@ import { userObject } from "../user/user-object";
 import { authenticatorName } from "./aaguid-names";
 import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
-import { MAX_CREDENTIAL_ID_BYTES } from "./credential-id";
+import { MAX_CREDENTIAL_ID_BYTES } from "../lib/credential-id";
 import { registrationRefused } from "./refusal";
 
 export interface RegistrationUser {
@@ -56,7 +56,7 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
   if (record.userId !== user.id) throw new ApiError("challenge_invalid", "This request belongs to another account.");
 
   const { verifyRegistrationResponse } = await import("@simplewebauthn/server");
-  let verification;
+  let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
     // WebAuthn L3 §7.1 steps 7-12 (type, challenge, origin, RP ID hash), 14-15 (UP; UV unless PASSKEY_USER_VERIFICATION=preferred), 17 (alg), 19-21 (attestation "none").
     verification = await verifyRegistrationResponse({
@@ -106,7 +106,7 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
  * lower-case tokens: they are unverified input, and stored values go back out in every allowCredentials and
  * excludeCredentials list, where a non-array would break navigator.credentials for this user.
  */
-export function transportsOf(raw: unknown): string[] {
+function transportsOf(raw: unknown): string[] {
   if (!Array.isArray(raw)) return [];
   const tokens = raw.filter((t): t is string => typeof t === "string" && /^[a-z0-9-]{1,32}$/.test(t));
   return [...new Set(tokens)].slice(0, 8);

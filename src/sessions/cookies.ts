@@ -5,7 +5,7 @@ import type { AppEnv } from "../app-types";
 
 export type CookieName = "session" | "browser";
 
-export function cookieName(c: Context<AppEnv>, name: CookieName): string {
+function cookieName(c: Context<AppEnv>, name: CookieName): string {
   return c.get("config").secureCookies ? `__Host-lk_${name}` : `lk_${name}`;
 }
 

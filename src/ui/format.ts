@@ -1,7 +1,7 @@
 /** Formatting for pages: times and a short device description from a User-Agent. */
 
 export function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  return `${new Date(ms).toISOString().replace("T", " ").slice(0, 16)} UTC`;
 }
 
 export function describeDevice(userAgent: string): string {

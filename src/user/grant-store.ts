@@ -4,7 +4,7 @@
  * `revoked_tokens`, created by src/user/schema.ts). Callers (UserDO) run each operation inside one synchronous
  * transaction, which is what makes every single-use rule here exact.
  */
-import { checkCodeRedemption } from "../oidc/code-grant";
+import { checkCodeRedemption } from "./code-redemption";
 import type {
   Amr, CodeGrant, CodeRedemptionRequest, FamilyIssue, RedeemCodeResult, RotateRefreshResult, UserClaims,
 } from "./types";
@@ -59,7 +59,7 @@ function insertRefreshToken(sql: SqlStorage, hash: string, familyId: string, now
   );
 }
 
-export function revokeFamily(sql: SqlStorage, familyId: string, now: number): void {
+function revokeFamily(sql: SqlStorage, familyId: string, now: number): void {
   sql.exec("UPDATE families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, familyId);
   sql.exec("UPDATE refresh_tokens SET status = 'revoked' WHERE family_id = ?", familyId);
 }

@@ -96,7 +96,7 @@ export type RedeemCodeResult =
   | { ok: true; grant: CodeGrant }
   | { ok: false; reason: "invalid" | "expired" | "replayed" | "mismatch"; detail?: string };
 
-export interface RefreshGrant {
+interface RefreshGrant {
   familyId: string;
   clientId: string;
   scope: string;

@@ -6,7 +6,6 @@
  * Every method that enforces "exactly once" runs without an await, so it is atomic in the object.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../config";
 import type { RateLimit } from "../lib/gcra";
 import * as consents from "./consent-store";
 import * as consumed from "./consumed-store";
@@ -22,7 +21,8 @@ import type {
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
-export class UserDO extends DurableObject<Env> {
+// The object reads no binding, so its env is not the Worker's Env: the user/limiter layer sits below config.ts.
+export class UserDO extends DurableObject<object> {
   #sql: SqlStorage;
   #migrations: readonly Migration[];
   /**
@@ -32,7 +32,7 @@ export class UserDO extends DurableObject<Env> {
   #ready = false;
 
   /** `migrations` is for tests (a version the deployed code does not have yet); the runtime passes two arguments. */
-  constructor(ctx: DurableObjectState, env: Env, migrations: readonly Migration[] = MIGRATIONS) {
+  constructor(ctx: DurableObjectState, env: object, migrations: readonly Migration[] = MIGRATIONS) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#migrations = migrations;

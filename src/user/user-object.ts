@@ -1,5 +1,8 @@
 /** Addressing the per-user Durable Object: by user id, or by normalized email until the user exists. */
-import type { Env } from "../config";
+import type { UserDO } from "./user-do";
+
+/** The one binding this needs (the Worker's `Env` has it), so user/ sits below config.ts in the layers. */
+type UserBinding = { USER: DurableObjectNamespace<UserDO> };
 
 /** Object ids by name per namespace: `idFromName` hashes the name on every call, and the same users come back. */
 const ids = new WeakMap<object, Map<string, DurableObjectId>>();
@@ -20,10 +23,10 @@ function idFor(ns: { idFromName(name: string): DurableObjectId }, name: string):
   return id;
 }
 
-export function userObject(env: Env, userId: string) {
+export function userObject(env: UserBinding, userId: string) {
   return env.USER.get(idFor(env.USER, `user:${userId}`));
 }
 
-export function emailObject(env: Env, normalizedEmail: string) {
+export function emailObject(env: UserBinding, normalizedEmail: string) {
   return env.USER.get(idFor(env.USER, `email:${normalizedEmail}`));
 }

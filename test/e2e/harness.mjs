@@ -17,7 +17,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const READY_TIMEOUT_MS = 120_000;
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort() {
+function freePort() {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.once("error", reject);
@@ -38,7 +38,7 @@ function tempDir(prefix) {
 // ---------------------------------------------------------------------------------------------- mailbox
 
 /** A real SMTP server on loopback (no auth required, no STARTTLS) keeping every message it accepts. */
-export async function startMailbox() {
+async function startMailbox() {
   /** @type {{ to: string[], from: string, subject: string, text: string, html: string, receivedAt: number }[]} */
   const messages = [];
   const server = new SMTPServer({
@@ -109,7 +109,7 @@ export function magicLinkIn(mail, origin) {
 
 /** Builds public/assets/app.js (the hosted pages' script) once per process. */
 let pageBuilt = false;
-export function buildPage() {
+function buildPage() {
   if (pageBuilt) return;
   execFileSync(process.execPath, [join(ROOT, "scripts", "build-page.mjs")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   pageBuilt = true;
@@ -138,7 +138,7 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
  * Starts the provider under `wrangler dev` with fresh local state (D1 migrated, empty KV/DO), mail going to `smtpUrl`.
  * Configuration comes from --var only, so a developer's .dev.vars (if any) cannot change what is tested.
  */
-export async function startProvider({ smtpUrl, name = "provider" }) {
+async function startProvider({ smtpUrl, name = "provider" }) {
   buildPage();
   const persistTo = tempDir("state");
   const env = { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
@@ -183,7 +183,12 @@ export async function startProvider({ smtpUrl, name = "provider" }) {
   child.stdout.on("data", collect);
   child.stderr.on("data", collect);
   let exited = null;
-  const exitPromise = new Promise((r) => child.once("exit", (code, signal) => r((exited = { code, signal }))));
+  const exitPromise = new Promise((r) =>
+    child.once("exit", (code, signal) => {
+      exited = { code, signal };
+      r(exited);
+    }),
+  );
 
   const stop = async () => {
     if (!running.has(child)) return;
@@ -228,7 +233,7 @@ const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable
  * Chromium with a fresh profile and one page carrying a CTAP2 platform authenticator (resident keys, user verification).
  * `presence` toggles automatic user-presence simulation: with it on, autofill (conditional) requests complete by themselves.
  */
-export async function launchBrowser() {
+async function launchBrowser() {
   const profile = tempDir("profile");
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 900, height: 800 } });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -263,7 +268,7 @@ export async function launchBrowser() {
 }
 
 /** On failure: a full-page screenshot and the console into test-results/; returns a one-paragraph summary for the log. */
-export async function keepEvidence(browser, name) {
+async function keepEvidence(browser, name) {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const base = join(RESULTS_DIR, name.replace(/[^A-Za-z0-9_-]+/g, "-").slice(0, 80));
   const { page } = browser;

@@ -159,7 +159,7 @@ const isClientError = (s) => s >= 400 && s < 500;
 
 /** A 4xx, except where a hostile-looking form is still a well-formed request for that endpoint (a page, then). */
 function statusRule(ep, b) {
-  const parses = (b.type ?? "").startsWith(FORM) && !(b.body && /%zz|%E0%A4%A$/.test(b.body.toString("latin1"))) && !(b.body && b.body.includes(0xff));
+  const parses = (b.type ?? "").startsWith(FORM) && !(b.body && /%zz|%E0%A4%A$/.test(b.body.toString("latin1"))) && !(b.body?.includes(0xff));
   return ep.formIsRequest && parses ? (s) => s < 500 : isClientError;
 }
 

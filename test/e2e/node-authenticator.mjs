@@ -11,7 +11,7 @@ const sha256 = (b) => new Uint8Array(createHash("sha256").update(b).digest());
 const cat = (...parts) => new Uint8Array(Buffer.concat(parts.map((p) => Buffer.from(p))));
 
 /** RFC 8949 §3: the subset of CBOR an attestation object uses (unsigned and negative ints, bytes, text, arrays, maps). */
-export function cbor(v) {
+function cbor(v) {
   const head = (major, n) => {
     if (n < 24) return [(major << 5) | n];
     if (n < 0x100) return [(major << 5) | 24, n];

@@ -1,6 +1,7 @@
 /** The MIME builder: quoted-printable, RFC 2047 words, header injection, and the shape of the whole message. */
 import { describe, expect, it } from "vitest";
-import { buildMimeMessage, encodedWords, formatDate, formatMailbox, isMailAddress, parseMailbox, quotedPrintable, subjectHeader } from "../../src/email/mime";
+import { buildMimeMessage, encodedWords, formatDate, formatMailbox, parseMailbox, quotedPrintable, subjectHeader } from "../../src/email/mime";
+import { isMailAddress } from "../../src/lib/mail-address";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 

@@ -37,14 +37,6 @@ export async function listMail(to?: string): Promise<ReceivedMail[]> {
   return (await res.json()) as ReceivedMail[];
 }
 
-/** Forgets received messages for `to` (all of them without `to`). Other test files share the mailbox: prefer `to`. */
-export async function clearMail(to?: string): Promise<void> {
-  const url = new URL("/messages", mailboxUrl());
-  if (to) url.searchParams.set("to", to);
-  const res = await fetch(url, { method: "DELETE" });
-  await res.body?.cancel();
-}
-
 /** Polls the mailbox until the `count`-th message for `to` has arrived, and returns that one. */
 export async function waitForMail(to: string, opts: WaitOptions = {}): Promise<ReceivedMail> {
   const count = opts.count ?? 1;

@@ -78,8 +78,8 @@ export function authorizeParams(client: TestClient, opts: AuthorizeOptions = {})
     client_id: client.client_id,
     redirect_uri: opts.redirectUri === undefined ? client.redirect_uris[0]! : opts.redirectUri,
     scope: opts.scope ?? "openid email",
-    state: opts.state ?? "st-" + crypto.randomUUID(),
-    nonce: opts.nonce ?? "n-" + crypto.randomUUID(),
+    state: opts.state ?? `st-${crypto.randomUUID()}`,
+    nonce: opts.nonce ?? `n-${crypto.randomUUID()}`,
     code_challenge: opts.pkce ? opts.pkce.challenge : null,
     code_challenge_method: opts.pkce ? "S256" : null,
     ...opts.extra,
@@ -142,7 +142,7 @@ export async function postOAuth(
   if (client) {
     const secret = opts.secret ?? client.client_secret ?? "";
     if (client.token_endpoint_auth_method === "client_secret_basic") {
-      headers.authorization = "Basic " + btoa(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(secret)}`);
+      headers.authorization = `Basic ${btoa(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(secret)}`)}`;
     } else if (client.token_endpoint_auth_method === "client_secret_post") {
       body.client_id = client.client_id;
       body.client_secret = secret;
@@ -184,7 +184,7 @@ export async function refresh(client: TestClient, refreshToken: string, extra: R
   return tokenRequest(client, { grant_type: "refresh_token", refresh_token: refreshToken, ...extra });
 }
 
-export async function jwks(): Promise<JSONWebKeySet> {
+async function jwks(): Promise<JSONWebKeySet> {
   const res = await SELF.fetch(`${ORIGIN}/jwks.json`);
   expect(res.status).toBe(200);
   return (await res.json()) as JSONWebKeySet;

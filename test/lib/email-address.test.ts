@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseEmailAddress } from "../../src/lib/email-address";
-import { isMailAddress } from "../../src/email/mime";
+import { isMailAddress } from "../../src/lib/mail-address";
 import { TestBrowser } from "../helpers/browser";
 import { redeemLink } from "../helpers/accounts";
 import { extractLink, listMail, waitForMail } from "../helpers/mailbox";

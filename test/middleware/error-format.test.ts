@@ -45,7 +45,7 @@ describe("error formats on the wire (as before: fuzz and hostile-http define the
       expect(await api.json()).toMatchObject({ error: "not_found" });
       const page = await SELF.fetch("http://localhost:8787/nothing-here", { headers: HTML });
       expect(page.status).toBe(404);
-      expect(await page.text()).toMatch(/^<!doctype html>[^]*Not found/);
+      expect(await page.text()).toMatch(/^<!doctype html>[\s\S]*Not found/);
     },
   );
 

@@ -62,9 +62,9 @@ describe("authorize: errors before client_id and redirect_uri are known-good are
 
   it("parameter smuggling: a repeated parameter gets the error page (RFC 6749 §3.1)", async () => {
     const client = await registerClient();
-    const path = authorizePath(client, { pkce: await pkce() }) + `&redirect_uri=${encodeURIComponent("https://evil.example/cb")}`;
+    const path = `${authorizePath(client, { pkce: await pkce() })}&redirect_uri=${encodeURIComponent("https://evil.example/cb")}`;
     expect(await expectErrorPage(await new TestBrowser().fetch(path, { headers: HTML }))).toContain("repeats");
-    const repeatedScope = authorizePath(client, { pkce: await pkce() }) + "&scope=openid";
+    const repeatedScope = `${authorizePath(client, { pkce: await pkce() })}&scope=openid`;
     await expectErrorPage(await new TestBrowser().fetch(repeatedScope, { headers: HTML }));
   });
 });
@@ -230,7 +230,7 @@ describe("authorize: SSO, prompt and max_age (OIDC Core §3.1.2.1)", () => {
 
   it("parameter smuggling over POST: a repeated form parameter gets the error page", async () => {
     const client = await registerClient();
-    const body = authorizeParams(client, { pkce: await pkce() }).toString() + `&redirect_uri=${encodeURIComponent("https://evil.example/cb")}`;
+    const body = `${authorizeParams(client, { pkce: await pkce() }).toString()}&redirect_uri=${encodeURIComponent("https://evil.example/cb")}`;
     const res = await new TestBrowser().fetch("/authorize", { method: "POST", body, headers: { ...HTML, "content-type": "application/x-www-form-urlencoded" } });
     await expectErrorPage(res);
   });

@@ -7,7 +7,7 @@ import { getConfig, type Env } from "../../src/config";
 import { errorResponse } from "../../src/errors";
 import { readForm } from "../../src/lib/body";
 import { sha256b64url } from "../../src/lib/crypto";
-import { authenticateClient } from "../../src/oidc/client-auth";
+import { authenticateClient, presentedCredentials } from "../../src/oidc/client-auth";
 import type { TokenEndpointAuthMethod } from "../../src/oidc/capabilities";
 import { ensureClient, type ClientRecord } from "../../src/oidc/clients";
 
@@ -173,5 +173,40 @@ describe("failed authentication", () => {
 
   it("client_id in the body naming another client than the Basic header: 400 invalid_request", async () => {
     await expectInvalidRequest(await call({ client_id: postClient.id }, basic(basicClient.id, basicClient.secret)));
+  });
+});
+
+describe("presentedCredentials (pure): which one method a token request uses (RFC 6749 §2.3)", () => {
+  const form = (entries: Record<string, string>) => new Map(Object.entries(entries));
+  const basic = (id: string, secret: string) => `Basic ${btoa(`${id}:${secret}`)}`;
+  const code = (run: () => unknown) => {
+    try {
+      run();
+    } catch (e) {
+      return (e as { code?: string }).code;
+    }
+    return "accepted";
+  };
+
+  it("Basic, body secret and public client each map to their method", () => {
+    expect(presentedCredentials(basic("app", "s3"), form({}))).toEqual({ method: "client_secret_basic", clientId: "app", secret: "s3" });
+    expect(presentedCredentials(undefined, form({ client_id: "app", client_secret: "s3" }))).toEqual({ method: "client_secret_post", clientId: "app", secret: "s3" });
+    expect(presentedCredentials(undefined, form({ client_id: "app" }))).toEqual({ method: "none", clientId: "app", secret: null });
+  });
+
+  it("RFC 6749 §2.3.1: Basic id and secret are form-decoded", () => {
+    expect(presentedCredentials(basic("my%20app", "a%2Bb+c"), form({}))).toMatchObject({ clientId: "my app", secret: "a+b c" });
+  });
+
+  it("two methods in one request are invalid_request (RFC 6749 §2.3)", () => {
+    expect(code(() => presentedCredentials(basic("app", "s3"), form({ client_secret: "s3" })))).toBe("invalid_request");
+    expect(code(() => presentedCredentials(basic("app", "s3"), form({ client_id: "other" })))).toBe("invalid_request");
+  });
+
+  it("another scheme, malformed Basic or no client at all is invalid_client (RFC 6749 §5.2)", () => {
+    for (const header of ["Bearer abc", "Basic !!!", `Basic ${btoa("no-colon")}`, `Basic ${btoa(":secret")}`]) {
+      expect(code(() => presentedCredentials(header, form({}))), header).toBe("invalid_client");
+    }
+    expect(code(() => presentedCredentials(undefined, form({})))).toBe("invalid_client");
   });
 });

@@ -15,7 +15,7 @@ import {
   KEY_ROTATE_AFTER_S,
   KEY_SIGN_LEAD_S,
   KEY_UNPUBLISH_MARGIN_S,
-} from "../../src/oidc/token-lifetimes";
+} from "../../src/lib/token-lifetimes";
 
 const S = 1000;
 const T0 = Date.UTC(2026, 0, 1);

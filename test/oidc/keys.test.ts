@@ -16,7 +16,7 @@ import {
 } from "../../src/keys/signing-keys";
 import { ID_TOKEN_ALGS } from "../../src/oidc/capabilities";
 import { verifyOwnJwt } from "../../src/oidc/own-tokens";
-import { KEY_CACHE_TTL_S, KEY_ROTATE_AFTER_S, KEY_SIGN_LEAD_S } from "../../src/oidc/token-lifetimes";
+import { KEY_CACHE_TTL_S, KEY_ROTATE_AFTER_S, KEY_SIGN_LEAD_S } from "../../src/lib/token-lifetimes";
 import { userWithPasskey } from "../helpers/accounts";
 import { ORIGIN } from "../helpers/browser";
 import { authorizeCode, exchangeCode, expectTokens, registerClient } from "../helpers/oidc-client";

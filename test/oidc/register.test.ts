@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import type { Env } from "../../src/config";
 import { sha256b64url } from "../../src/lib/crypto";
-import { getClient, parseClientMetadata } from "../../src/oidc/clients";
+import { parseClientMetadata } from "../../src/oidc/client-metadata";
+import { getClient } from "../../src/oidc/clients";
 
 const URL_REGISTER = "http://localhost:8787/register";
 const ADMIN = "test-admin-token-0123456789";

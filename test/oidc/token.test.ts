@@ -233,7 +233,7 @@ describe("token: code attacks (RFC 6749 §4.1.3, §10.5, RFC 7636 §4.6)", () =>
     const result = await userStub(userId).redeemCode(
       await sha256b64url(secret),
       { clientId: client.client_id, redirectUri: client.redirect_uris[0]!, verifierChallenge: auth.pkce!.challenge },
-      { familyId: "test-family-" + crypto.randomUUID(), refreshHash: null, refreshExpiresAt: Date.now() + 3_600_000, grantExpiresAt: Date.now() + 3_600_000 },
+      { familyId: `test-family-${crypto.randomUUID()}`, refreshHash: null, refreshExpiresAt: Date.now() + 3_600_000, grantExpiresAt: Date.now() + 3_600_000 },
       Date.now() + 61_000,
     );
     expect(result).toMatchObject({ ok: false, reason: "expired" });

@@ -83,7 +83,7 @@ describe("userinfo (OIDC Core §5.3, RFC 6750)", () => {
     const { tokens } = await signInTokens(browser, client);
     const config = getConfig(testEnv);
     const now = Date.now();
-    const claims = { iss: ISSUER, sub: userIdOf(browser), aud: ISSUER, client_id: client.client_id, scope: "openid email", jti: "j-" + crypto.randomUUID(), gid: "g" };
+    const claims = { iss: ISSUER, sub: userIdOf(browser), aud: ISSUER, client_id: client.client_id, scope: "openid email", jti: `j-${crypto.randomUUID()}`, gid: "g" };
     // Signed with our real key, but expired an hour ago.
     const expired = await signJwt(testEnv, config, "ES256", "at+jwt", { ...claims, iat: Math.floor(now / 1000) - 3700, exp: Math.floor(now / 1000) - 3600 }, now);
     // Signed with a key that is not ours, under our kid.

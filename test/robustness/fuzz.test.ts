@@ -97,19 +97,19 @@ function nest(n: number, leaf: unknown, arrays = false): unknown {
 function plausible(key: string): fc.Arbitrary<unknown> {
   const known: Record<string, unknown[]> = {
     email: ["a@b.example", "A@B.EXAMPLE ", "a@b", "@b.example", `x@${"y".repeat(250)}.example`, "a\ud800@b.example"],
-    return_to: ["/account", "//evil.example", "https://evil.example/", "/\\evil", "/a\u0000b", "/authorize/continue?rid=" + "r".repeat(30)],
-    token: ["A".repeat(43), "a".repeat(42), "-_".repeat(21) + "a"],
+    return_to: ["/account", "//evil.example", "https://evil.example/", "/\\evil", "/a\u0000b", `/authorize/continue?rid=${"r".repeat(30)}`],
+    token: ["A".repeat(43), "a".repeat(42), `${"-_".repeat(21)}a`],
     csrf: [CSRF],
     id: ["AAAA", "x".repeat(2000)],
     sid: ["s".repeat(22)],
     confirm: ["yes", "no"],
     grant_type: ["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code"],
-    code: ["u".repeat(22) + "." + "c".repeat(43), "bad.code"],
+    code: [`${"u".repeat(22)}.${"c".repeat(43)}`, "bad.code"],
     code_verifier: ["v".repeat(43), "v".repeat(42), "v".repeat(129)],
     redirect_uri: [REDIRECT_URI, "https://evil.example/cb", "javascript:alert(1)"],
     client_id: ["CLIENT", "unknown-client", "x".repeat(300)],
     client_secret: ["secret", ""],
-    refresh_token: ["REFRESH", "u".repeat(22) + "." + "r".repeat(43)],
+    refresh_token: ["REFRESH", `${"u".repeat(22)}.${"r".repeat(43)}`],
     scope: ["openid", "openid email offline_access", "admin", " "],
     resource: ["https://api.example/", "not a url", "https://a.example/#frag"],
     token_type_hint: ["refresh_token", "access_token", "junk"],
@@ -163,7 +163,7 @@ function jsonBody(fields: string[], nested: Record<string, fc.Arbitrary<unknown>
     { weight: 6, arbitrary: withNested.map((o) => JSON.stringify(o)) },
     { weight: 2, arbitrary: fc.json({ maxDepth: 4 }) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 30_000 }).map((n) => "[".repeat(n) + "]".repeat(n)) },
-    { weight: 1, arbitrary: fc.integer({ min: 1, max: 12_000 }).map((n) => '{"response":'.repeat(n) + "{}" + "}".repeat(n)) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 12_000 }).map((n) => `${'{"response":'.repeat(n)}{}${"}".repeat(n)}`) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 100_000 }).map((n) => "[".repeat(n)) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...fields), hugeSize).map(([k, n]) => `{"${k}":"${filler(n - k.length - 7)}"}`) },
     { weight: 1, arbitrary: nastyString(200) },
@@ -181,7 +181,7 @@ function formBody(fields: string[]): fc.Arbitrary<Body> {
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...fields), hugeSize).map(([k, n]) => `${k}=${filler(n - k.length - 1)}`) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
     { weight: 1, arbitrary: fc.json({ maxDepth: 2 }) },
-    { weight: 1, arbitrary: fc.constantFrom("", "&&&", "=", "a=%", "a=%zz&a=%ff", "a=1&a=2", "csrf=" + CSRF + "&csrf=" + CSRF, "%00=%00") },
+    { weight: 1, arbitrary: fc.constantFrom("", "&&&", "=", "a=%", "a=%zz&a=%ff", "a=1&a=2", `csrf=${CSRF}&csrf=${CSRF}`, "%00=%00") },
   );
 }
 
@@ -220,7 +220,7 @@ const authorization = fc.oneof(
   { weight: 1, arbitrary: printable(80).map((s) => `Bearer ${s}`) },
   { weight: 1, arbitrary: printable(40).map((s) => `Basic ${s}`) },
   { weight: 1, arbitrary: fc.tuple(printable(30), printable(30)).map(([a, b]) => `Basic ${btoa(`${a}:${b}`)}`) },
-  { weight: 1, arbitrary: fc.constantFrom(`Bearer ${ADMIN_TOKEN}`, `bearer ${ADMIN_TOKEN} `, "Bearer", "Bearer  x", "Basic", "Basic ===", "Basic Og==", "Basic CLIENTBASIC", "Bearer ACCESS", "DPoP ACCESS", "Basic " + btoa("%zz:%zz")) },
+  { weight: 1, arbitrary: fc.constantFrom(`Bearer ${ADMIN_TOKEN}`, `bearer ${ADMIN_TOKEN} `, "Bearer", "Bearer  x", "Basic", "Basic ===", "Basic Og==", "Basic CLIENTBASIC", "Bearer ACCESS", "DPoP ACCESS", `Basic ${btoa("%zz:%zz")}`) },
 );
 
 interface Extra {

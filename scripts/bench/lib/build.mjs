@@ -24,7 +24,7 @@ function jsFiles(dir) {
 }
 
 /** Every module of a build directory, its raw and gzip size, and whether it loads at startup. */
-export function describeModules(dir, metafile) {
+function describeModules(dir, metafile) {
   const files = jsFiles(dir);
   const outputs = metafile.outputs;
   const key = (f) => Object.keys(outputs).find((k) => resolve(ROOT, k) === resolve(dir, f));

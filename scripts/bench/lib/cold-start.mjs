@@ -16,7 +16,7 @@ const EMAIL_EXTENSION =
  * A workerd config for the modules in `dir`. `profile` puts a first module in front that imports the main one on
  * the first request (so a profiler attached after startup sees the whole evaluation), as `wrangler check startup` does.
  */
-export function writeConfig(dir, { profile, flags = [] }) {
+function writeConfig(dir, { profile, flags = [] }) {
   const { compatibilityDate, compatibilityFlags: configured, vars } = wranglerSettings();
   const compatibilityFlags = [...configured, ...flags];
   const modules = jsFiles(dir)
@@ -97,7 +97,7 @@ function processCpuMs(pid) {
 }
 
 /** One cold start: spawn → listening → first 200 of /healthz. */
-export async function coldStartOnce(configPath) {
+async function coldStartOnce(configPath) {
   const t0 = performance.now();
   const w = startWorkerd(configPath);
   try {
@@ -114,7 +114,7 @@ export async function coldStartOnce(configPath) {
 }
 
 /** CPU time (ms) of the profiled region: every sample that is not idle. Sampling interval 100 µs. */
-export async function profileOnce(configPath, path) {
+async function profileOnce(configPath, path) {
   const w = startWorkerd(configPath, ["--inspector-addr=127.0.0.1:0"]);
   try {
     const ports = await w.ready;

@@ -10,8 +10,6 @@ const DIGIT = new Map([...B64].map((c, i) => [c, i]));
 function decodeMappings(mappings) {
   const lines = [];
   let source = 0;
-  let srcLine = 0;
-  let srcCol = 0;
   for (const lineText of mappings.split(";")) {
     const segs = [];
     let genCol = 0;
@@ -33,8 +31,6 @@ function decodeMappings(mappings) {
       genCol += values[0];
       if (values.length >= 4) {
         source += values[1];
-        srcLine += values[2];
-        srcCol += values[3];
         segs.push([genCol, source]);
       }
     }

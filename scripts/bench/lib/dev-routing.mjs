@@ -13,7 +13,7 @@ import { ROOT, wranglerSettings } from "./tools.mjs";
 
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 
-export const ROUTING_VARIANTS = {
+const ROUTING_VARIANTS = {
   assetsFirst: false,
   workerFirst: ["/*", "!/assets/*"],
 };

@@ -122,7 +122,9 @@ async function heapSampler(inspector) {
       }
       return out;
     },
-    close: () => sessions.forEach((s) => s.close()),
+    close: () => {
+      for (const s of sessions) s.close();
+    },
   };
 }
 

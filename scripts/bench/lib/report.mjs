@@ -226,7 +226,7 @@ export function writeReport(path, r) {
     "## Storage round trips per flow",
     "",
     "The bench entry (`scripts/bench/bench-worker.ts`) wraps `DB`, `KV`, `USER` and `LIMITER` in counting proxies",
-    "(`scripts/bench/counting-env.ts`) and returns the counts with each response; `waitUntil` work is awaited and included.",
+    "(`scripts/bench/counting-env.ts` over `test/helpers/instrumented-env.ts`, the wrappers the fault tests use) and returns the counts with each response; `waitUntil` work is awaited and included.",
     "One D1 round trip is one executed statement or one `batch`. One Durable Object call is one RPC on a stub. Warm rows ran 3",
     "requests each, and the runs agree unless marked. Cold rows are the first request to a freshly started workerd process on the",
     "same state.",
@@ -386,7 +386,7 @@ export function writeReport(path, r) {
     "  measures the disk, not the Worker. On Cloudflare, D1 and Durable Object writes are durable on other machines.",
     "- The crypto-only bounds read a request body like their flow's, do its WebCrypto work and answer as many bytes. Everything else a flow",
     "  does is counted as its overhead, on purpose.",
-    `- workerd's own logs during the counting and throughput phases: ${r.serverLogs.bench?.count.error ?? 0} errors, ${r.serverLogs.bench?.count.warn ?? 0} warnings${r.serverLogs.bench?.samples.length ? ` (first: ${r.serverLogs.bench.samples.slice(0, 2).map((x) => "`" + x.replace(/`/g, "'").replace(/\s+/g, " ").slice(0, 160) + "`").join("; ")})` : ""}.`,
+    `- workerd's own logs during the counting and throughput phases: ${r.serverLogs.bench?.count.error ?? 0} errors, ${r.serverLogs.bench?.count.warn ?? 0} warnings${r.serverLogs.bench?.samples.length ? ` (first: ${r.serverLogs.bench.samples.slice(0, 2).map((x) => `\`${x.replace(/`/g, "'").replace(/\s+/g, " ").slice(0, 160)}\``).join("; ")})` : ""}.`,
   );
   p(
     "## Running it",

@@ -5,9 +5,9 @@ import { newUserToken, splitUserToken } from "../../lib/user-token";
 import { userObject } from "../../user/user-object";
 import { refuseGrant } from "../grant-refusal";
 import { issueTokens, prepareSigning } from "../issue-tokens";
-import { isCodeVerifier, s256Challenge } from "../pkce";
+import { isCodeVerifier, s256Challenge } from "../../lib/pkce";
 import { parseScope } from "../scope";
-import { REFRESH_TOKEN_TTL_S } from "../token-lifetimes";
+import { REFRESH_TOKEN_TTL_S } from "../../lib/token-lifetimes";
 import { audienceOf } from "./audience";
 import type { Grant } from "./grant";
 

@@ -7,7 +7,7 @@ import { SCOPES } from "../capabilities";
 import { refuseGrant } from "../grant-refusal";
 import { issueTokens, prepareSigning } from "../issue-tokens";
 import { parseScope, scopeWithin } from "../scope";
-import { REFRESH_TOKEN_TTL_S } from "../token-lifetimes";
+import { REFRESH_TOKEN_TTL_S } from "../../lib/token-lifetimes";
 import { audienceOf } from "./audience";
 import type { Grant } from "./grant";
 

@@ -1,18 +1,18 @@
 /** The account page and its form actions (rename/delete passkeys, end sessions). */
 import { Hono, type Context } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
-import { mayChangePasskeys, REAUTHENTICATE_PATH } from "../account/fresh-sign-in";
-import { notifyPasskeyChange } from "../account/passkey-change-mail";
+import { mayChangePasskeys, REAUTHENTICATE_PATH } from "./fresh-sign-in";
+import { notifyPasskeyChange } from "./passkey-change-mail";
 import { recordEvent } from "../db/audit";
 import { deleteCredential, listCredentials, renameCredential } from "../db/credentials";
 import { findUserById } from "../db/users";
 import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
-import { MAX_CREDENTIAL_ID_CHARS } from "../passkeys/credential-id";
+import { MAX_CREDENTIAL_ID_CHARS } from "../lib/credential-id";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { userObject } from "../user/user-object";
-import { AccountPage, ConfirmDeleteLastPage, ReauthenticatePage } from "./pages/account";
-import { renderPage } from "./render";
+import { AccountPage, ConfirmDeleteLastPage, ReauthenticatePage } from "../ui/pages/account";
+import { renderPage } from "../ui/render";
 
 export const accountRoutes = new Hono<AppEnv>();
 

@@ -1,6 +1,6 @@
 /** The pure checks at an authorization code's redemption (RFC 6749 §4.1.3, RFC 7636 §4.6); the record is in user/types.ts. */
-import type { CodeGrant, CodeRedemptionRequest } from "../user/types";
-import { pkceMismatch } from "./pkce";
+import type { CodeGrant, CodeRedemptionRequest } from "./types";
+import { pkceMismatch } from "../lib/pkce";
 
 export type CodeCheck = { ok: true } | { ok: false; detail: string };
 

@@ -7,7 +7,7 @@ export type RateLimits = Record<LimitName, RateLimit>;
 
 const MIN = 60_000;
 
-export const DEFAULT_LIMITS: RateLimits = {
+const DEFAULT_LIMITS: RateLimits = {
   magicLinkPerAddress: { limit: 5, windowMs: 15 * MIN },
   magicLinkPerIp: { limit: 30, windowMs: 10 * MIN },
   passkeyFailurePerIp: { limit: 30, windowMs: 10 * MIN },

@@ -1,6 +1,6 @@
 /** PKCE (RFC 7636), S256 only: verifier and challenge syntax, the challenge computation, the check at redemption. */
 import { describe, expect, it } from "vitest";
-import { isCodeVerifier, isS256Challenge, pkceMismatch, s256Challenge } from "../../src/oidc/pkce";
+import { isCodeVerifier, isS256Challenge, pkceMismatch, s256Challenge } from "../../src/lib/pkce";
 
 describe("PKCE (RFC 7636)", () => {
   it("S256 of the RFC 7636 Appendix B verifier is the appendix's challenge", async () => {

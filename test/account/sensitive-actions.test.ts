@@ -11,7 +11,7 @@ const HTML = { accept: "text/html" };
 
 async function credentialIds(browser: TestBrowser): Promise<string[]> {
   const html = await (await browser.fetch("/account", { headers: HTML })).text();
-  return [...html.matchAll(/action="\/account\/passkeys\/delete"[^]*?name="id" value="([^"]+)"/g)].map((m) => m[1]!);
+  return [...html.matchAll(/action="\/account\/passkeys\/delete"[\s\S]*?name="id" value="([^"]+)"/g)].map((m) => m[1]!);
 }
 
 async function deletePasskey(browser: TestBrowser, id: string, confirm = false): Promise<Response> {

@@ -5,17 +5,17 @@
  * per-location and approximate. Per-user and per-address buckets live in that user's/address's UserDO.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../config";
 import type { RateLimit } from "../lib/gcra";
 import { ensureBucketTable, hitBucket, peekBucket, purgeBuckets } from "../user/counter-store";
 import type { HitResult } from "../user/types";
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
-export class LimiterDO extends DurableObject<Env> {
+// The object reads no binding, so its env is not the Worker's Env: the user/limiter layer sits below config.ts.
+export class LimiterDO extends DurableObject<object> {
   #sql: SqlStorage;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     ensureBucketTable(this.#sql);

@@ -1,5 +1,5 @@
 /** Proof Key for Code Exchange (RFC 7636), S256 only: the syntax of both halves and the check at redemption. */
-import { sha256b64url } from "../lib/crypto";
+import { sha256b64url } from "./crypto";
 
 /** RFC 7636 §4.1: 43-128 characters of the unreserved set. */
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;

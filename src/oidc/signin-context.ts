@@ -1,6 +1,6 @@
 /** What the sign-in page says about where the person is going (the client of a parked authorization). */
 import type { Env } from "../config";
-import { loadParkedClient, loadParkedRequest } from "../oidc/parked-request";
+import { loadParkedClient, loadParkedRequest } from "./parked-request";
 
 const PARKED_CONTINUATION = /^\/authorize\/continue\?rid=([A-Za-z0-9_-]{20,64})$/;
 

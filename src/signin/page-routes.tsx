@@ -7,10 +7,10 @@ import { safeReturnTo } from "../lib/return-to";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { endCurrentSession } from "../sessions/session";
 import { userObject } from "../user/user-object";
-import { PasskeyOfferPage } from "./pages/passkey-offer";
-import { SignInPage } from "./pages/signin";
-import { renderPage } from "./render";
-import { signInContext } from "./signin-context";
+import { PasskeyOfferPage } from "../ui/pages/passkey-offer";
+import { SignInPage } from "../ui/pages/signin";
+import { renderPage } from "../ui/render";
+import { signInContext } from "../oidc/signin-context";
 
 export const pageRoutes = new Hono<AppEnv>();
 

@@ -1,0 +1,260 @@
+/** RFC 7591 client metadata at registration: untrusted input parsed into ClientMetadata (pure). */
+import { LOOPBACK_HOSTS } from "../lib/loopback";
+import {
+  CLIENT_AUTH_METHODS,
+  DEFAULT_CLIENT_AUTH_METHOD,
+  DEFAULT_ID_TOKEN_ALG,
+  GRANT_TYPES,
+  ID_TOKEN_ALGS,
+  isOneOf,
+  RESPONSE_TYPES,
+  type GrantType,
+  type IdTokenAlg,
+  type ResponseType,
+  type TokenEndpointAuthMethod,
+} from "./capabilities";
+
+/** OIDC Registration 1.0 §2 application_type. */
+export type ApplicationType = "web" | "native";
+
+/** Client metadata as accepted at registration, with RFC 7591 §2 names and defaults applied. */
+export interface ClientMetadata {
+  redirect_uris: string[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  grant_types: GrantType[];
+  response_types: ResponseType[];
+  client_name?: string;
+  logo_uri?: string;
+  post_logout_redirect_uris: string[];
+  id_token_signed_response_alg: IdTokenAlg;
+  application_type: ApplicationType;
+  /** Latchkey extension: a first-party client skips the consent screen. */
+  first_party: boolean;
+}
+
+export type MetadataResult =
+  | { ok: true; metadata: ClientMetadata }
+  | { ok: false; error: "invalid_client_metadata" | "invalid_redirect_uri"; description: string };
+
+const APPLICATION_TYPES: readonly ApplicationType[] = ["web", "native"];
+const MAX_URIS = 20;
+const MAX_URI_LENGTH = 2000;
+const MAX_NAME_LENGTH = 200;
+/** C0/C1 controls and bidi overrides: they have no place in a name shown on the consent page and can spoof it. */
+const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+class MetadataError extends Error {
+  constructor(
+    readonly error: "invalid_client_metadata" | "invalid_redirect_uri",
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+/** Why `raw` cannot be a redirection endpoint, or null when it can. */
+function redirectUriProblem(raw: string): string | null {
+  if (raw.length > MAX_URI_LENGTH) return "is too long";
+  // RFC 3986 §2: a URI is visible ASCII; anything else must be percent-encoded. The registered text goes into
+  // Location headers as written (RFC 6749 §3.1.2 keeps its query byte for byte), so nothing a parser would
+  // silently drop or a header cannot carry (spaces, tabs, CR/LF, non-ASCII) is let in.
+  if (/[^\x21-\x7e]/.test(raw)) return "must contain only visible ASCII characters (percent-encode the rest)";
+  // RFC 6749 §3.1.2: the endpoint URI MUST NOT include a fragment (an empty one included).
+  if (raw.includes("#")) return "must not contain a fragment";
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // RFC 6749 §3.1.2: the redirection endpoint URI MUST be an absolute URI.
+    return "is not an absolute URI";
+  }
+  if (url.username || url.password) return "must not contain credentials";
+  const scheme = url.protocol.slice(0, -1).toLowerCase();
+  if (scheme === "https") return url.hostname ? null : "has no host";
+  // RFC 8252 §7.3 (loopback redirect for native apps); RFC 9700 §2.6 otherwise requires TLS.
+  if (scheme === "http")
+    return LOOPBACK_HOSTS.has(url.hostname)
+      ? null
+      : "must use https (http is allowed only on 127.0.0.1, [::1] or localhost)";
+  // RFC 8252 §7.1: a private-use scheme is a reverse domain name (contains a period), e.g. com.example.app:/cb.
+  // That also keeps out javascript:, data:, file: and similar.
+  if (isPrivateUseScheme(scheme)) return null;
+  return "must use https, http on a loopback host, or a reverse-domain private-use scheme";
+}
+
+/** A reverse-domain private-use scheme (RFC 8252 §7.1), e.g. `com.example.app`. */
+function isPrivateUseScheme(scheme: string): boolean {
+  return /^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$/.test(scheme);
+}
+
+/**
+ * Why a redirect URI that passed `redirectUriProblem` cannot be registered for a client of `applicationType`, or null.
+ * `insecureDev` (a localhost issuer) lets web clients keep http loopback redirects for local development.
+ */
+function applicationTypeProblem(raw: string, applicationType: ApplicationType, insecureDev: boolean): string | null {
+  // Native apps (RFC 8252 §7): private-use schemes (§7.1), claimed https URIs (§7.2) and http loopback (§7.3)
+  // are all theirs; redirectUriProblem already allows exactly these.
+  if (applicationType === "native") return null;
+  const scheme = raw.slice(0, raw.indexOf(":")).toLowerCase();
+  // OIDC Registration 1.0 §2: custom URI schemes are for native clients; a web client's redirect is a web URL.
+  if (isPrivateUseScheme(scheme))
+    return 'uses a private-use scheme, which only native apps may register (send "application_type": "native")';
+  // RFC 9700 §2.6: http redirect URIs only for native clients using loopback redirection (RFC 8252 §7.3).
+  // On a localhost issuer (development) a web client may keep its loopback http URI, matched exactly.
+  if (scheme === "http" && !insecureDev)
+    return 'uses http, which only native apps may register (send "application_type": "native"), except on a localhost issuer';
+  return null;
+}
+
+function uriList(
+  body: Record<string, unknown>,
+  key: string,
+  code: "invalid_client_metadata" | "invalid_redirect_uri",
+  required: boolean,
+): string[] {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    if (required) throw new MetadataError(code, `${key} is required`);
+    return [];
+  }
+  if (!Array.isArray(v)) throw new MetadataError(code, `${key} must be an array of URIs`);
+  if (required && v.length === 0) throw new MetadataError(code, `${key} must not be empty`);
+  if (v.length > MAX_URIS) throw new MetadataError(code, `${key} has more than ${MAX_URIS} entries`);
+  const out: string[] = [];
+  for (const u of v) {
+    if (typeof u !== "string") throw new MetadataError(code, `${key} must contain only strings`);
+    const problem = redirectUriProblem(u);
+    if (problem) throw new MetadataError(code, `${key}: ${JSON.stringify(u.slice(0, 100))} ${problem}`);
+    if (!out.includes(u)) out.push(u);
+  }
+  return out;
+}
+
+function stringArray(body: Record<string, unknown>, key: string): string[] | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x): x is string => typeof x === "string")) {
+    throw new MetadataError("invalid_client_metadata", `${key} must be a non-empty array of strings`);
+  }
+  return [...new Set(v)];
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw new MetadataError("invalid_client_metadata", `${key} must be a string`);
+  return v;
+}
+
+function oneOf<T extends string>(body: Record<string, unknown>, key: string, allowed: readonly T[], fallback: T): T {
+  const v = optionalString(body, key);
+  if (v === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new MetadataError("invalid_client_metadata", `${key} must be one of ${allowed.join(", ")}`);
+  }
+  return v as T;
+}
+
+/** What registration depends on besides the body. */
+export interface MetadataOptions {
+  /** A localhost issuer (Config.insecureDev): web clients may register http loopback redirect URIs. */
+  insecureDev: boolean;
+}
+
+function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new MetadataError("invalid_client_metadata", "the body must be a JSON object");
+  }
+  const o = body as Record<string, unknown>;
+
+  // RFC 7591 §2: redirect_uris; this server only runs redirect-based flows, so they are required.
+  const redirectUris = uriList(o, "redirect_uris", "invalid_redirect_uri", true);
+  // OIDC RP-Initiated Logout 1.0 §3.1: post_logout_redirect_uris follow the same rules.
+  const postLogout = uriList(o, "post_logout_redirect_uris", "invalid_client_metadata", false);
+  // OIDC Registration 1.0 §2: application_type is "web" (the default) or "native"; it decides which redirect URIs
+  // may be registered and whether a loopback redirect may change its port (RFC 8252 §7.3, src/oidc/redirect-uri.ts).
+  const applicationType = oneOf(o, "application_type", APPLICATION_TYPES, "web");
+  for (const u of redirectUris) {
+    const problem = applicationTypeProblem(u, applicationType, options.insecureDev);
+    if (problem)
+      throw new MetadataError("invalid_redirect_uri", `redirect_uris: ${JSON.stringify(u.slice(0, 100))} ${problem}`);
+  }
+
+  // RFC 7591 §2: token_endpoint_auth_method defaults to client_secret_basic.
+  const authMethod = oneOf(o, "token_endpoint_auth_method", CLIENT_AUTH_METHODS, DEFAULT_CLIENT_AUTH_METHOD);
+
+  // RFC 7591 §2: grant_types defaults to ["authorization_code"], response_types to ["code"].
+  const grants = stringArray(o, "grant_types") ?? ["authorization_code"];
+  for (const g of grants) {
+    if (!isOneOf(GRANT_TYPES, g)) {
+      throw new MetadataError(
+        "invalid_client_metadata",
+        `grant_types: ${JSON.stringify(g.slice(0, 60))} is not supported (use ${GRANT_TYPES.join(", ")})`,
+      );
+    }
+  }
+  const responses = stringArray(o, "response_types") ?? ["code"];
+  if (responses.some((r) => !isOneOf(RESPONSE_TYPES, r))) {
+    throw new MetadataError("invalid_client_metadata", 'response_types: only "code" is supported');
+  }
+  // RFC 7591 §2.1: response_type "code" requires grant_type "authorization_code" (and refresh_token alone is unusable).
+  if (!grants.includes("authorization_code")) {
+    throw new MetadataError(
+      "invalid_client_metadata",
+      'grant_types must include "authorization_code" for response_types ["code"]',
+    );
+  }
+
+  const name = optionalString(o, "client_name");
+  if (name !== undefined) {
+    if (name.trim().length === 0 || name.length > MAX_NAME_LENGTH) {
+      throw new MetadataError("invalid_client_metadata", `client_name must be 1 to ${MAX_NAME_LENGTH} characters`);
+    }
+    if (UNSAFE_NAME_CHARS.test(name))
+      throw new MetadataError("invalid_client_metadata", "client_name contains control characters");
+  }
+
+  const logoUri = optionalString(o, "logo_uri");
+  if (logoUri !== undefined) {
+    let ok = logoUri.length <= MAX_URI_LENGTH;
+    try {
+      const u = new URL(logoUri);
+      ok &&= u.protocol === "https:" && !u.username && !u.password;
+    } catch {
+      ok = false;
+    }
+    // RFC 7591 §2: logo_uri is a URL the authorization server shows; only https is fetched from our pages.
+    if (!ok) throw new MetadataError("invalid_client_metadata", "logo_uri must be an https URL");
+  }
+
+  // OIDC Registration 1.0 §2: id_token_signed_response_alg defaults to RS256; ES256 on request; "none" never.
+  const alg = oneOf(o, "id_token_signed_response_alg", ID_TOKEN_ALGS, DEFAULT_ID_TOKEN_ALG);
+
+  const firstParty = o.first_party ?? false;
+  if (typeof firstParty !== "boolean")
+    throw new MetadataError("invalid_client_metadata", "first_party must be a boolean");
+
+  const metadata: ClientMetadata = {
+    redirect_uris: redirectUris,
+    token_endpoint_auth_method: authMethod,
+    grant_types: grants as GrantType[],
+    response_types: ["code"],
+    post_logout_redirect_uris: postLogout,
+    id_token_signed_response_alg: alg,
+    application_type: applicationType,
+    first_party: firstParty,
+  };
+  if (name !== undefined) metadata.client_name = name;
+  if (logoUri !== undefined) metadata.logo_uri = logoUri;
+  return metadata;
+}
+
+/** RFC 7591 §2 and §3.2.2: validates untrusted registration metadata. Unknown fields are ignored (§2). */
+export function parseClientMetadata(body: unknown, options: MetadataOptions): MetadataResult {
+  try {
+    return { ok: true, metadata: parseOrThrow(body, options) };
+  } catch (e) {
+    if (e instanceof MetadataError) return { ok: false, error: e.error, description: e.description };
+    throw e;
+  }
+}
