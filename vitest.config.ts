@@ -22,7 +22,9 @@ export default defineConfig(async () => {
             SMTP_URL: inject("smtpUrl"),
             SMTP_SILENT_URL: inject("smtpSilentUrl"),
             MAILBOX_URL: inject("mailboxUrl"),
-            ...(extra.TURNSTILE_SITE_KEY ? { TURNSTILE_VERIFY_URL: `${inject("mailboxUrl")}/turnstile/siteverify` } : {}),
+            ...(extra.TURNSTILE_SITE_KEY
+              ? { TURNSTILE_VERIFY_URL: `${inject("mailboxUrl")}/turnstile/siteverify` }
+              : {}),
             ...extra,
           },
         },

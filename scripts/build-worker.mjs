@@ -6,10 +6,11 @@
 // compiles every uploaded module when it loads the Worker; docs/performance.md has the measurements).
 // Run by wrangler itself ([build] in wrangler.toml) before `wrangler dev`, `wrangler deploy` and `--dry-run`.
 // Flags: --metafile <path> writes esbuild's metafile (used by `npm run bench`); --quiet prints nothing.
-import { build } from "esbuild";
+
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { leanWebauthn } from "./lean-webauthn.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");

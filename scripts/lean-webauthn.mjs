@@ -18,7 +18,10 @@ const LIBRARY = /[\\/]node_modules[\\/]@simplewebauthn[\\/]server[\\/]esm[\\/](.
 const REFUSED_FORMATS = {
   "registration/verifications/verifyAttestationFIDOU2F": ["verifyAttestationFIDOU2F", "fido-u2f"],
   "registration/verifications/verifyAttestationAndroidKey": ["verifyAttestationAndroidKey", "android-key"],
-  "registration/verifications/verifyAttestationAndroidSafetyNet": ["verifyAttestationAndroidSafetyNet", "android-safetynet"],
+  "registration/verifications/verifyAttestationAndroidSafetyNet": [
+    "verifyAttestationAndroidSafetyNet",
+    "android-safetynet",
+  ],
   "registration/verifications/tpm/verifyAttestationTPM": ["verifyAttestationTPM", "tpm"],
   "registration/verifications/verifyAttestationApple": ["verifyAttestationApple", "apple"],
 };
@@ -48,19 +51,30 @@ const throwing = (name, message) => `export function ${name}() { throw new Error
 export function leanModuleSource(relative, root) {
   if (REFUSED_FORMATS[relative]) {
     const [name, fmt] = REFUSED_FORMATS[relative];
-    return throwing(name, `Attestation format "${fmt}" is not accepted: Latchkey asks for no attestation (docs/attestation.md)`);
+    return throwing(
+      name,
+      `Attestation format "${fmt}" is not accepted: Latchkey asks for no attestation (docs/attestation.md)`,
+    );
   }
-  if (UNREACHABLE[relative]) return UNREACHABLE[relative].map((n) => throwing(n, `${n} is not part of Latchkey's build (docs/attestation.md)`)).join("");
+  if (UNREACHABLE[relative])
+    return UNREACHABLE[relative]
+      .map((n) => throwing(n, `${n} is not part of Latchkey's build (docs/attestation.md)`))
+      .join("");
   if (relative === "services/metadataService") {
     // The FIDO Metadata Service is never initialised by Latchkey: no statement is ever known.
-    return "export const MetadataService = { async initialize() { throw new Error(\"MetadataService is not part of Latchkey's build\"); }, async getStatement() { return undefined; } };\nexport class BaseMetadataService {}\n";
+    return 'export const MetadataService = { async initialize() { throw new Error("MetadataService is not part of Latchkey\'s build"); }, async getStatement() { return undefined; } };\nexport class BaseMetadataService {}\n';
   }
   if (REPLACED[relative]) return `export * from ${JSON.stringify(resolve(root, REPLACED[relative]))};\n`;
   return null;
 }
 
 /** Every library module this plugin replaces (the bench and the tests list them). */
-export const LEAN_MODULES = [...Object.keys(REFUSED_FORMATS), ...Object.keys(UNREACHABLE), "services/metadataService", ...Object.keys(REPLACED)];
+export const LEAN_MODULES = [
+  ...Object.keys(REFUSED_FORMATS),
+  ...Object.keys(UNREACHABLE),
+  "services/metadataService",
+  ...Object.keys(REPLACED),
+];
 
 export function leanWebauthn(root) {
   return {

@@ -1,12 +1,13 @@
 /** Hono composition: middleware order, routers, and the one onError. */
 import { Hono } from "hono";
-import type { AppEnv } from "./app-types";
-import { getConfig } from "./config";
-import { ApiError, OAuthError } from "./errors";
 import { presentedClientKey } from "./abuse/client-key";
 import { limitFailures, limitPerIp } from "./abuse/middleware";
 import { clientIp } from "./abuse/rate-limiter";
+import { accountRoutes } from "./account/routes";
+import type { AppEnv } from "./app-types";
+import { getConfig } from "./config";
 import { demoRoutes } from "./demo/routes";
+import { ApiError, OAuthError } from "./errors";
 import { magicLinkApiRoutes, magicLinkPageRoutes } from "./magic-link/routes";
 import { ErrorFormats, formatError, formatNotFound } from "./middleware/error-format";
 import { authorizeRoutes } from "./oidc/authorize";
@@ -21,7 +22,6 @@ import { passkeyRoutes } from "./passkeys/routes";
 import { securityHeaders } from "./security-headers";
 import { browserBinding } from "./sessions/browser";
 import { loadSession } from "./sessions/session";
-import { accountRoutes } from "./account/routes";
 import { pageRoutes } from "./signin/page-routes";
 
 export const app = new Hono<AppEnv>();
@@ -51,8 +51,22 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 // Abuse resistance (see src/abuse/): registration per IP; token-endpoint and passkey failures.
 // A call with the admin token spends nothing from the anonymous per-IP registration budget (automation registers many).
 app.post("/register", limitPerIp("registerPerIp", "oauth", registrationAdmin.isAdmin));
-app.post("/token", limitFailures("tokenFailurePerClient", presentedClientKey, (e) => e instanceof OAuthError, "oauth"));
-app.post("/auth/passkey/verify", limitFailures("passkeyFailurePerIp", (c) => { const ip = clientIp(c); return ip ? { kind: "ip", ip } : null; }, (e) => e instanceof ApiError && e.status === 400, "api"));
+app.post(
+  "/token",
+  limitFailures("tokenFailurePerClient", presentedClientKey, (e) => e instanceof OAuthError, "oauth"),
+);
+app.post(
+  "/auth/passkey/verify",
+  limitFailures(
+    "passkeyFailurePerIp",
+    (c) => {
+      const ip = clientIp(c);
+      return ip ? { kind: "ip", ip } : null;
+    },
+    (e) => e instanceof ApiError && e.status === 400,
+    "api",
+  ),
+);
 
 // Each router's error format is chosen here, where it is mounted (src/middleware/error-format.tsx). "page" answers a
 // browser (a page load or a form post) with the HTML error page and anything else with JSON.
@@ -70,7 +84,11 @@ formats.mount(app, "oauth", tokenRoutes);
 formats.mount(app, "oauth", userinfoRoutes);
 formats.mount(app, "oauth", revokeRoutes);
 formats.mount(app, "page", logoutRoutes);
-formats.mount(app, "page", demoRoutes(async (req, c) => app.fetch(req, c.env, c.executionCtx)));
+formats.mount(
+  app,
+  "page",
+  demoRoutes(async (req, c) => app.fetch(req, c.env, c.executionCtx)),
+);
 
 app.onError((err, c) => formatError(c, err, formats.of(c.req.path)));
 app.notFound((c) => formatNotFound(c, formats.of(c.req.path)));

@@ -1,7 +1,8 @@
 /** Env bindings and one parse of vars into a typed Config (fail fast on misconfiguration). */
+
+import { LOOPBACK_HOSTS } from "./lib/loopback";
 import type { LimiterDO } from "./limiter/limiter-do";
 import { parseRateLimits, type RateLimits } from "./limiter/limits";
-import { LOOPBACK_HOSTS } from "./lib/loopback";
 import type { UserDO } from "./user/user-do";
 
 export interface Env {
@@ -66,7 +67,11 @@ const TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/sit
 const DEV_ONLY_KEY_SECRET = "latchkey-dev-only-key-encryption-secret";
 const TRANSPORTS: readonly EmailTransportName[] = ["log", "smtp", "http", "cloudflare"];
 /** The secret values .dev.vars.example publishes: anyone can read them, so they never guard a real deployment. */
-const PUBLISHED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set(["dev-only-key-encryption-secret-change-me-0123456789", "dev-admin-token-change-me", DEV_ONLY_KEY_SECRET]);
+const PUBLISHED_EXAMPLE_SECRETS: ReadonlySet<string> = new Set([
+  "dev-only-key-encryption-secret-change-me-0123456789",
+  "dev-admin-token-change-me",
+  DEV_ONLY_KEY_SECRET,
+]);
 /** Secrets checked against the published examples (and any value containing "change-me", case-insensitive). */
 const EXAMPLE_CHECKED_SECRETS = ["KEY_ENCRYPTION_SECRET", "ADMIN_TOKEN", "EMAIL_HTTP_KEY"] as const;
 
@@ -97,7 +102,8 @@ export function parseConfig(env: Env): Config {
   if (issuerUrl.search || issuerUrl.hash) throw new ConfigError("ISSUER must not have a query or fragment");
   // The endpoints and /.well-known/openid-configuration are served at the Worker's root (OIDC Discovery §4,
   // RFC 8414 §3): an issuer with a path would advertise endpoints that do not exist.
-  if (env.ISSUER.replace(/\/+$/, "") !== issuerUrl.origin) throw new ConfigError("ISSUER must be an origin without a path, e.g. https://id.example.com");
+  if (env.ISSUER.replace(/\/+$/, "") !== issuerUrl.origin)
+    throw new ConfigError("ISSUER must be an origin without a path, e.g. https://id.example.com");
   const insecureDev = issuerUrl.protocol === "http:" && LOOPBACK_HOSTS.has(issuerUrl.hostname);
   if (issuerUrl.protocol !== "https:" && !insecureDev) {
     throw new ConfigError("ISSUER must be https (plain http is allowed only on localhost)");
@@ -121,17 +127,22 @@ export function parseConfig(env: Env): Config {
     for (const name of EXAMPLE_CHECKED_SECRETS) {
       const value = env[name]?.trim();
       if (value && (PUBLISHED_EXAMPLE_SECRETS.has(value) || /change-me/i.test(value))) {
-        throw new ConfigError(`${name} is a published example value (from .dev.vars.example, or it contains "change-me"); set a random secret, e.g. openssl rand -base64 48`);
+        throw new ConfigError(
+          `${name} is a published example value (from .dev.vars.example, or it contains "change-me"); set a random secret, e.g. openssl rand -base64 48`,
+        );
       }
     }
   }
   const transport = (env.EMAIL_TRANSPORT || "log") as EmailTransportName;
   if (!TRANSPORTS.includes(transport)) throw new ConfigError(`EMAIL_TRANSPORT must be one of ${TRANSPORTS.join(", ")}`);
   // The log transport prints sign-in links: never in production.
-  if (transport === "log" && !insecureDev) throw new ConfigError("EMAIL_TRANSPORT=log is only allowed on a localhost issuer");
+  if (transport === "log" && !insecureDev)
+    throw new ConfigError("EMAIL_TRANSPORT=log is only allowed on a localhost issuer");
   if (transport === "smtp" && !env.SMTP_URL) throw new ConfigError("SMTP_URL is required for EMAIL_TRANSPORT=smtp");
-  if (transport === "http" && !env.EMAIL_HTTP_URL) throw new ConfigError("EMAIL_HTTP_URL is required for EMAIL_TRANSPORT=http");
-  if (transport === "cloudflare" && !env.SEND_EMAIL) throw new ConfigError("the SEND_EMAIL binding is required for EMAIL_TRANSPORT=cloudflare");
+  if (transport === "http" && !env.EMAIL_HTTP_URL)
+    throw new ConfigError("EMAIL_HTTP_URL is required for EMAIL_TRANSPORT=http");
+  if (transport === "cloudflare" && !env.SEND_EMAIL)
+    throw new ConfigError("the SEND_EMAIL binding is required for EMAIL_TRANSPORT=cloudflare");
   let keyEncryptionSecret = env.KEY_ENCRYPTION_SECRET ?? "";
   if (keyEncryptionSecret.length < 32) {
     if (!insecureDev) throw new ConfigError("KEY_ENCRYPTION_SECRET (at least 32 characters) is required");
@@ -145,10 +156,12 @@ export function parseConfig(env: Env): Config {
   }
   let turnstile: Config["turnstile"] = null;
   if (env.TURNSTILE_SITE_KEY || env.TURNSTILE_SECRET) {
-    if (!env.TURNSTILE_SITE_KEY || !env.TURNSTILE_SECRET) throw new ConfigError("Turnstile needs both TURNSTILE_SITE_KEY and TURNSTILE_SECRET");
+    if (!env.TURNSTILE_SITE_KEY || !env.TURNSTILE_SECRET)
+      throw new ConfigError("Turnstile needs both TURNSTILE_SITE_KEY and TURNSTILE_SECRET");
     const verifyUrl = env.TURNSTILE_VERIFY_URL || TURNSTILE_VERIFY_URL;
     // A local stand-in verifier is for tests and dev only.
-    if (verifyUrl !== TURNSTILE_VERIFY_URL && !insecureDev) throw new ConfigError("TURNSTILE_VERIFY_URL may only be changed on a localhost issuer");
+    if (verifyUrl !== TURNSTILE_VERIFY_URL && !insecureDev)
+      throw new ConfigError("TURNSTILE_VERIFY_URL may only be changed on a localhost issuer");
     turnstile = { siteKey: env.TURNSTILE_SITE_KEY, secret: env.TURNSTILE_SECRET, verifyUrl };
   }
   // An admin token short enough to guess is refused, not ignored: a silently disabled endpoint hides the mistake.
@@ -159,7 +172,8 @@ export function parseConfig(env: Env): Config {
     );
   }
   const passkeyUserVerification = env.PASSKEY_USER_VERIFICATION || "required";
-  if (passkeyUserVerification !== "required" && passkeyUserVerification !== "preferred") throw new ConfigError("PASSKEY_USER_VERIFICATION must be required or preferred");
+  if (passkeyUserVerification !== "required" && passkeyUserVerification !== "preferred")
+    throw new ConfigError("PASSKEY_USER_VERIFICATION must be required or preferred");
   return {
     issuer,
     origin,
@@ -178,7 +192,10 @@ export function parseConfig(env: Env): Config {
     // The demo is a public first-party client: on by default only on a localhost issuer, elsewhere only when asked for.
     demoEnabled: env.DEMO_ENABLED ? env.DEMO_ENABLED === "true" : insecureDev,
     rateLimits,
-    resources: (env.RESOURCES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    resources: (env.RESOURCES ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     turnstile,
     passkeyUserVerification,
   };

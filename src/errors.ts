@@ -122,7 +122,10 @@ export function errorResponse(err: unknown): Response {
     const headers: Record<string, string> = { ...NO_STORE, "WWW-Authenticate": challenge.join(", ") };
     if (!err.code) return new Response(null, { status: err.status, headers });
     headers["Content-Type"] = "application/json";
-    return new Response(JSON.stringify({ error: err.code, ...(err.description ? { error_description: err.description } : {}) }), { status: err.status, headers });
+    return new Response(
+      JSON.stringify({ error: err.code, ...(err.description ? { error_description: err.description } : {}) }),
+      { status: err.status, headers },
+    );
   }
   if (isStorageFault(err)) {
     // The fault's own text is for the log only; the client gets our words below.
@@ -148,11 +151,16 @@ export function errorResponse(err: unknown): Response {
  * the text is capped.
  */
 function oauthDescription(text: string): string {
-  return text.slice(0, 300).replace(/"/g, "'").replace(/\\/g, "/").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, "?");
+  return text
+    .slice(0, 300)
+    .replace(/"/g, "'")
+    .replace(/\\/g, "/")
+    .replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, "?");
 }
 
 /** SQL that can never succeed (a bug, not an outage): retrying it would not help, so it stays a 500. */
-const PERMANENT_SQL_ERROR = /SQLITE_(CONSTRAINT|ERROR|MISMATCH|RANGE|TOOBIG)|constraint failed|no such (table|column)|syntax error/;
+const PERMANENT_SQL_ERROR =
+  /SQLITE_(CONSTRAINT|ERROR|MISMATCH|RANGE|TOOBIG)|constraint failed|no such (table|column)|syntax error/;
 
 /**
  * Durable Object, D1 and KV faults that are worth retrying: they carry `retryable`/`overloaded`, or come from

@@ -1,7 +1,7 @@
 /** Worker entry: the Hono app for fetch, key rotation on the cron trigger, and the per-user Durable Object. */
 import { app } from "./app";
-import { drainRequestBody } from "./lib/drain-body";
 import type { Env } from "./config";
+import { drainRequestBody } from "./lib/drain-body";
 import { runScheduled } from "./scheduled";
 
 export { LimiterDO } from "./limiter/limiter-do";

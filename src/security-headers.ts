@@ -62,9 +62,15 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
     // RFC 9700 §4.2.4: no Referer leaks of codes or state to other sites (same-origin keeps Origin on our own form posts).
     h.set("Referrer-Policy", "same-origin");
     if ((h.get("Content-Type") ?? "").startsWith("text/html")) {
-      h.set("Content-Security-Policy", contentSecurityPolicy(Boolean(c.get("config")?.turnstile), c.get("formActionTargets") ?? []));
+      h.set(
+        "Content-Security-Policy",
+        contentSecurityPolicy(Boolean(c.get("config")?.turnstile), c.get("formActionTargets") ?? []),
+      );
       h.set("X-Frame-Options", "DENY");
-      h.set("Permissions-Policy", "publickey-credentials-get=(self), publickey-credentials-create=(self), camera=(), microphone=(), geolocation=()");
+      h.set(
+        "Permissions-Policy",
+        "publickey-credentials-get=(self), publickey-credentials-create=(self), camera=(), microphone=(), geolocation=()",
+      );
       h.set("Cross-Origin-Opener-Policy", "same-origin");
     }
     if (c.get("config")?.secureCookies) h.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");

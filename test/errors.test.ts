@@ -16,17 +16,14 @@ describe("errorResponse: internal detail stays in the log", () => {
     expect(log).toHaveBeenCalledWith(expect.any(String), err);
   });
 
-  it(
-    "a storage fault: 503 temporarily_unavailable without the driver's text, which is logged with its cause",
-    async () => {
-      const log = vi.spyOn(console, "warn").mockImplementation(() => {});
-      const err = new Error("D1_ERROR: Network connection lost to replica 10.1.2.3");
-      const res = errorResponse(err);
-      expect(res.status).toBe(503);
-      const text = await res.text();
-      expect(text).not.toMatch(/10\.1\.2\.3|D1_ERROR|replica/);
-      expect(JSON.parse(text)).toMatchObject({ error: "temporarily_unavailable" });
-      expect(log).toHaveBeenCalledWith(expect.any(String), err);
-    },
-  );
+  it("a storage fault: 503 temporarily_unavailable without the driver's text, which is logged with its cause", async () => {
+    const log = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const err = new Error("D1_ERROR: Network connection lost to replica 10.1.2.3");
+    const res = errorResponse(err);
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(text).not.toMatch(/10\.1\.2\.3|D1_ERROR|replica/);
+    expect(JSON.parse(text)).toMatchObject({ error: "temporarily_unavailable" });
+    expect(log).toHaveBeenCalledWith(expect.any(String), err);
+  });
 });

@@ -1,6 +1,6 @@
 /** Vitest globalSetup (runs in Node): a real SMTP server, a silent TCP server and a mailbox HTTP API on loopback. */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createTcpServer, isIP, type AddressInfo, type Server, type Socket } from "node:net";
+import { type AddressInfo, createServer as createTcpServer, isIP, type Server, type Socket } from "node:net";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import type { TestProject } from "vitest/node";
@@ -47,12 +47,18 @@ function listen(server: Server | ReturnType<typeof createHttpServer>): Promise<n
   });
 }
 
-async function storeSmtp(raw: Buffer, envelope: { from: string; to: string[]; authUser: string | null }): Promise<void> {
+async function storeSmtp(
+  raw: Buffer,
+  envelope: { from: string; to: string[]; authUser: string | null },
+): Promise<void> {
   // mailparser is an independent MIME implementation, so a bug in src/email/mime.ts cannot hide behind it.
   const parsed = await simpleParser(raw);
   const headers: Record<string, string> = {};
   for (const { key, line } of parsed.headerLines) {
-    headers[key] = line.slice(line.indexOf(":") + 1).replace(/\r?\n(?=[ \t])/g, "").trim();
+    headers[key] = line
+      .slice(line.indexOf(":") + 1)
+      .replace(/\r?\n(?=[ \t])/g, "")
+      .trim();
   }
   messages.push({
     via: "smtp",
@@ -151,15 +157,30 @@ function siteverify(form: Record<string, string | null>): { status: number; answ
   if (!token) return fail("missing-input-response");
   if (key !== null && !UUID.test(key)) return fail("invalid-idempotency-key");
   if (remoteip !== null && isIP(remoteip) === 0) return fail("invalid-input-remoteip");
-  const options = Object.fromEntries(token.split(";").map((p) => p.split("=") as [string, string?]).filter(([, v]) => v !== undefined));
+  const options = Object.fromEntries(
+    token
+      .split(";")
+      .map((p) => p.split("=") as [string, string?])
+      .filter(([, v]) => v !== undefined),
+  );
   if (options.flaky === "1" && key && !turnstileFlaked.has(key)) {
     turnstileFlaked.add(key);
     return { status: 503, answer: { error: "try again" } };
   }
   const spent = turnstileSpent.get(token);
-  if (spent) return spent.key !== null && spent.key === key ? { status: 200, answer: spent.answer } : fail("timeout-or-duplicate");
+  if (spent)
+    return spent.key !== null && spent.key === key
+      ? { status: 200, answer: spent.answer }
+      : fail("timeout-or-duplicate");
   if (secret !== "1x0000000000000000000000000000000AA") return fail("invalid-input-secret");
-  const answer = { success: true, "error-codes": [], challenge_ts: new Date().toISOString(), hostname: options.hostname ?? "localhost", action: options.action ?? "magic-link", cdata: "" };
+  const answer = {
+    success: true,
+    "error-codes": [],
+    challenge_ts: new Date().toISOString(),
+    hostname: options.hostname ?? "localhost",
+    action: options.action ?? "magic-link",
+    cdata: "",
+  };
   turnstileSpent.set(token, { key, answer });
   return { status: 200, answer };
 }
@@ -167,7 +188,9 @@ function siteverify(form: Record<string, string | null>): { status: number; answ
 function formFields(raw: string, contentType: string): Record<string, string | null> {
   const names = ["secret", "response", "idempotency_key", "remoteip"];
   if (contentType.startsWith("multipart/form-data")) {
-    return Object.fromEntries(names.map((n) => [n, new RegExp(`name="${n}"\\r\\n\\r\\n([^\\r]*)`).exec(raw)?.[1] ?? null]));
+    return Object.fromEntries(
+      names.map((n) => [n, new RegExp(`name="${n}"\\r\\n\\r\\n([^\\r]*)`).exec(raw)?.[1] ?? null]),
+    );
   }
   const params = new URLSearchParams(raw);
   return Object.fromEntries(names.map((n) => [n, params.get(n)]));
@@ -187,7 +210,14 @@ async function mailbox(req: IncomingMessage, res: ServerResponse): Promise<void>
   if (url.pathname === "/turnstile/siteverify" && req.method === "POST") {
     const fields = formFields(await readBody(req), req.headers["content-type"] ?? "");
     const { status, answer } = siteverify(fields);
-    turnstileCalls.push({ secret: fields.secret ?? "", token: fields.response ?? "", idempotencyKey: fields.idempotency_key ?? null, remoteip: fields.remoteip ?? null, status, answer });
+    turnstileCalls.push({
+      secret: fields.secret ?? "",
+      token: fields.response ?? "",
+      idempotencyKey: fields.idempotency_key ?? null,
+      remoteip: fields.remoteip ?? null,
+      status,
+      answer,
+    });
     return json(res, status, answer);
   }
   if (url.pathname === "/turnstile/calls" && req.method === "GET") return json(res, 200, turnstileCalls);
@@ -202,7 +232,8 @@ async function mailbox(req: IncomingMessage, res: ServerResponse): Promise<void>
       return json(res, 400, { error: "not JSON" });
     }
     const { from, to: rcpt, subject, text, html } = body;
-    if (![from, rcpt, subject, text, html].every((v) => typeof v === "string")) return json(res, 400, { error: "missing field" });
+    if (![from, rcpt, subject, text, html].every((v) => typeof v === "string"))
+      return json(res, 400, { error: "missing field" });
     messages.push({
       via: "http",
       from: from as string,

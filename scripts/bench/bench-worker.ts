@@ -4,10 +4,11 @@
  *  - /__bench/bound/<flow>: the crypto-only bound of a flow (crypto-bounds.ts),
  *  - /__bench/seed: users with passkey credentials inserted straight into D1 (the bench signs in as them).
  */
-import worker, { LimiterDO, UserDO } from "../../src/index";
+
 import type { Env } from "../../src/config";
 import { db } from "../../src/db/client";
 import { credentials, users } from "../../src/db/schema";
+import worker, { LimiterDO, UserDO } from "../../src/index";
 import { collectingCtx, countingEnv, newCounts } from "./counting-env";
 import { boundResponse } from "./crypto-bounds";
 
@@ -64,7 +65,8 @@ async function counted(request: Request, env: Env, ctx: ExecutionContext): Promi
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname.startsWith("/__bench/bound/")) return boundResponse(request, env, decodeURIComponent(url.pathname.slice("/__bench/bound/".length)));
+    if (url.pathname.startsWith("/__bench/bound/"))
+      return boundResponse(request, env, decodeURIComponent(url.pathname.slice("/__bench/bound/".length)));
     if (url.pathname === "/__bench/seed" && request.method === "POST") return seed(env, request);
     if (request.headers.get("x-bench-count") === "1") return counted(request, env, ctx);
     return worker.fetch(request, env, ctx);

@@ -36,13 +36,26 @@ function bytes(s: string): Uint8Array<ArrayBuffer> {
 
 async function makeFixture(): Promise<Fixture> {
   const credential = (await crypto.subtle.generateKey(ES256, true, ["sign", "verify"])) as CryptoKeyPair;
-  const clientDataJSON = bytes(JSON.stringify({ type: "webauthn.get", challenge: "x".repeat(43), origin: "http://localhost:8787", crossOrigin: false }));
+  const clientDataJSON = bytes(
+    JSON.stringify({
+      type: "webauthn.get",
+      challenge: "x".repeat(43),
+      origin: "http://localhost:8787",
+      crossOrigin: false,
+    }),
+  );
   const authData = new Uint8Array(37);
   const signedData = new Uint8Array(37 + 32);
   signedData.set(authData);
   signedData.set(new Uint8Array(await crypto.subtle.digest("SHA-256", clientDataJSON)), 37);
   const signing = (await crypto.subtle.generateKey(ES256, true, ["sign", "verify"])) as CryptoKeyPair;
-  const signingKey = await crypto.subtle.importKey("jwk", await crypto.subtle.exportKey("jwk", signing.privateKey), ES256, false, ["sign"]);
+  const signingKey = await crypto.subtle.importKey(
+    "jwk",
+    await crypto.subtle.exportKey("jwk", signing.privateKey),
+    ES256,
+    false,
+    ["sign"],
+  );
   return {
     credentialJwk: (await crypto.subtle.exportKey("jwk", credential.publicKey)) as JsonWebKey,
     signedData,
@@ -51,7 +64,9 @@ async function makeFixture(): Promise<Fixture> {
     signingKey,
     accessTokenInput: bytes(`${"e".repeat(36)}.${"p".repeat(420)}`),
     idTokenInput: bytes(`${"e".repeat(36)}.${"p".repeat(520)}`),
-    hmacKey: await crypto.subtle.importKey("raw", bytes("k".repeat(40)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+    hmacKey: await crypto.subtle.importKey("raw", bytes("k".repeat(40)), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+    ]),
   };
 }
 
@@ -74,7 +89,8 @@ async function signInBound(f: Fixture): Promise<void> {
   await sha256(f.clientDataJSON);
   await sha256(bytes("localhost"));
   const key = await crypto.subtle.importKey("jwk", f.credentialJwk, ES256, false, ["verify"]);
-  if (!(await crypto.subtle.verify(ECDSA_SHA256, key, f.signature, f.signedData))) throw new Error("bound: signature did not verify");
+  if (!(await crypto.subtle.verify(ECDSA_SHA256, key, f.signature, f.signedData)))
+    throw new Error("bound: signature did not verify");
   const secret = random(32);
   random(16);
   await sha256(secret as Uint8Array<ArrayBuffer>);
@@ -122,10 +138,22 @@ interface StorageFixture {
 let storageFixture: Promise<StorageFixture> | null = null;
 
 async function makeStorageFixture(env: Env): Promise<StorageFixture> {
-  const row = await env.DB.prepare("SELECT id, user_id FROM credentials LIMIT 1").first<{ id: string; user_id: string }>();
+  const row = await env.DB.prepare("SELECT id, user_id FROM credentials LIMIT 1").first<{
+    id: string;
+    user_id: string;
+  }>();
   if (!row) throw new Error("storage bound: seed users first");
   const kvKey = "wa:bench-storage-bound";
-  await env.KV.put(kvKey, JSON.stringify({ browserId: "b".repeat(24), purpose: "authenticate", userId: null, expiresAt: Date.now() + 3_600_000 }), { expirationTtl: 3600 });
+  await env.KV.put(
+    kvKey,
+    JSON.stringify({
+      browserId: "b".repeat(24),
+      purpose: "authenticate",
+      userId: null,
+      expiresAt: Date.now() + 3_600_000,
+    }),
+    { expirationTtl: 3600 },
+  );
   return { credentialId: row.id, userId: row.user_id, kvKey };
 }
 
@@ -135,11 +163,24 @@ async function signInStorage(env: Env, s: StorageFixture): Promise<void> {
   if (!(await env.KV.get(s.kvKey, "json"))) throw new Error("storage bound: KV record missing");
   const cred = await env.DB.prepare("SELECT * FROM credentials WHERE id = ?").bind(s.credentialId).first();
   if (!cred) throw new Error("storage bound: credential missing");
-  await env.DB.prepare("UPDATE credentials SET counter = ?, backup_eligible = max(backup_eligible, ?), backup_state = ?, last_used_at = ? WHERE id = ?").bind(0, 1, 1, Date.now(), s.credentialId).run();
+  await env.DB.prepare(
+    "UPDATE credentials SET counter = ?, backup_eligible = max(backup_eligible, ?), backup_state = ?, last_used_at = ? WHERE id = ?",
+  )
+    .bind(0, 1, 1, Date.now(), s.credentialId)
+    .run();
   const now = Date.now();
   const result = await userObject(env, s.userId).signIn(
     { id: `bound:${crypto.randomUUID()}`, expiresAt: now + 60_000 },
-    { secretHash: crypto.randomUUID(), sid: crypto.randomUUID(), userAgent: "bench", country: null, amr: ["pop", "swk"], method: "passkey", idleTtlMs: 60_000, absoluteTtlMs: 60_000 },
+    {
+      secretHash: crypto.randomUUID(),
+      sid: crypto.randomUUID(),
+      userAgent: "bench",
+      country: null,
+      amr: ["pop", "swk"],
+      method: "passkey",
+      idleTtlMs: 60_000,
+      absoluteTtlMs: 60_000,
+    },
     now,
   );
   if (!result.ok) throw new Error("storage bound: sign-in was refused");
@@ -147,11 +188,25 @@ async function signInStorage(env: Env, s: StorageFixture): Promise<void> {
 
 /** Token exchange and refresh: 1 DO call on a warm isolate; here one that writes one row (the flows write three). */
 async function tokenStorage(env: Env, s: StorageFixture): Promise<void> {
-  if (!(await userObject(env, s.userId).consumeOnce({ id: `bound:${crypto.randomUUID()}`, expiresAt: Date.now() + 60_000 }))) throw new Error("storage bound: id was consumed");
+  if (
+    !(await userObject(env, s.userId).consumeOnce({
+      id: `bound:${crypto.randomUUID()}`,
+      expiresAt: Date.now() + 60_000,
+    }))
+  )
+    throw new Error("storage bound: id was consumed");
 }
 
-const BOUNDS: Record<string, (f: Fixture) => Promise<void>> = { signin: signInBound, token: tokenBound, refresh: refreshBound };
-const STORAGE: Record<string, (env: Env, s: StorageFixture) => Promise<void>> = { signin: signInStorage, token: tokenStorage, refresh: tokenStorage };
+const BOUNDS: Record<string, (f: Fixture) => Promise<void>> = {
+  signin: signInBound,
+  token: tokenBound,
+  refresh: refreshBound,
+};
+const STORAGE: Record<string, (env: Env, s: StorageFixture) => Promise<void>> = {
+  signin: signInStorage,
+  token: tokenStorage,
+  refresh: tokenStorage,
+};
 
 /** Bodies served by the static bound (JWKS and discovery do no crypto: their bound is a bare response of the same bytes). */
 const staticBodies = new Map<string, { body: string; headers: Record<string, string> }>();
@@ -160,17 +215,23 @@ export async function boundResponse(request: Request, env: Env, name: string): P
   if (name.startsWith("static/")) {
     const key = name.slice("static/".length);
     if (request.method === "PUT") {
-      staticBodies.set(key, { body: await request.text(), headers: { "content-type": request.headers.get("content-type") ?? "application/json" } });
+      staticBodies.set(key, {
+        body: await request.text(),
+        headers: { "content-type": request.headers.get("content-type") ?? "application/json" },
+      });
       return new Response(null, { status: 204 });
     }
     const hit = staticBodies.get(key);
-    return hit ? new Response(hit.body, { headers: hit.headers }) : new Response("unknown static body", { status: 404 });
+    return hit
+      ? new Response(hit.body, { headers: hit.headers })
+      : new Response("unknown static body", { status: 404 });
   }
   // "<flow>" is crypto only; "<flow>+storage" adds the flow's storage round trips.
   const [flow, withStorage] = name.split("+") as [string, string | undefined];
   const bound = BOUNDS[flow];
   const storage = STORAGE[flow];
-  if (!bound || !storage || (withStorage !== undefined && withStorage !== "storage")) return new Response("unknown bound", { status: 404 });
+  if (!bound || !storage || (withStorage !== undefined && withStorage !== "storage"))
+    return new Response("unknown bound", { status: 404 });
   // Receiving the request is part of every flow: the bound reads a body like the flow's.
   await request.text();
   fixture ??= makeFixture();

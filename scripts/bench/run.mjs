@@ -14,9 +14,9 @@ import { performance } from "node:perf_hooks";
 import { buildAll, OUT } from "./lib/build.mjs";
 import { measureColdStarts, median } from "./lib/cold-start.mjs";
 import { mergeSummaries } from "./lib/cpu-profile.mjs";
+import { measureDevRouting } from "./lib/dev-routing.mjs";
 import { Flows, storageOf } from "./lib/flows.mjs";
 import { Client, closedLoop } from "./lib/http.mjs";
-import { measureDevRouting } from "./lib/dev-routing.mjs";
 import { cpuSeconds, memoryKiB, startProvider } from "./lib/provider.mjs";
 import { writeReport } from "./lib/report.mjs";
 import { ROOT, WORKERD_VERSION, WRANGLER_VERSION, wranglerSettings } from "./lib/tools.mjs";
@@ -32,15 +32,31 @@ function defaultStateDir() {
 }
 
 function flags(argv) {
-  const defaults = { seconds: 10, concurrency: 8, "load-seconds": 600, "cold-runs": 20, users: 200, batch: 2000, "routing-seconds": 5, "state-dir": defaultStateDir(), out: "docs/performance.md" };
+  const defaults = {
+    seconds: 10,
+    concurrency: 8,
+    "load-seconds": 600,
+    "cold-runs": 20,
+    users: 200,
+    batch: 2000,
+    "routing-seconds": 5,
+    "state-dir": defaultStateDir(),
+    out: "docs/performance.md",
+  };
   const out = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([a-z-]+)$/.exec(argv[i]);
-    if (!m || !(m[1] in defaults)) throw new Error(`unknown flag ${argv[i]} (flags: ${Object.keys(defaults).map((k) => `--${k}`).join(" ")})`);
+    if (!m || !(m[1] in defaults))
+      throw new Error(
+        `unknown flag ${argv[i]} (flags: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(" ")})`,
+      );
     const value = argv[++i];
     if (value === undefined) throw new Error(`--${m[1]} needs a value`);
     out[m[1]] = typeof defaults[m[1]] === "number" ? Number(value) : value;
-    if (typeof defaults[m[1]] === "number" && !(Number.isFinite(out[m[1]]) && out[m[1]] >= 0)) throw new Error(`--${m[1]} must be a number >= 0`);
+    if (typeof defaults[m[1]] === "number" && !(Number.isFinite(out[m[1]]) && out[m[1]] >= 0))
+      throw new Error(`--${m[1]} must be a number >= 0`);
   }
   return out;
 }
@@ -147,7 +163,18 @@ async function main() {
   const C = opts.concurrency;
   let client = new Client(provider.base, C);
   let flows = new Flows(client, { origin: issuer.origin, rpId: vars.RP_ID || issuer.hostname });
-  const result = { startedAt: startedAt.toISOString(), opts, machine, builds, cold, storage: {}, throughput: {}, firstCeremony: null, load: null, serverLogs: {} };
+  const result = {
+    startedAt: startedAt.toISOString(),
+    opts,
+    machine,
+    builds,
+    cold,
+    storage: {},
+    throughput: {},
+    firstCeremony: null,
+    load: null,
+    serverLogs: {},
+  };
   let prof = null;
 
   try {
@@ -176,7 +203,8 @@ async function main() {
     const refreshTokens = [];
     let u = 0;
     const nextUser = () => users[u++ % users.length];
-    const signIn = async () => flows.signInVerify(browser, flows.signInBody(nextUser(), await flows.signInOptions(browser)));
+    const signIn = async () =>
+      flows.signInVerify(browser, flows.signInBody(nextUser(), await flows.signInOptions(browser)));
     // Warm the isolate: first signing key creation, client cache.
     {
       const s = await signIn();
@@ -192,7 +220,15 @@ async function main() {
       counted[name] = runs;
     };
     await count("signInOptions", async () => {
-      const res = await client.request("POST", "/auth/passkey/options", { headers: { "x-bench-count": "1", cookie: browser.cookie, "x-csrf-token": browser.csrf, "content-type": "application/json" }, body: "{}" });
+      const res = await client.request("POST", "/auth/passkey/options", {
+        headers: {
+          "x-bench-count": "1",
+          cookie: browser.cookie,
+          "x-csrf-token": browser.csrf,
+          "content-type": "application/json",
+        },
+        body: "{}",
+      });
       if (res.status !== 200) throw new Error(`options ${res.status}`);
       return { res };
     });
@@ -262,7 +298,15 @@ async function main() {
     const timed = (job) => (seconds) => measure(() => closedLoop({ concurrency: C, seconds, job }));
     // A bound receives a request like the flow's (same body size and type) and reads it before its work.
     const sampleSignIn = flows.signInBody(users[0], "x".repeat(43));
-    const sampleForm = { type: "application/x-www-form-urlencoded", body: new URLSearchParams({ grant_type: "authorization_code", code: `${users[0].id}.${"c".repeat(43)}`, redirect_uri: "http://127.0.0.1/bench/callback", code_verifier: "v".repeat(43) }).toString() };
+    const sampleForm = {
+      type: "application/x-www-form-urlencoded",
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: `${users[0].id}.${"c".repeat(43)}`,
+        redirect_uri: "http://127.0.0.1/bench/callback",
+        code_verifier: "v".repeat(43),
+      }).toString(),
+    };
     // … and answers with as many bytes as the flow's response (one sample of each, taken now).
     const answerBytes = {};
     {
@@ -273,7 +317,11 @@ async function main() {
       answerBytes.token = Buffer.byteLength(e.res.text);
       answerBytes.refresh = Buffer.byteLength((await flows.refresh(rp, e.tokens.refresh_token)).res.text);
     }
-    const boundBodies = { signin: { type: "application/json", body: sampleSignIn }, token: sampleForm, refresh: sampleForm };
+    const boundBodies = {
+      signin: { type: "application/json", body: sampleSignIn },
+      token: sampleForm,
+      refresh: sampleForm,
+    };
     const bound = (name) => {
       const flow = name.split("+")[0];
       return timed(async () => JSON.parse((await flows.bound(name, boundBodies[flow], answerBytes[flow])).res.text));
@@ -288,7 +336,11 @@ async function main() {
           batch: opts.batch,
           prepare: async (n) => {
             const bodies = [];
-            await closedLoop({ concurrency: C, count: n, job: async () => bodies.push(flows.signInBody(nextUser(), await flows.signInOptions(b2))) });
+            await closedLoop({
+              concurrency: C,
+              count: n,
+              job: async () => bodies.push(flows.signInBody(nextUser(), await flows.signInOptions(b2))),
+            });
             return bodies;
           },
           run: (bodies) =>
@@ -316,7 +368,11 @@ async function main() {
           batch: opts.batch,
           prepare: async (n) => {
             const codes = [];
-            await closedLoop({ concurrency: C, count: n, job: async () => codes.push(await flows.authorize(rp, sessions[s++ % sessions.length])) });
+            await closedLoop({
+              concurrency: C,
+              count: n,
+              job: async () => codes.push(await flows.authorize(rp, sessions[s++ % sessions.length])),
+            });
             return codes;
           },
           run: (codes) =>
@@ -351,7 +407,10 @@ async function main() {
     await flows.setStatic("jwks", (await flows.jwks()).res);
     await flows.setStatic("discovery", (await flows.discovery()).res);
     [tp.jwks, tp.jwksBound] = await alternating(R, T, [timed(() => flows.jwks()), staticBound("jwks")]);
-    [tp.discovery, tp.discoveryBound] = await alternating(R, T, [timed(() => flows.discovery()), staticBound("discovery")]);
+    [tp.discovery, tp.discoveryBound] = await alternating(R, T, [
+      timed(() => flows.discovery()),
+      staticBound("discovery"),
+    ]);
     result.throughput = tp;
     result.boundAnswerBytes = answerBytes;
     prof.close();
@@ -360,8 +419,15 @@ async function main() {
 
     // ---------------------------------------------------------------- the asset router under wrangler dev
     if (opts["routing-seconds"] > 0) {
-      log(`routing: JWKS, token and refresh under wrangler dev with and without the asset router first, ${opts["routing-seconds"]} s each`);
-      result.devRouting = await measureDevRouting({ dir: builds.bench.dir, seconds: opts["routing-seconds"], concurrency: C, log });
+      log(
+        `routing: JWKS, token and refresh under wrangler dev with and without the asset router first, ${opts["routing-seconds"]} s each`,
+      );
+      result.devRouting = await measureDevRouting({
+        dir: builds.bench.dir,
+        seconds: opts["routing-seconds"],
+        concurrency: C,
+        log,
+      });
     }
 
     // ---------------------------------------------------------------- load run (the production build)
@@ -372,7 +438,17 @@ async function main() {
       client = new Client(provider.base, C);
       flows = new Flows(client, { origin: flows.origin, rpId: flows.rpId });
       log(`load run: ${opts["load-seconds"]} s, mixed flows, concurrency ${C}, production build`);
-      result.load = await loadRun({ flows, provider, users, rp, sessions, refreshTokens, seconds: opts["load-seconds"], concurrency: C, log });
+      result.load = await loadRun({
+        flows,
+        provider,
+        users,
+        rp,
+        sessions,
+        refreshTokens,
+        seconds: opts["load-seconds"],
+        concurrency: C,
+        log,
+      });
       result.serverLogs.load = mergeLogs(undefined, provider.logs);
     }
   } finally {
@@ -473,7 +549,10 @@ async function loadRun({ flows, provider, users, rp, sessions, refreshTokens, se
     windows.push({ t: (now - t0) / 1000, perSecond: windowDone / ((now - windowStart) / 1000) });
     windowStart = now;
     windowDone = 0;
-    if (windows.length % 6 === 0) log(`  ${Math.round((now - t0) / 1000)} s: ${done} requests, ${windows.at(-1).perSecond.toFixed(0)} req/s, workerd RSS ${((memoryKiB(provider.pid)?.rss ?? 0) / 1024).toFixed(0)} MiB`);
+    if (windows.length % 6 === 0)
+      log(
+        `  ${Math.round((now - t0) / 1000)} s: ${done} requests, ${windows.at(-1).perSecond.toFixed(0)} req/s, workerd RSS ${((memoryKiB(provider.pid)?.rss ?? 0) / 1024).toFixed(0)} MiB`,
+      );
   }, 10_000);
   rss.push({ t: 0, ...memoryKiB(provider.pid) });
   const w0 = cpuSeconds(provider.pid);

@@ -27,7 +27,8 @@ async function presentedClientId(c: Context<AppEnv>): Promise<string | null> {
   if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("application/x-www-form-urlencoded")) return null;
   try {
     // The form the handler already read, or else a copy read here, capped like the handler's own read.
-    const text = formTextRead(c.req.raw) ?? (c.req.raw.bodyUsed ? null : await readCapped(c.req.raw.clone(), FORM_BODY_LIMIT));
+    const text =
+      formTextRead(c.req.raw) ?? (c.req.raw.bodyUsed ? null : await readCapped(c.req.raw.clone(), FORM_BODY_LIMIT));
     return text === null ? null : new URLSearchParams(text).get("client_id");
   } catch {
     return null;

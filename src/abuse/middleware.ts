@@ -3,11 +3,12 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-types";
 import { ApiError, errorResponse, OAuthError } from "../errors";
 import type { LimitName } from "../limiter/limits";
-import { anyLocallyBlocked, clientIp, hit, locallyBlocked, peekIp, type LimitKey } from "./rate-limiter";
+import { anyLocallyBlocked, clientIp, hit, type LimitKey, locallyBlocked, peekIp } from "./rate-limiter";
 
 type Refusal = (retryAfterS: number) => Error;
 
-const oauthRefusal: Refusal = (s) => new OAuthError("temporarily_unavailable", "too many requests; retry later", 429, s);
+const oauthRefusal: Refusal = (s) =>
+  new OAuthError("temporarily_unavailable", "too many requests; retry later", 429, s);
 const apiRefusal: Refusal = (s) => new ApiError("rate_limited", "Too many attempts. Wait a moment and try again.", s);
 
 /**
@@ -15,13 +16,20 @@ const apiRefusal: Refusal = (s) => new ApiError("rate_limited", "Too many attemp
  * (the admin token) spends nothing; it is still refused while the bucket is empty, so guesses made after the
  * budget is spent learn nothing from which answers are 429.
  */
-export function limitPerIp(name: LimitName, refusal: "oauth" | "api", spared?: (c: Context<AppEnv>) => Promise<boolean>): MiddlewareHandler<AppEnv> {
+export function limitPerIp(
+  name: LimitName,
+  refusal: "oauth" | "api",
+  spared?: (c: Context<AppEnv>) => Promise<boolean>,
+): MiddlewareHandler<AppEnv> {
   return async function limitPerIpMiddleware(c, next) {
     const ip = clientIp(c);
     if (ip) {
       const limits = c.get("config").rateLimits;
       const now = Date.now();
-      const result = spared && (await spared(c)) ? await peekIp(c.env, limits, ip, name, now) : await hit(c.env, limits, { kind: "ip", ip }, name, now);
+      const result =
+        spared && (await spared(c))
+          ? await peekIp(c.env, limits, ip, name, now)
+          : await hit(c.env, limits, { kind: "ip", ip }, name, now);
       if (!result.allowed) return errorResponse((refusal === "oauth" ? oauthRefusal : apiRefusal)(result.retryAfterS));
     }
     await next();
@@ -33,7 +41,12 @@ export function limitPerIp(name: LimitName, refusal: "oauth" | "api", spared?: (
  * Counts only failed requests: the happy path pays no extra round trip. A key the limiter refused is
  * refused early in this isolate until its retry time; across isolates the limiter decides at the next failure.
  */
-export function limitFailures(name: LimitName, keyOf: (c: Context<AppEnv>) => Promise<LimitKey | null> | LimitKey | null, isFailure: (err: Error) => boolean, refusal: "oauth" | "api"): MiddlewareHandler<AppEnv> {
+export function limitFailures(
+  name: LimitName,
+  keyOf: (c: Context<AppEnv>) => Promise<LimitKey | null> | LimitKey | null,
+  isFailure: (err: Error) => boolean,
+  refusal: "oauth" | "api",
+): MiddlewareHandler<AppEnv> {
   const refuse = refusal === "oauth" ? oauthRefusal : apiRefusal;
   return async function limitFailuresMiddleware(c, next) {
     const now = Date.now();

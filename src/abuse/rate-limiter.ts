@@ -6,9 +6,9 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Env } from "../config";
-import { emailObject, userObject } from "../user/user-object";
 import type { LimitName, RateLimits } from "../limiter/limits";
 import type { HitResult } from "../user/types";
+import { emailObject, userObject } from "../user/user-object";
 
 const blockedUntil = new Map<string, number>();
 const MAX_LOCAL_ENTRIES = 10_000;
@@ -31,11 +31,19 @@ export function limitKeyForIp(ip: string): string {
   const [head, tail] = ip.split("::") as [string, string | undefined];
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-  return `${groups.slice(0, 4).map((g) => (g || "0").toLowerCase().replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  const groups =
+    tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (g || "0").toLowerCase().replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
-export type LimitKey = { kind: "ip"; ip: string } | { kind: "client"; clientId: string } | { kind: "user"; userId: string } | { kind: "address"; email: string };
+export type LimitKey =
+  | { kind: "ip"; ip: string }
+  | { kind: "client"; clientId: string }
+  | { kind: "user"; userId: string }
+  | { kind: "address"; email: string };
 
 function keyString(key: LimitKey): string {
   switch (key.kind) {
@@ -50,7 +58,13 @@ function keyString(key: LimitKey): string {
   }
 }
 
-export async function hit(env: Env, limits: RateLimits, key: LimitKey, name: LimitName, now: number): Promise<HitResult> {
+export async function hit(
+  env: Env,
+  limits: RateLimits,
+  key: LimitKey,
+  name: LimitName,
+  now: number,
+): Promise<HitResult> {
   const limit = limits[name];
   let result: HitResult;
   switch (key.kind) {
@@ -74,7 +88,13 @@ export async function hit(env: Env, limits: RateLimits, key: LimitKey, name: Lim
 }
 
 /** Whether an IP's bucket would refuse a request now, without spending from it. */
-export async function peekIp(env: Env, limits: RateLimits, ip: string, name: LimitName, now: number): Promise<HitResult> {
+export async function peekIp(
+  env: Env,
+  limits: RateLimits,
+  ip: string,
+  name: LimitName,
+  now: number,
+): Promise<HitResult> {
   return env.LIMITER.get(env.LIMITER.idFromName(keyString({ kind: "ip", ip }))).peek(name, limits[name], now);
 }
 

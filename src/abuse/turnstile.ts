@@ -27,14 +27,18 @@ const ATTEMPTS = 2;
 const ATTEMPT_TIMEOUT_MS = 2500;
 
 /** Pure: why a siteverify answer does not admit this request, or null when it does. */
-function siteverifyFailure(result: SiteverifyResponse, expected: { hostname: string; action: TurnstileAction }): string | null {
+function siteverifyFailure(
+  result: SiteverifyResponse,
+  expected: { hostname: string; action: TurnstileAction },
+): string | null {
   if (result.success !== true) {
     const codes = Array.isArray(result["error-codes"]) ? result["error-codes"].join(",") : "";
     return `not successful (${codes || "no error codes"})`;
   }
   // Turnstile server-side validation: the hostname the widget was solved on must be ours, so a token solved on
   // another site (with our public site key) is not accepted here.
-  if (typeof result.hostname !== "string" || result.hostname.toLowerCase() !== expected.hostname) return `hostname ${JSON.stringify(result.hostname)}`;
+  if (typeof result.hostname !== "string" || result.hostname.toLowerCase() !== expected.hostname)
+    return `hostname ${JSON.stringify(result.hostname)}`;
   // ... and the action must be this form's, so a token solved for one form cannot pass another.
   if (result.action !== expected.action) return `action ${JSON.stringify(result.action)}`;
   return null;
@@ -55,7 +59,12 @@ export async function verifyTurnstile(config: Config, token: unknown, expected: 
 }
 
 /** POSTs to siteverify, retrying a lost or failed answer once with the same idempotency key (RFC 4122 UUID). */
-async function siteverify(turnstile: NonNullable<Config["turnstile"]>, token: string, remoteIp: string | null, idempotencyKey: string): Promise<SiteverifyResponse> {
+async function siteverify(
+  turnstile: NonNullable<Config["turnstile"]>,
+  token: string,
+  remoteIp: string | null,
+  idempotencyKey: string,
+): Promise<SiteverifyResponse> {
   for (let attempt = 1; ; attempt++) {
     const body = new FormData();
     body.set("secret", turnstile.secret);
@@ -63,7 +72,11 @@ async function siteverify(turnstile: NonNullable<Config["turnstile"]>, token: st
     body.set("idempotency_key", idempotencyKey);
     if (remoteIp) body.set("remoteip", remoteIp);
     try {
-      const res = await fetch(turnstile.verifyUrl, { method: "POST", body, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) });
+      const res = await fetch(turnstile.verifyUrl, {
+        method: "POST",
+        body,
+        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+      });
       if (res.status >= 500 || res.status === 429) {
         await res.body?.cancel();
         throw new Error(`siteverify answered ${res.status}`);

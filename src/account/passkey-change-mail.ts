@@ -1,6 +1,6 @@
 /** The mail that tells an account's owner a passkey was added or removed (and where to act if it was not them). */
 import type { Config, Env } from "../config";
-import { sendEmail, type EmailMessage } from "../email/send";
+import { type EmailMessage, sendEmail } from "../email/send";
 import { escapeHtml } from "../magic-link/mail-template";
 import { describeDevice, formatTime } from "../ui/format";
 
@@ -15,9 +15,19 @@ export interface PasskeyChange {
 function passkeyChangeEmail(input: PasskeyChange, rpName: string, accountUrl: string): EmailMessage {
   const rp = rpName.replace(/\s+/g, " ").trim() || "Latchkey";
   // The passkey's name is the person's own input: one line of it, never markup.
-  const name = input.passkeyName.replace(/[\p{Cc}\p{Cf}\s]+/gu, " ").trim().slice(0, 64) || "A passkey";
-  const subject = input.change === "added" ? `A passkey was added to your ${rp} account` : `A passkey was removed from your ${rp} account`;
-  const what = input.change === "added" ? `The passkey "${name}" was added to your ${rp} account` : `The passkey "${name}" was removed from your ${rp} account`;
+  const name =
+    input.passkeyName
+      .replace(/[\p{Cc}\p{Cf}\s]+/gu, " ")
+      .trim()
+      .slice(0, 64) || "A passkey";
+  const subject =
+    input.change === "added"
+      ? `A passkey was added to your ${rp} account`
+      : `A passkey was removed from your ${rp} account`;
+  const what =
+    input.change === "added"
+      ? `The passkey "${name}" was added to your ${rp} account`
+      : `The passkey "${name}" was removed from your ${rp} account`;
   const when = `${what} on ${formatTime(input.at)} from ${describeDevice(input.userAgent)}.`;
   const advice = `If this was you, there is nothing to do. If it was not, open ${accountUrl}, sign in with an emailed link, remove any passkey you do not recognise and choose "Sign out everywhere".`;
   const text = [when, "", advice, "", `— ${rp}`, ""].join("\n");
@@ -35,7 +45,16 @@ function passkeyChangeEmail(input: PasskeyChange, rpName: string, accountUrl: st
 }
 
 /** Mails the notice after the response (a mail failure is logged; it does not undo the change). */
-export function notifyPasskeyChange(ctx: { waitUntil(promise: Promise<unknown>): void }, env: Env, config: Config, input: PasskeyChange): void {
+export function notifyPasskeyChange(
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  env: Env,
+  config: Config,
+  input: PasskeyChange,
+): void {
   const message = passkeyChangeEmail(input, config.rpName, `${config.origin}/account`);
-  ctx.waitUntil(sendEmail(env, config, message).catch((err) => console.warn(JSON.stringify({ event: "passkey_change_mail_failed", change: input.change, error: String(err) }))));
+  ctx.waitUntil(
+    sendEmail(env, config, message).catch((err) =>
+      console.warn(JSON.stringify({ event: "passkey_change_mail_failed", change: input.change, error: String(err) })),
+    ),
+  );
 }

@@ -1,8 +1,6 @@
 /** The account page and its form actions (rename/delete passkeys, end sessions). */
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
-import { mayChangePasskeys, REAUTHENTICATE_PATH } from "./fresh-sign-in";
-import { notifyPasskeyChange } from "./passkey-change-mail";
 import { recordEvent } from "../db/audit";
 import { deleteCredential, listCredentials, renameCredential } from "../db/credentials";
 import { findUserById } from "../db/users";
@@ -10,9 +8,11 @@ import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
 import { MAX_CREDENTIAL_ID_CHARS } from "../lib/credential-id";
 import { assertCsrf, csrfToken } from "../sessions/browser";
-import { userObject } from "../user/user-object";
 import { AccountPage, ConfirmDeleteLastPage, ReauthenticatePage } from "../ui/pages/account";
 import { renderPage } from "../ui/render";
+import { userObject } from "../user/user-object";
+import { mayChangePasskeys, REAUTHENTICATE_PATH } from "./fresh-sign-in";
+import { notifyPasskeyChange } from "./passkey-change-mail";
 
 export const accountRoutes = new Hono<AppEnv>();
 
@@ -39,7 +39,18 @@ accountRoutes.get("/account", async (c) => {
   if (!user) return c.redirect("/signin", 302);
   const notice = NOTICES[c.req.query("done") ?? ""];
   const fresh = mayChangePasskeys(session, Date.now());
-  return renderPage(c, <AccountPage csrf={await csrfToken(c)} email={user.email} passkeys={passkeys} sessions={sessions} currentSid={session.sid} notice={notice} reauthenticate={fresh ? null : REAUTHENTICATE_PATH} />);
+  return renderPage(
+    c,
+    <AccountPage
+      csrf={await csrfToken(c)}
+      email={user.email}
+      passkeys={passkeys}
+      sessions={sessions}
+      currentSid={session.sid}
+      notice={notice}
+      reauthenticate={fresh ? null : REAUTHENTICATE_PATH}
+    />,
+  );
 });
 
 async function accountForm(c: Context<AppEnv>): Promise<{ session: CurrentSession; form: Map<string, string> }> {
@@ -56,7 +67,12 @@ function field(form: Map<string, string>, key: string, max: number): string {
 
 accountRoutes.post("/account/passkeys/rename", async (c) => {
   const { session, form } = await accountForm(c);
-  const ok = await renameCredential(c.env.DB, session.userId, field(form, "id", MAX_CREDENTIAL_ID_CHARS), field(form, "name", 64));
+  const ok = await renameCredential(
+    c.env.DB,
+    session.userId,
+    field(form, "id", MAX_CREDENTIAL_ID_CHARS),
+    field(form, "name", 64),
+  );
   if (!ok) throw new ApiError("not_found", "That passkey is not on your account.");
   return c.redirect("/account?done=renamed", 303);
 });
@@ -74,12 +90,26 @@ accountRoutes.post("/account/passkeys/delete", async (c) => {
   if (passkeys.length === 1 && form.get("confirm") !== "yes") {
     return renderPage(c, <ConfirmDeleteLastPage csrf={await csrfToken(c)} id={target.id} name={target.name} />, 409);
   }
-  if (!(await deleteCredential(c.env.DB, session.userId, id))) throw new ApiError("not_found", "That passkey is not on your account.");
+  if (!(await deleteCredential(c.env.DB, session.userId, id)))
+    throw new ApiError("not_found", "That passkey is not on your account.");
   // The sessions it started go with it (and their grants), except this one, which just signed in afresh.
   const ended = await userObject(c.env, session.userId).endSessionsStartedWith(id, session.sid, now);
-  await recordEvent(c.env.DB, "passkey.deleted", session.userId, { credentialId: id, remaining: passkeys.length - 1, sessionsEnded: ended.length }, now);
+  await recordEvent(
+    c.env.DB,
+    "passkey.deleted",
+    session.userId,
+    { credentialId: id, remaining: passkeys.length - 1, sessionsEnded: ended.length },
+    now,
+  );
   const user = await findUserById(c.env.DB, session.userId);
-  if (user) notifyPasskeyChange(c.executionCtx, c.env, c.get("config"), { to: user.email, change: "removed", passkeyName: target.name, userAgent: c.req.header("user-agent") ?? "", at: now });
+  if (user)
+    notifyPasskeyChange(c.executionCtx, c.env, c.get("config"), {
+      to: user.email,
+      change: "removed",
+      passkeyName: target.name,
+      userAgent: c.req.header("user-agent") ?? "",
+      at: now,
+    });
   return c.redirect("/account?done=deleted", 303);
 });
 

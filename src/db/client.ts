@@ -1,5 +1,5 @@
 /** One Drizzle handle per D1 binding, and the hot queries prepared once per binding. */
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
 export type Db = DrizzleD1Database<typeof schema>;

@@ -7,7 +7,13 @@ export type Credential = typeof credentials.$inferSelect;
 export type NewCredential = typeof credentials.$inferInsert;
 
 export async function findCredential(d1: D1Database, id: string): Promise<Credential | null> {
-  const query = prepared(d1, "findCredential", (d) => d.select().from(credentials).where(eq(credentials.id, sql.placeholder("id"))).prepare());
+  const query = prepared(d1, "findCredential", (d) =>
+    d
+      .select()
+      .from(credentials)
+      .where(eq(credentials.id, sql.placeholder("id")))
+      .prepare(),
+  );
   return (await query.get({ id })) ?? null;
 }
 
@@ -37,7 +43,12 @@ export async function countCredentials(d1: D1Database, userId: string): Promise<
 
 /** Inserts a new credential; false when that credential id is already registered (WebAuthn L3 §7.1 step 26). */
 export async function insertCredential(d1: D1Database, cred: NewCredential): Promise<boolean> {
-  const rows = await db(d1).insert(credentials).values(cred).onConflictDoNothing().returning({ id: credentials.id }).all();
+  const rows = await db(d1)
+    .insert(credentials)
+    .values(cred)
+    .onConflictDoNothing()
+    .returning({ id: credentials.id })
+    .all();
   return rows.length === 1;
 }
 
@@ -57,11 +68,27 @@ export async function recordAssertion(
     d
       .update(credentials)
       // Drizzle's set() takes no placeholders; raw SQL fragments do (booleans bound as SQLite's 0/1 below).
-      .set({ counter: sql`${sql.placeholder("counter")}`, backupEligible: sql`max(${credentials.backupEligible}, ${sql.placeholder("be")})`, backupState: sql`${sql.placeholder("bs")}`, lastUsedAt: sql`${sql.placeholder("lastUsedAt")}` })
-      .where(and(eq(credentials.id, sql.placeholder("id")), sql`(${sql.placeholder("counter")} > ${credentials.counter} OR (${sql.placeholder("counter")} = 0 AND ${credentials.counter} = 0))`))
+      .set({
+        counter: sql`${sql.placeholder("counter")}`,
+        backupEligible: sql`max(${credentials.backupEligible}, ${sql.placeholder("be")})`,
+        backupState: sql`${sql.placeholder("bs")}`,
+        lastUsedAt: sql`${sql.placeholder("lastUsedAt")}`,
+      })
+      .where(
+        and(
+          eq(credentials.id, sql.placeholder("id")),
+          sql`(${sql.placeholder("counter")} > ${credentials.counter} OR (${sql.placeholder("counter")} = 0 AND ${credentials.counter} = 0))`,
+        ),
+      )
       .prepare(),
   );
-  const result = await query.run({ id, counter: update.counter, be: update.backupEligible ? 1 : 0, bs: update.backupState ? 1 : 0, lastUsedAt: update.lastUsedAt });
+  const result = await query.run({
+    id,
+    counter: update.counter,
+    be: update.backupEligible ? 1 : 0,
+    bs: update.backupState ? 1 : 0,
+    lastUsedAt: update.lastUsedAt,
+  });
   return result.meta.changes === 1;
 }
 

@@ -1,5 +1,5 @@
 /** Drizzle schema for D1. Times are epoch milliseconds. Migrations are generated into migrations/. */
-import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),

@@ -11,7 +11,13 @@ export async function findUserByEmail(d1: D1Database, email: string): Promise<Us
 }
 
 export async function findUserById(d1: D1Database, id: string): Promise<User | null> {
-  const query = prepared(d1, "findUserById", (d) => d.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare());
+  const query = prepared(d1, "findUserById", (d) =>
+    d
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder("id")))
+      .prepare(),
+  );
   return (await query.get({ id })) ?? null;
 }
 

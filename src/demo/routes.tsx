@@ -2,12 +2,12 @@
  * /demo: a tiny relying party inside the same Worker. It runs the full code + PKCE flow against the
  * provider's own HTTP endpoints (called in-process), verifies the ID token against the JWKS, and calls userinfo.
  */
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import type { AppEnv } from "../app-types";
-import { ensureClient } from "../oidc/clients";
 import { base64url, randomToken, sha256 } from "../lib/crypto";
+import { ensureClient } from "../oidc/clients";
 import { Layout } from "../ui/layout";
 import { ErrorPage } from "../ui/pages/error";
 import { renderPage } from "../ui/render";
@@ -53,14 +53,21 @@ export function demoRoutes(provider: ProviderFetch) {
               Scope: {session.scope}; refresh token: {session.hasRefreshToken ? "received" : "none"}
             </p>
             <form method="post" action="/demo/logout">
-              <button type="submit" class="primary">Sign out of the demo</button>
+              <button type="submit" class="primary">
+                Sign out of the demo
+              </button>
             </form>
           </>
         ) : (
           <>
-            <p>This is a relying party living next to the provider. It signs you in with OpenID Connect (code flow + PKCE).</p>
             <p>
-              <a class="button primary" href="/demo/login" id="demo-signin">Sign in with Latchkey</a>
+              This is a relying party living next to the provider. It signs you in with OpenID Connect (code flow +
+              PKCE).
+            </p>
+            <p>
+              <a class="button primary" href="/demo/login" id="demo-signin">
+                Sign in with Latchkey
+              </a>
             </p>
           </>
         )}
@@ -71,7 +78,13 @@ export function demoRoutes(provider: ProviderFetch) {
   routes.get("/demo/login", async (c) => {
     const config = c.get("config");
     const tx = { state: randomToken(16), nonce: randomToken(16), verifier: randomToken(32) };
-    await setSignedCookie(c, TX_COOKIE, JSON.stringify(tx), config.keyEncryptionSecret, { path: "/demo", httpOnly: true, secure: config.secureCookies, sameSite: "Lax", maxAge: 600 });
+    await setSignedCookie(c, TX_COOKIE, JSON.stringify(tx), config.keyEncryptionSecret, {
+      path: "/demo",
+      httpOnly: true,
+      secure: config.secureCookies,
+      sameSite: "Lax",
+      maxAge: 600,
+    });
     const url = new URL(`${config.issuer}/authorize`);
     url.search = new URLSearchParams({
       response_type: "code",
@@ -102,16 +115,26 @@ export function demoRoutes(provider: ProviderFetch) {
       new Request(`${config.origin}/token`, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "authorization_code", code: q("code") ?? "", redirect_uri: `${config.origin}/demo/callback`, client_id: DEMO_CLIENT_ID, code_verifier: tx.verifier }),
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code: q("code") ?? "",
+          redirect_uri: `${config.origin}/demo/callback`,
+          client_id: DEMO_CLIENT_ID,
+          code_verifier: tx.verifier,
+        }),
       }),
       c,
     );
     const tokens = (await tokenRes.json()) as Record<string, string>;
-    if (!tokenRes.ok || !tokens.id_token || !tokens.access_token) return failure(c, `Token exchange failed: ${tokens.error ?? tokenRes.status}`);
+    if (!tokenRes.ok || !tokens.id_token || !tokens.access_token)
+      return failure(c, `Token exchange failed: ${tokens.error ?? tokenRes.status}`);
     const jwks = (await (await provider(new Request(`${config.origin}/jwks.json`), c)).json()) as JSONWebKeySet;
     let claims: Record<string, unknown>;
     try {
-      const verified = await jwtVerify(tokens.id_token, createLocalJWKSet(jwks), { issuer: config.issuer, audience: DEMO_CLIENT_ID });
+      const verified = await jwtVerify(tokens.id_token, createLocalJWKSet(jwks), {
+        issuer: config.issuer,
+        audience: DEMO_CLIENT_ID,
+      });
       claims = verified.payload;
     } catch (err) {
       // jose's message stays in the log; the page says what failed in our words.
@@ -119,12 +142,27 @@ export function demoRoutes(provider: ProviderFetch) {
       return failure(c, "The ID token did not verify.");
     }
     if (claims.nonce !== tx.nonce) return failure(c, "nonce does not match.");
-    const userinfoRes = await provider(new Request(`${config.origin}/userinfo`, { headers: { Authorization: `Bearer ${tokens.access_token}` } }), c);
+    const userinfoRes = await provider(
+      new Request(`${config.origin}/userinfo`, { headers: { Authorization: `Bearer ${tokens.access_token}` } }),
+      c,
+    );
     const userinfo = (await userinfoRes.json()) as Record<string, unknown>;
     const id = randomToken(24);
-    const session: DemoSession = { idToken: tokens.id_token, claims, userinfo, scope: tokens.scope ?? "", hasRefreshToken: Boolean(tokens.refresh_token) };
+    const session: DemoSession = {
+      idToken: tokens.id_token,
+      claims,
+      userinfo,
+      scope: tokens.scope ?? "",
+      hasRefreshToken: Boolean(tokens.refresh_token),
+    };
     await c.env.KV.put(`demo:${id}`, JSON.stringify(session), { expirationTtl: DEMO_SESSION_TTL_S });
-    await setSignedCookie(c, SESSION_COOKIE, id, config.keyEncryptionSecret, { path: "/demo", httpOnly: true, secure: config.secureCookies, sameSite: "Lax", maxAge: DEMO_SESSION_TTL_S });
+    await setSignedCookie(c, SESSION_COOKIE, id, config.keyEncryptionSecret, {
+      path: "/demo",
+      httpOnly: true,
+      secure: config.secureCookies,
+      sameSite: "Lax",
+      maxAge: DEMO_SESSION_TTL_S,
+    });
     return c.redirect("/demo", 303);
   });
 
@@ -147,7 +185,10 @@ export function demoRoutes(provider: ProviderFetch) {
 const demoClientEnsured = new WeakSet<D1Database>();
 
 function ensureDemo() {
-  return async function ensureDemoMiddleware(c: Context<AppEnv>, next: () => Promise<void>): Promise<Response | undefined> {
+  return async function ensureDemoMiddleware(
+    c: Context<AppEnv>,
+    next: () => Promise<void>,
+  ): Promise<Response | undefined> {
     const config = c.get("config");
     if (!config.demoEnabled) return c.notFound();
     // One INSERT OR IGNORE per isolate, not one D1 write per demo page view.
@@ -167,5 +208,9 @@ async function loadDemoSession(c: Context<AppEnv>): Promise<DemoSession | null> 
 }
 
 function failure(c: Context<AppEnv>, text: string) {
-  return renderPage(c, <ErrorPage title="Demo sign-in failed" message={text} link={{ href: "/demo", label: "Back to the demo" }} />, 400);
+  return renderPage(
+    c,
+    <ErrorPage title="Demo sign-in failed" message={text} link={{ href: "/demo", label: "Back to the demo" }} />,
+    400,
+  );
 }

@@ -5,7 +5,12 @@ import { buildMimeMessage, parseMailbox } from "./mime";
 import type { EmailMessage } from "./types";
 
 /** Builds the message and hands it to env.SEND_EMAIL; the binding's own errors propagate. */
-export async function sendViaCloudflare(env: Env, config: Config, message: EmailMessage, now: Date = new Date()): Promise<void> {
+export async function sendViaCloudflare(
+  env: Env,
+  config: Config,
+  message: EmailMessage,
+  now: Date = new Date(),
+): Promise<void> {
   if (!env.SEND_EMAIL) throw new TypeError("the SEND_EMAIL binding is missing");
   const from = parseMailbox(config.emailFrom).address;
   const to = parseMailbox(message.to).address;

@@ -18,7 +18,13 @@ export async function sendViaHttp(config: Config, message: EmailMessage, options
   }
   const headers: Record<string, string> = { "Content-Type": "application/json", Accept: "application/json" };
   if (config.emailHttpKey) headers.Authorization = `Bearer ${config.emailHttpKey}`;
-  const body = JSON.stringify({ from: config.emailFrom, to: message.to, subject: message.subject, text: message.text, html: message.html });
+  const body = JSON.stringify({
+    from: config.emailFrom,
+    to: message.to,
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+  });
   const res = await fetch(url, {
     method: "POST",
     headers,

@@ -6,6 +6,13 @@ import type { EmailMessage } from "./types";
 export function sendViaLog(config: Config, message: EmailMessage): void {
   if (!config.insecureDev) throw new TypeError("the log email transport is for localhost development only");
   console.log(
-    [`[latchkey] email (EMAIL_TRANSPORT=log, not sent)`, `From: ${config.emailFrom}`, `To: ${message.to}`, `Subject: ${message.subject}`, "", message.text].join("\n"),
+    [
+      `[latchkey] email (EMAIL_TRANSPORT=log, not sent)`,
+      `From: ${config.emailFrom}`,
+      `To: ${message.to}`,
+      `Subject: ${message.subject}`,
+      "",
+      message.text,
+    ].join("\n"),
   );
 }

@@ -33,7 +33,10 @@ export function parseMailbox(value: string): Mailbox {
   const address = (m ? m[2]! : s).trim();
   if (!isMailAddress(address)) throw new TypeError(`not a mail address: ${JSON.stringify(address)}`);
   const rawName = m ? m[1]!.trim() : "";
-  const name = rawName.startsWith('"') && rawName.endsWith('"') && rawName.length >= 2 ? rawName.slice(1, -1).replace(/\\(.)/g, "$1") : rawName;
+  const name =
+    rawName.startsWith('"') && rawName.endsWith('"') && rawName.length >= 2
+      ? rawName.slice(1, -1).replace(/\\(.)/g, "$1")
+      : rawName;
   return name ? { name, address } : { address };
 }
 

@@ -31,7 +31,13 @@ export interface SmtpReply {
   lines: string[];
 }
 
-export type SmtpErrorCode = "ERR_SMTP_REPLY" | "ERR_SMTP_PROTOCOL" | "ERR_SMTP_TLS_REQUIRED" | "ERR_SMTP_AUTH_UNSUPPORTED" | "ERR_SMTP_TIMEOUT" | "ERR_SMTP_CONNECTION";
+export type SmtpErrorCode =
+  | "ERR_SMTP_REPLY"
+  | "ERR_SMTP_PROTOCOL"
+  | "ERR_SMTP_TLS_REQUIRED"
+  | "ERR_SMTP_AUTH_UNSUPPORTED"
+  | "ERR_SMTP_TIMEOUT"
+  | "ERR_SMTP_CONNECTION";
 
 /** Any failure of the dialogue. `replyCode` is set when the server answered with an unexpected code. */
 export class SmtpError extends Error {
@@ -55,10 +61,15 @@ export async function readReply(channel: SmtpChannel): Promise<SmtpReply> {
     const line = await channel.readLine();
     // RFC 5321 §4.2: Reply-code [ ("-" / SP) textstring ]; the last line has SP (or nothing) after the code.
     const m = /^([2-5][0-9][0-9])(?:([ -])(.*))?$/.exec(line);
-    if (!m) throw new SmtpError("ERR_SMTP_PROTOCOL", `SMTP server sent a malformed reply line: ${JSON.stringify(line.slice(0, 200))}`);
+    if (!m)
+      throw new SmtpError(
+        "ERR_SMTP_PROTOCOL",
+        `SMTP server sent a malformed reply line: ${JSON.stringify(line.slice(0, 200))}`,
+      );
     const lineCode = Number(m[1]);
     // RFC 5321 §4.2.1: every line of a multi-line reply carries the same code.
-    if (code !== undefined && lineCode !== code) throw new SmtpError("ERR_SMTP_PROTOCOL", `SMTP reply changed code mid-reply (${code} then ${lineCode})`);
+    if (code !== undefined && lineCode !== code)
+      throw new SmtpError("ERR_SMTP_PROTOCOL", `SMTP reply changed code mid-reply (${code} then ${lineCode})`);
     code = lineCode;
     lines.push(m[3] ?? "");
     if (m[2] !== "-") return { code, lines };
@@ -67,7 +78,11 @@ export async function readReply(channel: SmtpChannel): Promise<SmtpReply> {
 }
 
 function unexpected(stage: string, reply: SmtpReply): SmtpError {
-  return new SmtpError("ERR_SMTP_REPLY", `SMTP ${stage} failed: ${reply.code} ${reply.lines.join(" ")}`.trim(), reply.code);
+  return new SmtpError(
+    "ERR_SMTP_REPLY",
+    `SMTP ${stage} failed: ${reply.code} ${reply.lines.join(" ")}`.trim(),
+    reply.code,
+  );
 }
 
 /** Reads a reply and throws unless its code is one of `expected`. */
@@ -78,7 +93,12 @@ async function expectReply(channel: SmtpChannel, stage: string, expected: readon
 }
 
 /** Sends one command line; `stage` names it in errors so credentials never reach a message. */
-async function command(channel: SmtpChannel, line: string, expected: readonly number[], stage = line): Promise<SmtpReply> {
+async function command(
+  channel: SmtpChannel,
+  line: string,
+  expected: readonly number[],
+  stage = line,
+): Promise<SmtpReply> {
   // RFC 5321 §2.3.8: a command is one line; a CR or LF inside would smuggle a second command.
   if (/[\r\n]/.test(line)) throw new TypeError("SMTP command contains a line break");
   await channel.write(`${line}\r\n`);
@@ -95,7 +115,11 @@ async function ehlo(channel: SmtpChannel, clientName: string): Promise<Extension
   for (const line of reply.lines.slice(1)) {
     // Some old servers write "AUTH=LOGIN PLAIN"; treat "=" like a space.
     const [keyword, ...params] = line.trim().split(/[ =]+/);
-    if (keyword) extensions.set(keyword.toUpperCase(), params.map((p) => p.toUpperCase()));
+    if (keyword)
+      extensions.set(
+        keyword.toUpperCase(),
+        params.map((p) => p.toUpperCase()),
+      );
   }
   return extensions;
 }
@@ -107,7 +131,11 @@ function base64Utf8(s: string): string {
   return btoa(bin);
 }
 
-async function authenticate(channel: SmtpChannel, extensions: Extensions, auth: { user: string; pass: string }): Promise<void> {
+async function authenticate(
+  channel: SmtpChannel,
+  extensions: Extensions,
+  auth: { user: string; pass: string },
+): Promise<void> {
   const mechanisms = extensions.get("AUTH") ?? [];
   if (mechanisms.includes("PLAIN")) {
     // RFC 4616 §2: message = [authzid] NUL authcid NUL passwd; RFC 4954 §4: sent as the initial response.
@@ -121,7 +149,10 @@ async function authenticate(channel: SmtpChannel, extensions: Extensions, auth: 
     await command(channel, base64Utf8(auth.pass), [235], "AUTH LOGIN (password)");
     return;
   }
-  throw new SmtpError("ERR_SMTP_AUTH_UNSUPPORTED", `SMTP server offers no AUTH PLAIN or LOGIN (offered: ${mechanisms.join(" ") || "none"})`);
+  throw new SmtpError(
+    "ERR_SMTP_AUTH_UNSUPPORTED",
+    `SMTP server offers no AUTH PLAIN or LOGIN (offered: ${mechanisms.join(" ") || "none"})`,
+  );
 }
 
 /**
@@ -143,13 +174,17 @@ export async function submitMessage(channel: SmtpChannel, s: SmtpSubmission): Pr
     if (extensions.has("STARTTLS")) {
       await command(channel, "STARTTLS", [220]);
       // RFC 3207 §6 / CVE-2011-0411: anything the server sent before the handshake could be an injected reply.
-      if (channel.hasBufferedInput()) throw new SmtpError("ERR_SMTP_PROTOCOL", "SMTP server sent data after its STARTTLS reply");
+      if (channel.hasBufferedInput())
+        throw new SmtpError("ERR_SMTP_PROTOCOL", "SMTP server sent data after its STARTTLS reply");
       await channel.startTls();
       // RFC 3207 §4.2: forget what the server said before TLS and ask again.
       extensions = await ehlo(channel, s.clientName);
     } else if (!s.allowPlaintext) {
       // A server without STARTTLS may be an attacker who stripped it: never send mail or credentials in clear.
-      throw new SmtpError("ERR_SMTP_TLS_REQUIRED", "SMTP server does not offer STARTTLS; plaintext is allowed only on loopback");
+      throw new SmtpError(
+        "ERR_SMTP_TLS_REQUIRED",
+        "SMTP server does not offer STARTTLS; plaintext is allowed only on loopback",
+      );
     }
   }
   if (s.auth) await authenticate(channel, extensions, s.auth);

@@ -2,7 +2,7 @@
 import { connect } from "cloudflare:sockets";
 import type { Config } from "../config";
 import { buildMimeMessage, parseMailbox } from "./mime";
-import { SmtpError, submitMessage, type SmtpChannel } from "./smtp-client";
+import { type SmtpChannel, SmtpError, submitMessage } from "./smtp-client";
 import type { EmailMessage } from "./types";
 
 interface SmtpTarget {
@@ -39,7 +39,8 @@ function parseSmtpUrl(value: string): SmtpTarget {
   } catch {
     throw new TypeError("SMTP_URL is not a URL");
   }
-  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") throw new TypeError("SMTP_URL must start with smtp:// or smtps://");
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:")
+    throw new TypeError("SMTP_URL must start with smtp:// or smtps://");
   const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
   if (!hostname) throw new TypeError("SMTP_URL has no host");
   const implicitTls = url.protocol === "smtps:";
@@ -102,7 +103,10 @@ class SocketChannel implements SmtpChannel {
       await this.#timed(this.#socket.opened, "connecting");
     } catch (err) {
       if (err instanceof SmtpError) throw err;
-      throw new SmtpError("ERR_SMTP_CONNECTION", `SMTP connection failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new SmtpError(
+        "ERR_SMTP_CONNECTION",
+        `SMTP connection failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -161,7 +165,12 @@ export async function sendViaSmtp(config: Config, message: EmailMessage, options
     // "starttls" keeps the plaintext socket upgradable; nothing is sent in clear before the upgrade but EHLO.
     { secureTransport: target.implicitTls ? "on" : "starttls", allowHalfOpen: false },
   );
-  const channel = new SocketChannel(socket, target.implicitTls, options.stepTimeoutMs ?? 10_000, options.totalTimeoutMs ?? 20_000);
+  const channel = new SocketChannel(
+    socket,
+    target.implicitTls,
+    options.stepTimeoutMs ?? 10_000,
+    options.totalTimeoutMs ?? 20_000,
+  );
   try {
     await channel.opened();
     await submitMessage(channel, {

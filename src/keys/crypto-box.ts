@@ -36,7 +36,11 @@ function boxKey(secret: string): Promise<CryptoKey> {
 export async function encryptString(secret: string, plaintext: string, aad: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const ct = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(aad) }, await boxKey(secret), encoder.encode(plaintext)),
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData: encoder.encode(aad) },
+      await boxKey(secret),
+      encoder.encode(plaintext),
+    ),
   );
   const out = new Uint8Array(IV_BYTES + ct.byteLength);
   out.set(iv, 0);

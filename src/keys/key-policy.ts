@@ -74,7 +74,11 @@ export function unpublishTime(retiredAt: number): number {
  *   and unpublish it once its tokens have expired (this also settles two keys created at once by two isolates);
  * - rows past unpublishAt are deleted.
  */
-export function planKeyRotation(keys: readonly KeyTimes[], now: number, algs: readonly SigningAlg[] = SIGNING_ALGS): KeyPlan {
+export function planKeyRotation(
+  keys: readonly KeyTimes[],
+  now: number,
+  algs: readonly SigningAlg[] = SIGNING_ALGS,
+): KeyPlan {
   const plan: KeyPlan = { create: [], retire: [], delete: [] };
   for (const k of keys) {
     if (k.unpublishAt !== null && k.unpublishAt < now) plan.delete.push(k.kid);

@@ -9,7 +9,14 @@ import { db as dbFor } from "../db/client";
 import { signingKeys } from "../db/schema";
 import { KEY_CACHE_TTL_S } from "../lib/token-lifetimes";
 import { decryptString, encryptString } from "./crypto-box";
-import { planKeyRotation, selectPublishedKeys, selectSigningKey, SIGNING_ALGS, type KeyPlan, type SigningAlg } from "./key-policy";
+import {
+  type KeyPlan,
+  planKeyRotation,
+  SIGNING_ALGS,
+  type SigningAlg,
+  selectPublishedKeys,
+  selectSigningKey,
+} from "./key-policy";
 
 export type { SigningAlg } from "./key-policy";
 
@@ -69,7 +76,12 @@ async function loadRows(env: Env, now: number, fresh = false): Promise<SigningKe
 }
 
 /** Generates a key pair and seals the private JWK under KEY_ENCRYPTION_SECRET: the row to insert. */
-async function newSigningKeyRow(config: Config, alg: SigningAlg, createdAt: number, signFrom: number): Promise<SigningKeyRow> {
+async function newSigningKeyRow(
+  config: Config,
+  alg: SigningAlg,
+  createdAt: number,
+  signFrom: number,
+): Promise<SigningKeyRow> {
   const { publicKey, privateKey } =
     alg === "RS256"
       ? await generateKeyPair("RS256", { modulusLength: 2048, extractable: true })
@@ -92,7 +104,13 @@ async function newSigningKeyRow(config: Config, alg: SigningAlg, createdAt: numb
 }
 
 /** Generates a key pair, seals the private JWK under KEY_ENCRYPTION_SECRET and inserts the row. Returns the kid. */
-export async function createSigningKey(env: Env, config: Config, alg: SigningAlg, createdAt: number, signFrom: number): Promise<string> {
+export async function createSigningKey(
+  env: Env,
+  config: Config,
+  alg: SigningAlg,
+  createdAt: number,
+  signFrom: number,
+): Promise<string> {
   const row = await newSigningKeyRow(config, alg, createdAt, signFrom);
   await dbFor(env.DB).insert(signingKeys).values(row).run();
   return row.kid;
@@ -135,7 +153,8 @@ async function importPrivateKey(config: Config, row: SigningKeyRow): Promise<Cry
     key = (async () => {
       const jwk = JSON.parse(await decryptString(config.keyEncryptionSecret, row.privateJwkEnc, row.kid)) as JWK;
       // The decrypted key must be the one the kid (its public thumbprint, RFC 7638) names.
-      if ((await calculateJwkThumbprint(jwk, "sha256")) !== row.kid) throw new Error(`signing key ${row.kid} does not match its kid`);
+      if ((await calculateJwkThumbprint(jwk, "sha256")) !== row.kid)
+        throw new Error(`signing key ${row.kid} does not match its kid`);
       const imported = await importJWK(jwk, row.alg, { extractable: false });
       if (imported instanceof Uint8Array) throw new Error(`signing key ${row.kid} is not an asymmetric key`);
       return imported;
@@ -165,7 +184,8 @@ export async function getPublicJwks(env: Env, now: number, fresh = false): Promi
 
 /** The JWKS served at jwks_uri: runs first key setup when an advertised algorithm has no key yet (a fresh deployment). */
 export async function servedJwks(env: Env, config: Config, now: number): Promise<PublicJwks> {
-  if (algsWithoutSigningKey((await loadCache(env, now)).rows, now).length > 0) await ensureSigningKeys(env, config, now);
+  if (algsWithoutSigningKey((await loadCache(env, now)).rows, now).length > 0)
+    await ensureSigningKeys(env, config, now);
   return getPublicJwks(env, now);
 }
 
@@ -199,7 +219,9 @@ export async function rotateKeys(env: Env, config: Config, now: number): Promise
         .set({ retiredAt: r.retiredAt, unpublishAt: r.unpublishAt })
         .where(and(eq(signingKeys.kid, r.kid), isNull(signingKeys.retiredAt))),
     ),
-    ...plan.delete.map((kid) => db.delete(signingKeys).where(and(eq(signingKeys.kid, kid), lt(signingKeys.unpublishAt, now)))),
+    ...plan.delete.map((kid) =>
+      db.delete(signingKeys).where(and(eq(signingKeys.kid, kid), lt(signingKeys.unpublishAt, now))),
+    ),
   ];
   const [first, ...rest] = writes;
   if (first) await db.batch([first, ...rest]);

@@ -16,7 +16,8 @@ const BODY_READ_TIMEOUT_MS = 10_000;
 /** Reads a request body as UTF-8, refusing more than `limit` bytes whatever Content-Length says (chunked too). */
 export async function readCapped(req: Request, limit: number, timeoutMs = BODY_READ_TIMEOUT_MS): Promise<string> {
   const declared = req.headers.get("content-length");
-  if (declared && Number(declared) > limit) throw new ApiError("payload_too_large", `The body is larger than ${limit} bytes.`);
+  if (declared && Number(declared) > limit)
+    throw new ApiError("payload_too_large", `The body is larger than ${limit} bytes.`);
   if (!req.body) return "";
   // The size is counted as the bytes arrive, whatever Content-Length claimed (in-process requests carry only a claim).
   const bytes = await readStreamCapped(req.body, limit, timeoutMs);
@@ -28,7 +29,11 @@ export async function readCapped(req: Request, limit: number, timeoutMs = BODY_R
 }
 
 /** Reads a body, refusing it as soon as it passes `limit` bytes or takes longer than `timeoutMs` to arrive. */
-async function readStreamCapped(body: ReadableStream<Uint8Array>, limit: number, timeoutMs: number): Promise<Uint8Array> {
+async function readStreamCapped(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  timeoutMs: number,
+): Promise<Uint8Array> {
   const reader = body.getReader();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((resolve) => {
@@ -69,7 +74,8 @@ async function readStreamCapped(body: ReadableStream<Uint8Array>, limit: number,
 /** Parses a JSON body (application/json only) into `unknown`. */
 export async function readJson(c: Context, limit = JSON_BODY_LIMIT): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(type)) throw new ApiError("unsupported_media_type", "Send the body as application/json.");
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new ApiError("unsupported_media_type", "Send the body as application/json.");
   const text = await readCapped(c.req.raw, limit);
   try {
     return JSON.parse(text) as unknown;
@@ -90,15 +96,23 @@ export function formTextRead(req: Request): string | undefined {
 export async function readForm(
   c: Context,
   limit = FORM_BODY_LIMIT,
-  onError: (msg: string, code: "invalid_request" | "payload_too_large" | "unsupported_media_type" | "request_timeout") => Error = (m, code) => new ApiError(code, m),
+  onError: (
+    msg: string,
+    code: "invalid_request" | "payload_too_large" | "unsupported_media_type" | "request_timeout",
+  ) => Error = (m, code) => new ApiError(code, m),
 ): Promise<Map<string, string>> {
   const type = c.req.header("content-type") ?? "";
-  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) throw onError("Send the body as application/x-www-form-urlencoded.", "unsupported_media_type");
+  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type))
+    throw onError("Send the body as application/x-www-form-urlencoded.", "unsupported_media_type");
   let text: string;
   try {
     text = await readCapped(c.req.raw, limit);
   } catch (e) {
-    if (e instanceof ApiError) throw onError(e.message, e.code === "payload_too_large" || e.code === "request_timeout" ? e.code : "invalid_request");
+    if (e instanceof ApiError)
+      throw onError(
+        e.message,
+        e.code === "payload_too_large" || e.code === "request_timeout" ? e.code : "invalid_request",
+      );
     throw e;
   }
   formTexts.set(c.req.raw, text);

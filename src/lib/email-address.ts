@@ -29,7 +29,11 @@ export function parseEmailAddress(raw: string): EmailParse {
   let domain = nfc.slice(at + 1);
   // RFC 6531 (SMTPUTF8) is needed to send to a non-ASCII local part; none of our transports offers it.
   if (/[^\x20-\x7e]/.test(local)) {
-    return { ok: false, message: "Addresses with characters other than English letters, digits and . _ + - before the @ cannot receive our mail." };
+    return {
+      ok: false,
+      message:
+        "Addresses with characters other than English letters, digits and . _ + - before the @ cannot receive our mail.",
+    };
   }
   if (/[^\x20-\x7e]/.test(domain)) {
     // RFC 5890 §2.3.2.1 / UTS #46: an IDN domain is sent as its A-label, which needs no SMTPUTF8.
@@ -43,6 +47,7 @@ export function parseEmailAddress(raw: string): EmailParse {
   const email = `${local}@${domain}`;
   const labels = domain.split(".");
   // RFC 5321 §4.1.2 dot-atom local part and domain, §4.5.3.1 lengths (the same test the transports apply).
-  if (labels.length < 2 || !TLD.test(labels[labels.length - 1]!) || !isMailAddress(email)) return { ok: false, message: NOT_AN_ADDRESS };
+  if (labels.length < 2 || !TLD.test(labels[labels.length - 1]!) || !isMailAddress(email))
+    return { ok: false, message: NOT_AN_ADDRESS };
   return { ok: true, email };
 }

@@ -13,7 +13,8 @@ export function asObject(body: unknown): Fields {
 
 export function requiredString(o: Fields, key: string, max = 2048): string {
   const v = o[key];
-  if (typeof v !== "string" || v.length === 0) throw new ApiError("invalid_request", `"${key}" must be a non-empty string.`);
+  if (typeof v !== "string" || v.length === 0)
+    throw new ApiError("invalid_request", `"${key}" must be a non-empty string.`);
   if (v.length > max) throw new ApiError("invalid_request", `"${key}" is too long.`);
   return v;
 }
@@ -28,7 +29,8 @@ export function optionalString(o: Fields, key: string, max = 2048): string | und
 
 export function requiredObject(o: Fields, key: string): Fields {
   const v = o[key];
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ApiError("invalid_request", `"${key}" must be an object.`);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new ApiError("invalid_request", `"${key}" must be an object.`);
   return v as Fields;
 }
 

@@ -1,7 +1,14 @@
 /** Rate-limit settings: defaults, overridable per bucket with the RATE_LIMITS var (JSON). */
 import type { RateLimit } from "../lib/gcra";
 
-export type LimitName = "magicLinkPerAddress" | "magicLinkPerIp" | "passkeyFailurePerIp" | "passkeyHintPerIp" | "authorizePerIp" | "tokenFailurePerClient" | "registerPerIp";
+export type LimitName =
+  | "magicLinkPerAddress"
+  | "magicLinkPerIp"
+  | "passkeyFailurePerIp"
+  | "passkeyHintPerIp"
+  | "authorizePerIp"
+  | "tokenFailurePerClient"
+  | "registerPerIp";
 
 export type RateLimits = Record<LimitName, RateLimit>;
 

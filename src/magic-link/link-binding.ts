@@ -22,7 +22,12 @@ export interface LinkRequester {
 
 /** Who is asking for a link, from the request: its browser binding (hashed), the time, device and country. */
 export async function linkRequester(c: Context<AppEnv>, now: number): Promise<LinkRequester> {
-  return { browserHash: await browserBindingHash(c.get("browserId"), "magic-link"), requestedAt: now, device: describeDevice(c.req.header("user-agent") ?? ""), country: countryOf(c.req.raw) };
+  return {
+    browserHash: await browserBindingHash(c.get("browserId"), "magic-link"),
+    requestedAt: now,
+    device: describeDevice(c.req.header("user-agent") ?? ""),
+    country: countryOf(c.req.raw),
+  };
 }
 
 /** True only when the link was asked for by this very browser; a record without a binding is never "the same". */

@@ -28,7 +28,11 @@ export async function storeMagicLink(
   return { token, record: full };
 }
 
-export async function loadMagicLink(env: Env, token: string, now: number): Promise<{ hash: string; record: MagicLinkRecord } | null> {
+export async function loadMagicLink(
+  env: Env,
+  token: string,
+  now: number,
+): Promise<{ hash: string; record: MagicLinkRecord } | null> {
   // A link token is a bare secret (lib/user-token.ts): anything else is not looked up.
   if (!isSecret(token)) return null;
   const hash = await sha256b64url(token);

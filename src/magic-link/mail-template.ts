@@ -29,7 +29,8 @@ export function magicLinkEmail(input: MagicLinkEmailInput): EmailMessage {
         subject: `Finish creating your ${rp} account`,
         intro: `Someone, hopefully you, asked to create a ${rp} account with this email address. Open this link to confirm the address and finish:`,
         action: `Create my ${rp} account`,
-        ignore: "If you did not ask for this, you can ignore this email: no account is created unless the link is used.",
+        ignore:
+          "If you did not ask for this, you can ignore this email: no account is created unless the link is used.",
       }
     : {
         subject: `Your ${rp} sign-in link`,

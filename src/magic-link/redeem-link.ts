@@ -9,8 +9,8 @@ import type { Env } from "../config";
 import { countCredentials } from "../db/credentials";
 import { upsertVerifiedUser } from "../db/users";
 import { EMAIL_LINK_AMR } from "../sessions/assurance";
-import { emailObject } from "../user/user-object";
 import type { VerifiedSignIn } from "../signin/start-session";
+import { emailObject } from "../user/user-object";
 import { isRequestingBrowser } from "./link-binding";
 import { forgetMagicLink, loadMagicLink, type MagicLinkRecord } from "./magic-link-store";
 
@@ -83,5 +83,7 @@ export async function spendMagicLink(
   ctx.waitUntil(forgetMagicLink(env, link.hash).catch((err) => console.warn("magic link record not deleted", err)));
   // The owner has read their mail: the next request for this address mails a new link at once. Awaited so that
   // next request sees it; a failure only means that request is coalesced until the link expires.
-  await emailObject(env, link.email).endLiveLink().catch((err: unknown) => console.warn("live link not ended", err));
+  await emailObject(env, link.email)
+    .endLiveLink()
+    .catch((err: unknown) => console.warn("live link not ended", err));
 }

@@ -19,9 +19,24 @@ export interface LinkToMail {
  */
 export async function requestMagicLink(env: Env, config: Config, link: LinkToMail, now: number): Promise<void> {
   const user = await findUserByEmail(env.DB, link.email);
-  const { token } = await storeMagicLink(env, { email: link.email, userId: user?.id ?? null, returnTo: link.returnTo, requestedBy: link.requestedBy }, now, link.token);
+  const { token } = await storeMagicLink(
+    env,
+    { email: link.email, userId: user?.id ?? null, returnTo: link.returnTo, requestedBy: link.requestedBy },
+    now,
+    link.token,
+  );
   const url = `${config.origin}/auth/link?token=${encodeURIComponent(token)}`;
   // The template is loaded on first use, like the transports (src/email/send.ts): mail goes out after the response.
   const { magicLinkEmail } = await import("./mail-template");
-  await sendEmail(env, config, magicLinkEmail({ to: link.email, url, rpName: config.rpName, expiresInMinutes: MAGIC_LINK_TTL_S / 60, isNewAccount: !user }));
+  await sendEmail(
+    env,
+    config,
+    magicLinkEmail({
+      to: link.email,
+      url,
+      rpName: config.rpName,
+      expiresInMinutes: MAGIC_LINK_TTL_S / 60,
+      isNewAccount: !user,
+    }),
+  );
 }

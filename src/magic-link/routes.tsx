@@ -1,23 +1,23 @@
 /** The magic-link sign-in method's routes: ask for a link (JSON), open it (a page), redeem it (a form post). */
 import { Hono } from "hono";
-import type { AppEnv } from "../app-types";
 import { clientIp, hit, visitorIp } from "../abuse/rate-limiter";
 import { TURNSTILE_ACTIONS, verifyTurnstile } from "../abuse/turnstile";
+import type { AppEnv } from "../app-types";
 import { ApiError } from "../errors";
 import { readForm, readJson } from "../lib/body";
 import { sha256b64url } from "../lib/crypto";
-import { newSecret } from "../lib/user-token";
 import { safeReturnTo } from "../lib/return-to";
+import { newSecret } from "../lib/user-token";
 import { asObject, normalizeEmail, optionalString } from "../lib/validate";
+import { parkedRedirectUri } from "../oidc/signin-context";
 import { allowFormRedirect } from "../security-headers";
 import { assertCsrf, browserBindingHash, csrfToken } from "../sessions/browser";
-import { emailObject } from "../user/user-object";
 import { browserFacts, setSessionCookie } from "../signin/session-cookie";
 import { startSession } from "../signin/start-session";
-import { LinkConfirmPage } from "../ui/pages/link-confirm";
 import { ErrorPage } from "../ui/pages/error";
+import { LinkConfirmPage } from "../ui/pages/link-confirm";
 import { renderPage } from "../ui/render";
-import { parkedRedirectUri } from "../oidc/signin-context";
+import { emailObject } from "../user/user-object";
 import { linkRequester } from "./link-binding";
 import { loadMagicLink, MAGIC_LINK_TTL_S } from "./magic-link-store";
 import { linkOpenedBy, proveMagicLink, spendMagicLink } from "./redeem-link";
@@ -81,7 +81,12 @@ magicLinkPageRoutes.get("/auth/link", async (c) => {
   // RFC 9700 §4.7 (login CSRF by a forwarded link): the page names the whole account, and a link opened in
   // another browser than the one that asked for it says so, with when, from what and where it was asked for.
   const by = record.requestedBy;
-  const opened = await linkOpenedBy(c.env, record, await browserBindingHash(c.get("browserId"), "magic-link"), Date.now());
+  const opened = await linkOpenedBy(
+    c.env,
+    record,
+    await browserBindingHash(c.get("browserId"), "magic-link"),
+    Date.now(),
+  );
   const sameBrowser = opened.sameBrowser;
   const requested = sameBrowser
     ? null

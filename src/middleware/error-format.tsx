@@ -54,7 +54,8 @@ export async function formatError(c: Context<AppEnv>, err: unknown, format: Erro
   if (format !== "page" || err instanceof OAuthError || !wantsHtml(c)) return errorResponse(err);
   const res = errorResponse(err);
   const message = err instanceof ApiError ? err.message : "Something went wrong on our side. Try again in a moment.";
-  const title = res.status === 401 ? "Please sign in" : res.status >= 500 ? "Something went wrong" : "That did not work";
+  const title =
+    res.status === 401 ? "Please sign in" : res.status >= 500 ? "Something went wrong" : "That did not work";
   const link = { href: res.status === 401 ? "/signin" : "/", label: "Continue" };
   const page = await renderPage(c, <ErrorPage title={title} message={message} link={link} />, res.status as 400);
   // RFC 9110 §10.2.3: 429 and 503 pages say when to retry, like their JSON counterparts.

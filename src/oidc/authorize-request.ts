@@ -4,11 +4,11 @@
  * checks everything else and yields errors that go back to the client.
  */
 import type { OAuthErrorCode } from "../errors";
+import { isS256Challenge } from "../lib/pkce";
 import { CODE_CHALLENGE_METHODS, isOneOf, PROMPTS, RESPONSE_MODES, RESPONSE_TYPES } from "./capabilities";
 import type { ClientRecord } from "./clients";
-import { isS256Challenge } from "../lib/pkce";
 import { isRegisteredRedirectUri, withQueryParameters } from "./redirect-uri";
-import { parseScope, supportedScope, type Scope } from "./scope";
+import { parseScope, type Scope, supportedScope } from "./scope";
 
 const MAX_PARAM = 2048;
 
@@ -19,7 +19,12 @@ export type ClientCheck =
   | { ok: false; message: string };
 
 /** RFC 6749 §4.1.2.1 / RFC 9700 §4.1.3: until this passes, nothing is redirected. */
-export function checkClientAndRedirect(client: ClientRecord | null, clientId: string | undefined, redirectUri: string | undefined, state: string | undefined): ClientCheck {
+export function checkClientAndRedirect(
+  client: ClientRecord | null,
+  clientId: string | undefined,
+  redirectUri: string | undefined,
+  state: string | undefined,
+): ClientCheck {
   if (!clientId) return { ok: false, message: "The request has no client_id." };
   if (!client) return { ok: false, message: "The application that sent you here is not registered." };
   let uri = redirectUri;
@@ -29,7 +34,8 @@ export function checkClientAndRedirect(client: ClientRecord | null, clientId: st
     uri = client.redirectUris[0]!;
   }
   // RFC 9700 §4.1.3: exact string matching of the redirect URI (for native apps, any port on a loopback IP, RFC 8252 §7.3).
-  if (!isRegisteredRedirectUri(client.redirectUris, uri, client.applicationType)) return { ok: false, message: "The redirect_uri is not registered for this application." };
+  if (!isRegisteredRedirectUri(client.redirectUris, uri, client.applicationType))
+    return { ok: false, message: "The redirect_uri is not registered for this application." };
   return { ok: true, client, redirectUri: uri, state: state && state.length <= MAX_PARAM ? state : null };
 }
 
@@ -48,25 +54,57 @@ interface AuthorizationRequest {
 
 export type RequestCheck =
   | { ok: true; request: AuthorizationRequest }
-  | { ok: false; error: Extract<OAuthErrorCode, "invalid_request" | "unsupported_response_type" | "invalid_scope" | "unauthorized_client" | "request_not_supported" | "request_uri_not_supported">; description: string };
+  | {
+      ok: false;
+      error: Extract<
+        OAuthErrorCode,
+        | "invalid_request"
+        | "unsupported_response_type"
+        | "invalid_scope"
+        | "unauthorized_client"
+        | "request_not_supported"
+        | "request_uri_not_supported"
+      >;
+      description: string;
+    };
 
 export function checkAuthorizationRequest(client: ClientRecord, get: Params): RequestCheck {
-  for (const key of ["scope", "nonce", "state", "code_challenge", "login_hint", "id_token_hint", "prompt", "max_age", "ui_locales", "acr_values"]) {
+  for (const key of [
+    "scope",
+    "nonce",
+    "state",
+    "code_challenge",
+    "login_hint",
+    "id_token_hint",
+    "prompt",
+    "max_age",
+    "ui_locales",
+    "acr_values",
+  ]) {
     const v = get(key);
-    if (v !== undefined && v.length > (key === "id_token_hint" ? 8192 : MAX_PARAM)) return { ok: false, error: "invalid_request", description: `${key} is too long` };
+    if (v !== undefined && v.length > (key === "id_token_hint" ? 8192 : MAX_PARAM))
+      return { ok: false, error: "invalid_request", description: `${key} is too long` };
   }
   // OIDC Core §6: request objects are not supported.
-  if (get("request") !== undefined) return { ok: false, error: "request_not_supported", description: "request objects are not supported" };
-  if (get("request_uri") !== undefined) return { ok: false, error: "request_uri_not_supported", description: "request_uri is not supported" };
+  if (get("request") !== undefined)
+    return { ok: false, error: "request_not_supported", description: "request objects are not supported" };
+  if (get("request_uri") !== undefined)
+    return { ok: false, error: "request_uri_not_supported", description: "request_uri is not supported" };
   const responseType = get("response_type");
   if (!responseType) return { ok: false, error: "invalid_request", description: "response_type is required" };
   // RFC 6749 §3.1.1: only the code flow is offered.
-  if (!isOneOf(RESPONSE_TYPES, responseType)) return { ok: false, error: "unsupported_response_type", description: "only response_type=code is supported" };
+  if (!isOneOf(RESPONSE_TYPES, responseType))
+    return { ok: false, error: "unsupported_response_type", description: "only response_type=code is supported" };
   if (!client.responseTypes.includes("code") || !client.grantTypes.includes("authorization_code")) {
-    return { ok: false, error: "unauthorized_client", description: "this client may not use the authorization code flow" };
+    return {
+      ok: false,
+      error: "unauthorized_client",
+      description: "this client may not use the authorization code flow",
+    };
   }
   const responseMode = get("response_mode");
-  if (responseMode !== undefined && !isOneOf(RESPONSE_MODES, responseMode)) return { ok: false, error: "invalid_request", description: "only response_mode=query is supported" };
+  if (responseMode !== undefined && !isOneOf(RESPONSE_MODES, responseMode))
+    return { ok: false, error: "invalid_request", description: "only response_mode=query is supported" };
 
   // RFC 6749 §3.3: unknown scopes are ignored; nothing usable left is invalid_scope.
   const scope = supportedScope(parseScope(get("scope")));
@@ -77,22 +115,37 @@ export function checkAuthorizationRequest(client: ClientRecord, get: Params): Re
   const codeChallenge = get("code_challenge") ?? null;
   const method = get("code_challenge_method");
   if (codeChallenge === null) {
-    if (method !== undefined) return { ok: false, error: "invalid_request", description: "code_challenge_method without code_challenge" };
-    if (client.tokenEndpointAuthMethod === "none") return { ok: false, error: "invalid_request", description: "PKCE (code_challenge with S256) is required for public clients" };
+    if (method !== undefined)
+      return { ok: false, error: "invalid_request", description: "code_challenge_method without code_challenge" };
+    if (client.tokenEndpointAuthMethod === "none")
+      return {
+        ok: false,
+        error: "invalid_request",
+        description: "PKCE (code_challenge with S256) is required for public clients",
+      };
   } else {
-    if (method === undefined || !isOneOf(CODE_CHALLENGE_METHODS, method)) return { ok: false, error: "invalid_request", description: "code_challenge_method must be S256 (plain is not allowed)" };
-    if (!isS256Challenge(codeChallenge)) return { ok: false, error: "invalid_request", description: "code_challenge is not a base64url SHA-256 value" };
+    if (method === undefined || !isOneOf(CODE_CHALLENGE_METHODS, method))
+      return {
+        ok: false,
+        error: "invalid_request",
+        description: "code_challenge_method must be S256 (plain is not allowed)",
+      };
+    if (!isS256Challenge(codeChallenge))
+      return { ok: false, error: "invalid_request", description: "code_challenge is not a base64url SHA-256 value" };
   }
 
   // OIDC Core §3.1.2.1 prompt: "none" must stand alone.
   const prompt = (get("prompt") ?? "").split(" ").filter(Boolean);
-  if (prompt.some((p) => !isOneOf(PROMPTS, p))) return { ok: false, error: "invalid_request", description: "unknown prompt value" };
-  if (prompt.includes("none") && prompt.length > 1) return { ok: false, error: "invalid_request", description: "prompt=none cannot be combined with other values" };
+  if (prompt.some((p) => !isOneOf(PROMPTS, p)))
+    return { ok: false, error: "invalid_request", description: "unknown prompt value" };
+  if (prompt.includes("none") && prompt.length > 1)
+    return { ok: false, error: "invalid_request", description: "prompt=none cannot be combined with other values" };
 
   let maxAge: number | null = null;
   const rawMaxAge = get("max_age");
   if (rawMaxAge !== undefined) {
-    if (!/^\d{1,10}$/.test(rawMaxAge)) return { ok: false, error: "invalid_request", description: "max_age must be a non-negative integer" };
+    if (!/^\d{1,10}$/.test(rawMaxAge))
+      return { ok: false, error: "invalid_request", description: "max_age must be a non-negative integer" };
     maxAge = Number(rawMaxAge);
   }
 
@@ -132,6 +185,10 @@ export function freshAfter(prompt: string[], maxAge: number | null, now: number)
 }
 
 /** Builds the redirect back to the client with RFC 9207 `iss` (RFC 6749 §4.1.2 / §4.1.2.1). */
-export function clientRedirect(redirectUri: string, params: Record<string, string | null | undefined>, issuer: string): string {
+export function clientRedirect(
+  redirectUri: string,
+  params: Record<string, string | null | undefined>,
+  issuer: string,
+): string {
   return withQueryParameters(redirectUri, { ...params, iss: issuer });
 }

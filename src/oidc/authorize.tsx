@@ -2,28 +2,41 @@
  * The authorization endpoint (RFC 6749 §4.1, OIDC Core §3.1.2): validate, then SSO with a live session,
  * consent for third-party clients, or park the request and show the sign-in page.
  */
-import { Hono, type Context } from "hono";
-import type { AppEnv, CurrentSession } from "../app-types";
+import { type Context, Hono } from "hono";
 import { clientIp, hit } from "../abuse/rate-limiter";
+import type { AppEnv, CurrentSession } from "../app-types";
 import { findUserById } from "../db/users";
 import type { OAuthErrorCode } from "../errors";
 import { readForm } from "../lib/body";
+import { allowFormRedirect } from "../security-headers";
 import { acrOf, acrSatisfies } from "../sessions/assurance";
 import { assertCsrf, browserBindingHash, csrfToken, isCrossSiteUnsafe } from "../sessions/browser";
-import { sameRequestAsGet } from "./same-request-as-get";
-import { userObject } from "../user/user-object";
-import { ErrorPage } from "../ui/pages/error";
 import { ConsentPage } from "../ui/pages/consent";
+import { ErrorPage } from "../ui/pages/error";
 import { SignInPage } from "../ui/pages/signin";
 import { renderPage } from "../ui/render";
-import { allowFormRedirect } from "../security-headers";
-import { checkAuthorizationRequest, checkClientAndRedirect, clientRedirect, freshAfter, sessionSatisfies } from "./authorize-request";
-import { isRegisteredRedirectUri } from "./redirect-uri";
-import { getClient, type ClientRecord } from "./clients";
+import { userObject } from "../user/user-object";
+import {
+  checkAuthorizationRequest,
+  checkClientAndRedirect,
+  clientRedirect,
+  freshAfter,
+  sessionSatisfies,
+} from "./authorize-request";
+import { type ClientRecord, getClient } from "./clients";
 import { issueCode } from "./issue-code";
 import { claimsEvenIfExpired, verifyOwnJwt } from "./own-tokens";
-import { forgetParkedRequest, loadParkedRequest, parkedInThisBrowser, parkedOneTimeId, parkRequest, type ParkedRequest } from "./parked-request";
-import { formatScope, parseScope, scopeWithin, type Scope } from "./scope";
+import {
+  forgetParkedRequest,
+  loadParkedRequest,
+  type ParkedRequest,
+  parkedInThisBrowser,
+  parkedOneTimeId,
+  parkRequest,
+} from "./parked-request";
+import { isRegisteredRedirectUri } from "./redirect-uri";
+import { sameRequestAsGet } from "./same-request-as-get";
+import { formatScope, parseScope, type Scope, scopeWithin } from "./scope";
 
 export const authorizeRoutes = new Hono<AppEnv>();
 
@@ -56,7 +69,12 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
   // RFC 6749 §4.1.2.1: never redirect before client_id and redirect_uri are known-good.
   if (!target.ok) return errorPage(c, target.message);
   const { redirectUri, state } = target;
-  const fail = (error: OAuthErrorCode, description: string) => redirectToClient(c, clientRedirect(redirectUri, { error, error_description: description, state }, config.issuer), 302);
+  const fail = (error: OAuthErrorCode, description: string) =>
+    redirectToClient(
+      c,
+      clientRedirect(redirectUri, { error, error_description: description, state }, config.issuer),
+      302,
+    );
 
   const check = checkAuthorizationRequest(target.client, get);
   if (!check.ok) return fail(check.error, check.description);
@@ -92,7 +110,11 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
   };
 
   // OIDC Core §3.1.2.1 acr_values: a session of a weaker class than requested needs a new sign-in.
-  if (session && sessionSatisfies(session.authTime, parked.freshAfter) && acrSatisfies(acrOf(session.amr), req.acrValues)) {
+  if (
+    session &&
+    sessionSatisfies(session.authTime, parked.freshAfter) &&
+    acrSatisfies(acrOf(session.amr), req.acrValues)
+  ) {
     return continueWithSession(c, target.client, { ...parked, expiresAt: now }, session, null, now);
   }
   // OIDC Core §3.1.2.6: prompt=none and no usable session.
@@ -102,7 +124,8 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
   const ip = clientIp(c);
   if (ip) {
     const limited = await hit(c.env, config.rateLimits, { kind: "ip", ip }, "authorizePerIp", now);
-    if (!limited.allowed) return fail("temporarily_unavailable", "too many sign-in requests from this network; retry later");
+    if (!limited.allowed)
+      return fail("temporarily_unavailable", "too many sign-in requests from this network; retry later");
   }
   const rid = await parkRequest(c.env, parked, now);
   return renderPage(
@@ -125,11 +148,25 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
   if (!(await parkedInThisBrowser(parked, c.get("browserId")))) return otherBrowserPage(c);
   const client = await getClient(c.env, parked.clientId);
-  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri, client.applicationType)) return errorPage(c, "The application is no longer registered.");
+  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri, client.applicationType))
+    return errorPage(c, "The application is no longer registered.");
   const session = c.get("session");
   // max_age is already in freshAfter, measured from the request: a sign-in made after it satisfies max_age=0 too.
-  if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || !acrSatisfies(acrOf(session.amr), parked.acrValues ?? []) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) {
-    return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={`/authorize/continue?rid=${rid}`} client={{ name: client.name, logoUri: client.logoUri }} turnstileSiteKey={c.get("config").turnstile?.siteKey} />);
+  if (
+    !session ||
+    !sessionSatisfies(session.authTime, parked.freshAfter) ||
+    !acrSatisfies(acrOf(session.amr), parked.acrValues ?? []) ||
+    (parked.expectedSub !== null && session.userId !== parked.expectedSub)
+  ) {
+    return renderPage(
+      c,
+      <SignInPage
+        csrf={await csrfToken(c)}
+        returnTo={`/authorize/continue?rid=${rid}`}
+        client={{ name: client.name, logoUri: client.logoUri }}
+        turnstileSiteKey={c.get("config").turnstile?.siteKey}
+      />,
+    );
   }
   return continueWithSession(c, client, parked, session, rid, now);
 });
@@ -145,19 +182,41 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
   if (!parked) return errorPage(c, "This sign-in request has expired. Go back to the application and start again.");
   if (!(await parkedInThisBrowser(parked, c.get("browserId")))) return otherBrowserPage(c);
   const client = await getClient(c.env, parked.clientId);
-  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri, client.applicationType)) return errorPage(c, "The application is no longer registered.");
+  if (!client || !isRegisteredRedirectUri(client.redirectUris, parked.redirectUri, client.applicationType))
+    return errorPage(c, "The application is no longer registered.");
   // OIDC Core §3.1.2.1 prompt=login / max_age: consent cannot stand in for the fresh sign-in the request needs.
-  if (!session || !sessionSatisfies(session.authTime, parked.freshAfter) || !acrSatisfies(acrOf(session.amr), parked.acrValues ?? []) || (parked.expectedSub !== null && session.userId !== parked.expectedSub)) return c.redirect(`/authorize/continue?rid=${rid}`, 303);
+  if (
+    !session ||
+    !sessionSatisfies(session.authTime, parked.freshAfter) ||
+    !acrSatisfies(acrOf(session.amr), parked.acrValues ?? []) ||
+    (parked.expectedSub !== null && session.userId !== parked.expectedSub)
+  )
+    return c.redirect(`/authorize/continue?rid=${rid}`, 303);
   const issuer = c.get("config").issuer;
   if (form.get("decision") !== "allow") {
     // OIDC Core §3.1.2.6 access_denied: the person said no.
-    return redirectToClient(c, clientRedirect(parked.redirectUri, { error: "access_denied", error_description: "the user denied the request", state: parked.state }, issuer), 303);
+    return redirectToClient(
+      c,
+      clientRedirect(
+        parked.redirectUri,
+        { error: "access_denied", error_description: "the user denied the request", state: parked.state },
+        issuer,
+      ),
+      303,
+    );
   }
   await userObject(c.env, session.userId).grantConsent(client.id, [...parseScope(parked.scope)], now);
   return finish(c, parked, session, rid, now, 303);
 });
 
-async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, parked: ParkedRequest, session: CurrentSession, rid: string | null, now: number): Promise<Response> {
+async function continueWithSession(
+  c: Context<AppEnv>,
+  client: ClientRecord,
+  parked: ParkedRequest,
+  session: CurrentSession,
+  rid: string | null,
+  now: number,
+): Promise<Response> {
   const scopes = parseScope(parked.scope);
   // OIDC Core §3.1.2.1 prompt=consent: ask, even for a first-party client (which is otherwise not asked).
   // A third-party client is asked whenever the person has not yet granted every requested scope to it.
@@ -165,18 +224,41 @@ async function continueWithSession(c: Context<AppEnv>, client: ClientRecord, par
   if (ask) {
     // OIDC Core §3.1.2.6 consent_required under prompt=none.
     if (parked.prompt.includes("none")) {
-      return redirectToClient(c, clientRedirect(parked.redirectUri, { error: "consent_required", error_description: "consent is required", state: parked.state }, c.get("config").issuer), 302);
+      return redirectToClient(
+        c,
+        clientRedirect(
+          parked.redirectUri,
+          { error: "consent_required", error_description: "consent is required", state: parked.state },
+          c.get("config").issuer,
+        ),
+        302,
+      );
     }
     const id = rid ?? (await parkRequest(c.env, parked, now));
     const user = await findUserById(c.env.DB, session.userId);
     // Allow and Deny both end, through a 303, at the client's redirect URI.
     allowFormRedirect(c, parked.redirectUri);
-    return renderPage(c, <ConsentPage csrf={await csrfToken(c)} rid={id} clientName={client.name} logoUri={client.logoUri} scopes={[...scopes]} email={user?.email ?? ""} />);
+    return renderPage(
+      c,
+      <ConsentPage
+        csrf={await csrfToken(c)}
+        rid={id}
+        clientName={client.name}
+        logoUri={client.logoUri}
+        scopes={[...scopes]}
+        email={user?.email ?? ""}
+      />,
+    );
   }
   return finish(c, parked, session, rid, now, 302);
 }
 
-async function consentMissing(c: Context<AppEnv>, userId: string, client: ClientRecord, scopes: Scope): Promise<boolean> {
+async function consentMissing(
+  c: Context<AppEnv>,
+  userId: string,
+  client: ClientRecord,
+  scopes: Scope,
+): Promise<boolean> {
   // OIDC Core §11: offline_access (access that outlives the sign-in) needs the person's consent, so a first-party
   // client is asked for that scope too; its other scopes need none.
   const needed: Scope = client.firstParty ? new Set([...scopes].filter((s) => s === "offline_access")) : scopes;
@@ -185,17 +267,46 @@ async function consentMissing(c: Context<AppEnv>, userId: string, client: Client
 }
 
 /** Issues the code. `rid` names the parked request it answers (null: answered at once): spent with the code. */
-async function finish(c: Context<AppEnv>, parked: ParkedRequest, session: CurrentSession, rid: string | null, now: number, status: 302 | 303): Promise<Response> {
+async function finish(
+  c: Context<AppEnv>,
+  parked: ParkedRequest,
+  session: CurrentSession,
+  rid: string | null,
+  now: number,
+  status: 302 | 303,
+): Promise<Response> {
   const user = await findUserById(c.env.DB, session.userId);
   if (!user) return errorPage(c, "Your account could not be found.");
   // RFC 6749 §4.1.2 / RFC 9700 §4.5: one authorization request, one code. The parked request is spent in the
   // user's Durable Object together with the code's storage, so a replayed /authorize/continue mints nothing.
   const spend = rid === null ? null : parkedOneTimeId(rid, parked);
-  const code = await issueCode(c.env, { clientId: parked.clientId, redirectUri: parked.redirectUri, redirectUriSent: parked.redirectUriSent, scope: parseScope(parked.scope), nonce: parked.nonce, codeChallenge: parked.codeChallenge }, session, user, now, spend);
-  if (code === null) return errorPage(c, "This sign-in request was already used. Go back to the application and start again.");
-  if (rid !== null) c.executionCtx.waitUntil(forgetParkedRequest(c.env, rid).catch((err) => console.warn("parked request not deleted", err)));
+  const code = await issueCode(
+    c.env,
+    {
+      clientId: parked.clientId,
+      redirectUri: parked.redirectUri,
+      redirectUriSent: parked.redirectUriSent,
+      scope: parseScope(parked.scope),
+      nonce: parked.nonce,
+      codeChallenge: parked.codeChallenge,
+    },
+    session,
+    user,
+    now,
+    spend,
+  );
+  if (code === null)
+    return errorPage(c, "This sign-in request was already used. Go back to the application and start again.");
+  if (rid !== null)
+    c.executionCtx.waitUntil(
+      forgetParkedRequest(c.env, rid).catch((err) => console.warn("parked request not deleted", err)),
+    );
   // RFC 6749 §4.1.2 + RFC 9207 iss.
-  return redirectToClient(c, clientRedirect(parked.redirectUri, { code, state: parked.state }, c.get("config").issuer), status);
+  return redirectToClient(
+    c,
+    clientRedirect(parked.redirectUri, { code, state: parked.state }, c.get("config").issuer),
+    status,
+  );
 }
 
 /**
@@ -209,10 +320,17 @@ function redirectToClient(c: Context<AppEnv>, location: string, status: 302 | 30
 }
 
 function otherBrowserPage(c: Context<AppEnv>): Promise<Response> {
-  return errorPage(c, "This sign-in request was started in another browser, so it cannot be finished here. Open the application in this browser and sign in again.");
+  return errorPage(
+    c,
+    "This sign-in request was started in another browser, so it cannot be finished here. Open the application in this browser and sign in again.",
+  );
 }
 
 function errorPage(c: Context<AppEnv>, message: string): Promise<Response> {
   const advice = "Go back to the application you came from and try again.";
-  return renderPage(c, <ErrorPage title="This sign-in request cannot be used" message={message} advice={advice} />, 400);
+  return renderPage(
+    c,
+    <ErrorPage title="This sign-in request cannot be used" message={message} advice={advice} />,
+    400,
+  );
 }

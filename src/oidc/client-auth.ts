@@ -4,7 +4,7 @@ import type { AppEnv } from "../app-types";
 import { OAuthError } from "../errors";
 import { sha256b64url, timingSafeEqual } from "../lib/crypto";
 import type { TokenEndpointAuthMethod } from "./capabilities";
-import { getClient, type ClientRecord } from "./clients";
+import { type ClientRecord, getClient } from "./clients";
 
 interface PresentedCredentials {
   method: TokenEndpointAuthMethod;
@@ -46,21 +46,30 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
  * Which single method the request uses (pure). RFC 6749 §2.3: a client MUST NOT use more than one
  * authentication method in a request; §5.2 calls that invalid_request.
  */
-export function presentedCredentials(authorization: string | undefined, form: Map<string, string>): PresentedCredentials {
+export function presentedCredentials(
+  authorization: string | undefined,
+  form: Map<string, string>,
+): PresentedCredentials {
   const bodyId = form.get("client_id");
   const bodySecret = form.get("client_secret");
   if (authorization !== undefined) {
     const basic = parseBasic(authorization);
     // RFC 6749 §5.2 invalid_client: "unsupported authentication method" (any other scheme, or a malformed Basic value).
-    if (!basic) throw new OAuthError("invalid_client", "The Authorization header is not valid HTTP Basic client authentication.");
-    if (bodySecret !== undefined) throw new OAuthError("invalid_request", "Use one client authentication method, not both Basic and client_secret.");
+    if (!basic)
+      throw new OAuthError("invalid_client", "The Authorization header is not valid HTTP Basic client authentication.");
+    if (bodySecret !== undefined)
+      throw new OAuthError(
+        "invalid_request",
+        "Use one client authentication method, not both Basic and client_secret.",
+      );
     if (bodyId !== undefined && bodyId !== basic.clientId) {
       throw new OAuthError("invalid_request", "client_id in the body does not match the Authorization header.");
     }
     return { method: "client_secret_basic", clientId: basic.clientId, secret: basic.secret };
   }
   // RFC 6749 §5.2 invalid_client: "no client authentication included" (and no client_id either).
-  if (bodyId === undefined || bodyId.length === 0) throw new OAuthError("invalid_client", "Client authentication is required.");
+  if (bodyId === undefined || bodyId.length === 0)
+    throw new OAuthError("invalid_client", "Client authentication is required.");
   if (bodySecret !== undefined) return { method: "client_secret_post", clientId: bodyId, secret: bodySecret };
   // RFC 6749 §2.1 / RFC 7591 §2 "none": a public client only identifies itself.
   return { method: "none", clientId: bodyId, secret: null };
@@ -76,7 +85,9 @@ export async function authenticateClient(c: Context<AppEnv>, form: Map<string, s
   if (!client) throw new OAuthError("invalid_client", FAILED);
   // RFC 7591 §2: the client uses the method it registered, and no other.
   if (presented.method !== client.tokenEndpointAuthMethod) {
-    console.warn(JSON.stringify({ event: "client_auth_failed", clientId: client.id, reason: "method", used: presented.method }));
+    console.warn(
+      JSON.stringify({ event: "client_auth_failed", clientId: client.id, reason: "method", used: presented.method }),
+    );
     throw new OAuthError("invalid_client", FAILED);
   }
   if (presented.method === "none") return client;

@@ -5,11 +5,11 @@ import {
   DEFAULT_CLIENT_AUTH_METHOD,
   DEFAULT_ID_TOKEN_ALG,
   GRANT_TYPES,
+  type GrantType,
   ID_TOKEN_ALGS,
+  type IdTokenAlg,
   isOneOf,
   RESPONSE_TYPES,
-  type GrantType,
-  type IdTokenAlg,
   type ResponseType,
   type TokenEndpointAuthMethod,
 } from "./capabilities";

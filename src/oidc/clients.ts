@@ -1,6 +1,6 @@
 /** OAuth client registry: client records from D1 through a short isolate cache (parsing: client-metadata.ts). */
 import type { Env } from "../config";
-import { findClientRow, insertClientRowIfAbsent, type ClientRow, type NewClientRow } from "../db/clients";
+import { type ClientRow, findClientRow, insertClientRowIfAbsent, type NewClientRow } from "../db/clients";
 import { CLIENT_CACHE_TTL_S } from "../lib/token-lifetimes";
 import type { IdTokenAlg, TokenEndpointAuthMethod } from "./capabilities";
 import type { ApplicationType } from "./client-metadata";

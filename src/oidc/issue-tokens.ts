@@ -2,13 +2,13 @@
 import type { Config, Env } from "../config";
 import { getSigningKey } from "../keys/signing-keys";
 import { randomToken } from "../lib/crypto";
+import { ACCESS_TOKEN_TTL_S } from "../lib/token-lifetimes";
 import { atHash } from "./at-hash";
 import { ACCESS_TOKEN_ALG } from "./capabilities";
 import type { ClientRecord } from "./clients";
 import { signJwt } from "./own-tokens";
 import { formatScope } from "./scope";
 import { accessTokenClaims, idTokenClaims, type TokenSubject } from "./token-claims";
-import { ACCESS_TOKEN_TTL_S } from "../lib/token-lifetimes";
 
 export interface TokenResponse {
   access_token: string;
@@ -22,7 +22,8 @@ export interface TokenResponse {
 /** Loads (or creates) the signing keys this response needs, before any single-use value is consumed. */
 export async function prepareSigning(env: Env, config: Config, client: ClientRecord, now: number): Promise<void> {
   await getSigningKey(env, config, ACCESS_TOKEN_ALG, now);
-  if (client.idTokenSignedResponseAlg !== ACCESS_TOKEN_ALG) await getSigningKey(env, config, client.idTokenSignedResponseAlg, now);
+  if (client.idTokenSignedResponseAlg !== ACCESS_TOKEN_ALG)
+    await getSigningKey(env, config, client.idTokenSignedResponseAlg, now);
 }
 
 export async function issueTokens(
@@ -33,11 +34,30 @@ export async function issueTokens(
   opts: { nonce: string | null; audience: string; refreshToken: string | null },
   now: number,
 ): Promise<TokenResponse> {
-  const accessToken = await signJwt(env, config, ACCESS_TOKEN_ALG, "at+jwt", accessTokenClaims(subject, opts.audience, randomToken(16), now), now);
-  const response: TokenResponse = { access_token: accessToken, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_S, scope: formatScope(subject.scope) };
+  const accessToken = await signJwt(
+    env,
+    config,
+    ACCESS_TOKEN_ALG,
+    "at+jwt",
+    accessTokenClaims(subject, opts.audience, randomToken(16), now),
+    now,
+  );
+  const response: TokenResponse = {
+    access_token: accessToken,
+    token_type: "Bearer",
+    expires_in: ACCESS_TOKEN_TTL_S,
+    scope: formatScope(subject.scope),
+  };
   if (subject.scope.has("openid")) {
     const alg = client.idTokenSignedResponseAlg;
-    response.id_token = await signJwt(env, config, alg, "JWT", idTokenClaims(subject, opts.nonce, await atHash(accessToken, alg), randomToken(16), now), now);
+    response.id_token = await signJwt(
+      env,
+      config,
+      alg,
+      "JWT",
+      idTokenClaims(subject, opts.nonce, await atHash(accessToken, alg), randomToken(16), now),
+      now,
+    );
   }
   if (opts.refreshToken) response.refresh_token = opts.refreshToken;
   return response;

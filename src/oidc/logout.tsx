@@ -1,18 +1,18 @@
 /** RP-Initiated Logout 1.0 (`end_session_endpoint`): ends the session in the user's DO, then returns to the client. */
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import { readForm } from "../lib/body";
+import { allowFormRedirect } from "../security-headers";
 import { assertCsrf, csrfToken, isCrossSiteUnsafe } from "../sessions/browser";
-import { sameRequestAsGet } from "./same-request-as-get";
 import { endCurrentSession } from "../sessions/session";
 import { Layout } from "../ui/layout";
 import { ErrorPage } from "../ui/pages/error";
 import { MessagePage } from "../ui/pages/message";
 import { renderPage } from "../ui/render";
-import { allowFormRedirect } from "../security-headers";
 import { getClient } from "./clients";
 import { claimsEvenIfExpired, verifyOwnJwt } from "./own-tokens";
 import { withQueryParameters } from "./redirect-uri";
+import { sameRequestAsGet } from "./same-request-as-get";
 
 export const logoutRoutes = new Hono<AppEnv>();
 
@@ -34,14 +34,16 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
   if (hintRaw && !hint) return message(c, "This sign-out request is not valid.", 400);
   const hintAud = hint ? (Array.isArray(hint.aud) ? hint.aud[0] : hint.aud) : undefined;
   const clientId = get("client_id") ?? hintAud;
-  if (hint && get("client_id") && get("client_id") !== hintAud) return message(c, "This sign-out request is not valid.", 400);
+  if (hint && get("client_id") && get("client_id") !== hintAud)
+    return message(c, "This sign-out request is not valid.", 400);
 
   // RP-Initiated Logout §3: post_logout_redirect_uri must exactly match one registered for the client.
   const postLogout = get("post_logout_redirect_uri");
   let redirect: string | null = null;
   if (postLogout) {
     const client = clientId ? await getClient(c.env, clientId) : null;
-    if (!client?.postLogoutRedirectUris.includes(postLogout)) return message(c, "The address to return to after signing out is not registered.", 400);
+    if (!client?.postLogoutRedirectUris.includes(postLogout))
+      return message(c, "The address to return to after signing out is not registered.", 400);
     redirect = withQueryParameters(postLogout, { state: get("state") || null });
   }
 
@@ -51,7 +53,8 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
   // RP-Initiated Logout §2: the hint may be expired, so it proves only that it was once issued. Skip the question
   // only when it names this very session (its sid, OIDC Core §2 / Front-Channel Logout §3) of this user; an old
   // token of an ended session, or of a years-old one, makes us ask, so another site cannot sign people out silently.
-  const hintIsThisSession = !!hint && !!session && hint.sub === session.userId && typeof hint.sid === "string" && hint.sid === session.sid;
+  const hintIsThisSession =
+    !!hint && !!session && hint.sub === session.userId && typeof hint.sid === "string" && hint.sid === session.sid;
   if (session && !confirmed && !hintIsThisSession) {
     const csrf = await csrfToken(c);
     // The confirmation's POST ends, through a 303, at the registered post_logout_redirect_uri.
@@ -64,10 +67,14 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
         <form method="post" action="/logout">
           <input type="hidden" name="csrf" value={csrf} />
           <input type="hidden" name="confirm" value="yes" />
-          {[...params].filter(([k]) => ["post_logout_redirect_uri", "state", "client_id", "id_token_hint"].includes(k)).map(([k, v]) => (
-            <input type="hidden" name={k} value={v} />
-          ))}
-          <button type="submit" class="primary">Sign out</button>
+          {[...params]
+            .filter(([k]) => ["post_logout_redirect_uri", "state", "client_id", "id_token_hint"].includes(k))
+            .map(([k, v]) => (
+              <input type="hidden" name={k} value={v} />
+            ))}
+          <button type="submit" class="primary">
+            Sign out
+          </button>
         </form>
       </Layout>,
     );
@@ -78,6 +85,13 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
 });
 
 function message(c: Context<AppEnv>, text: string, status: 200 | 400) {
-  if (status === 200) return renderPage(c, <MessagePage title="Signed out"><p>{text}</p></MessagePage>, 200);
+  if (status === 200)
+    return renderPage(
+      c,
+      <MessagePage title="Signed out">
+        <p>{text}</p>
+      </MessagePage>,
+      200,
+    );
   return renderPage(c, <ErrorPage title="Cannot sign out" message={text} />, status);
 }

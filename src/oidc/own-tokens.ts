@@ -1,10 +1,23 @@
 /** Signing and verifying the JWTs Latchkey issues (ID tokens, RFC 9068 access tokens) with the published keys. */
-import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { createLocalJWKSet, errors, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import type { Config, Env } from "../config";
 import { SIGNING_ALGS } from "../keys/key-policy";
-import { getPublicJwks, getSigningKey, reloadPublicJwksForUnknownKid, type PublicJwks, type SigningAlg } from "../keys/signing-keys";
+import {
+  getPublicJwks,
+  getSigningKey,
+  type PublicJwks,
+  reloadPublicJwksForUnknownKid,
+  type SigningAlg,
+} from "../keys/signing-keys";
 
-export async function signJwt(env: Env, config: Config, alg: SigningAlg, typ: "JWT" | "at+jwt", claims: JWTPayload, now: number): Promise<string> {
+export async function signJwt(
+  env: Env,
+  config: Config,
+  alg: SigningAlg,
+  typ: "JWT" | "at+jwt",
+  claims: JWTPayload,
+  now: number,
+): Promise<string> {
   const key = await getSigningKey(env, config, alg, now);
   return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.key);
 }

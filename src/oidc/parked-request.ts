@@ -49,7 +49,10 @@ export async function loadParkedRequest(env: Env, rid: string, now: number): Pro
  * `/authorize/continue?rid=` link handed to someone else does not finish the request in their session.
  */
 export async function parkedInThisBrowser(parked: ParkedRequest, browserId: string): Promise<boolean> {
-  return typeof parked.browserHash === "string" && timingSafeEqual(parked.browserHash, await browserBindingHash(browserId, "parked-request"));
+  return (
+    typeof parked.browserHash === "string" &&
+    timingSafeEqual(parked.browserHash, await browserBindingHash(browserId, "parked-request"))
+  );
 }
 
 /** The one-time id that spends a parked request when its code is issued (in the user's Durable Object). */
@@ -62,7 +65,10 @@ export async function forgetParkedRequest(env: Env, rid: string): Promise<void> 
   await env.KV.delete(`az:${rid}`);
 }
 
-export async function loadParkedClient(env: Env, rid: string): Promise<{ name: string; logoUri: string | null } | null> {
+export async function loadParkedClient(
+  env: Env,
+  rid: string,
+): Promise<{ name: string; logoUri: string | null } | null> {
   const record = await loadParkedRequest(env, rid, Date.now());
   return record ? { name: record.clientName, logoUri: record.clientLogoUri } : null;
 }

@@ -12,7 +12,11 @@ const LOOPBACK_IP_AUTHORITY = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?(?
  * exactly. `localhost` gets no such leeway (RFC 8252 §8.3: NOT RECOMMENDED, it may resolve off the machine), and a
  * web client's loopback URI matches exactly, port included (RFC 9700 §4.1.3).
  */
-export function isRegisteredRedirectUri(registered: readonly string[], requested: string, applicationType: ApplicationType): boolean {
+export function isRegisteredRedirectUri(
+  registered: readonly string[],
+  requested: string,
+  applicationType: ApplicationType,
+): boolean {
   if (registered.includes(requested)) return true;
   if (applicationType !== "native") return false;
   const portless = withoutLoopbackPort(requested);

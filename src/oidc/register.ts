@@ -7,8 +7,8 @@ import { ApiError, OAuthError } from "../errors";
 import { readJson } from "../lib/body";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import { adminBearer } from "../middleware/admin-bearer";
-import { parseClientMetadata, type ClientMetadata } from "./client-metadata";
-import { recordToRow, type ClientRecord } from "./clients";
+import { type ClientMetadata, parseClientMetadata } from "./client-metadata";
+import { type ClientRecord, recordToRow } from "./clients";
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
 
@@ -74,7 +74,13 @@ registerRoutes.post("/register", registrationAdmin.middleware, async function re
   if (!parsed.ok) throw new OAuthError(parsed.error, parsed.description);
 
   const info = await registerClient(c.env, parsed.metadata, Date.now());
-  console.log(JSON.stringify({ event: "client_registered", clientId: info.client_id, authMethod: info.token_endpoint_auth_method }));
+  console.log(
+    JSON.stringify({
+      event: "client_registered",
+      clientId: info.client_id,
+      authMethod: info.token_endpoint_auth_method,
+    }),
+  );
   // RFC 7591 §3.2.1: 201 Created with the client information; the secret is shown once, so never cached.
   return c.body(JSON.stringify(info), 201, { ...NO_STORE, "Content-Type": "application/json" });
 });

@@ -1,13 +1,13 @@
 /** Token revocation (RFC 7009) for refresh tokens (the whole family) and RFC 9068 access tokens. */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
+import { OAuthError } from "../errors";
 import { sha256b64url } from "../lib/crypto";
 import { splitUserToken } from "../lib/user-token";
 import { userObject } from "../user/user-object";
 import { authenticateClient } from "./client-auth";
 import { verifyOwnJwt } from "./own-tokens";
 import { readOAuthForm } from "./token";
-import { OAuthError } from "../errors";
 
 export const revokeRoutes = new Hono<AppEnv>();
 
@@ -25,7 +25,13 @@ revokeRoutes.post("/revoke", async (c) => {
     const verified = await verifyOwnJwt(c.env, c.get("config"), token, now, { typ: "at+jwt" });
     const claims = verified.ok ? verified.claims : null;
     // RFC 7009 §2.1: only the client the token was issued to may revoke it.
-    if (claims && claims.client_id === client.id && typeof claims.sub === "string" && typeof claims.jti === "string" && typeof claims.exp === "number") {
+    if (
+      claims &&
+      claims.client_id === client.id &&
+      typeof claims.sub === "string" &&
+      typeof claims.jti === "string" &&
+      typeof claims.exp === "number"
+    ) {
       await userObject(c.env, claims.sub).revokeAccessToken(claims.jti, claims.exp * 1000);
     }
   }

@@ -7,7 +7,11 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
 
-export function sameRequestAsGet(c: Context<AppEnv>, path: "/authorize" | "/logout", params: Map<string, string>): Response {
+export function sameRequestAsGet(
+  c: Context<AppEnv>,
+  path: "/authorize" | "/logout",
+  params: Map<string, string>,
+): Response {
   const query = new URLSearchParams([...params]).toString();
   const res = c.redirect(query ? `${path}?${query}` : path, 303);
   res.headers.set("Cache-Control", "no-store");

@@ -4,7 +4,10 @@ import { loadParkedClient, loadParkedRequest } from "./parked-request";
 
 const PARKED_CONTINUATION = /^\/authorize\/continue\?rid=([A-Za-z0-9_-]{20,64})$/;
 
-export async function signInContext(env: Env, returnTo: string): Promise<{ name: string; logoUri: string | null } | null> {
+export async function signInContext(
+  env: Env,
+  returnTo: string,
+): Promise<{ name: string; logoUri: string | null } | null> {
   const match = PARKED_CONTINUATION.exec(returnTo);
   if (!match) return null;
   return loadParkedClient(env, match[1]!);

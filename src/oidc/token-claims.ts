@@ -1,9 +1,9 @@
 /** Pure builders of ID token (OIDC Core §2, §3.1.3.6) and access token (RFC 9068 §2.2) claim sets. */
 import type { JWTPayload } from "jose";
+import { ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S } from "../lib/token-lifetimes";
 import { acrOf, publishedAmr } from "../sessions/assurance";
 import type { Amr, UserClaims } from "../user/types";
 import { formatScope, type Scope } from "./scope";
-import { ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S } from "../lib/token-lifetimes";
 
 export interface TokenSubject {
   issuer: string;
@@ -29,7 +29,13 @@ export function scopedClaims(scope: Scope, claims: UserClaims): Record<string, u
 }
 
 /** amr says how the person signed in (RFC 8176 §2), acr the class that makes (OIDC Core §2); see sessions/assurance.ts. */
-export function idTokenClaims(s: TokenSubject, nonce: string | null, atHash: string, jti: string, nowMs: number): JWTPayload {
+export function idTokenClaims(
+  s: TokenSubject,
+  nonce: string | null,
+  atHash: string,
+  jti: string,
+  nowMs: number,
+): JWTPayload {
   const iat = Math.floor(nowMs / 1000);
   return {
     iss: s.issuer,

@@ -1,5 +1,5 @@
 /** The token endpoint (RFC 6749 §3.2): authenticates the client, then dispatches to its grant (oidc/grants/). */
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import { OAuthError } from "../errors";
 import { readForm } from "../lib/body";

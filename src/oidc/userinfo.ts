@@ -1,12 +1,12 @@
 /** The UserInfo endpoint (OIDC Core §5.3) with RFC 6750 bearer-token errors. */
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import { findUserById } from "../db/users";
 import { BearerError } from "../errors";
 import { userObject } from "../user/user-object";
 import { verifyOwnJwt } from "./own-tokens";
-import { readOAuthForm } from "./token";
 import { parseScope } from "./scope";
+import { readOAuthForm } from "./token";
 import { scopedClaims } from "./token-claims";
 
 export const userinfoRoutes = new Hono<AppEnv>();
@@ -52,7 +52,10 @@ userinfoRoutes.on(["GET", "POST"], "/userinfo", async (c) => {
   const user = await findUserById(c.env.DB, claims.sub);
   if (!user) throw new BearerError("invalid_token", "the user no longer exists");
   return c.json(
-    { sub: user.id, ...scopedClaims(scope, { email: user.email, email_verified: user.emailVerifiedAt !== null, name: user.name }) },
+    {
+      sub: user.id,
+      ...scopedClaims(scope, { email: user.email, email_verified: user.emailVerifiedAt !== null, name: user.name }),
+    },
     200,
     { "Cache-Control": "no-store" },
   );

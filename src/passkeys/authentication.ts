@@ -6,32 +6,40 @@ import type { Config, Env } from "../config";
 import { recordEvent } from "../db/audit";
 import { findCredential, listCredentialsByEmail, recordAssertion } from "../db/credentials";
 import { ApiError } from "../errors";
+import { MAX_CREDENTIAL_ID_CHARS } from "../lib/credential-id";
 import { fromBase64url } from "../lib/crypto";
 import { asObject, requiredObject, requiredString } from "../lib/validate";
+import { passkeyAmr } from "../sessions/assurance";
 import type { VerifiedSignIn } from "../signin/start-session";
-import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
+import { CHALLENGE_TTL_S, challengeOneTimeId, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
-import { MAX_CREDENTIAL_ID_CHARS } from "../lib/credential-id";
 import { decoyCredentials } from "./decoy-credentials";
 import { ecdsaComponentBytes, isDerEcdsaSignature } from "./ecdsa-signature";
-import { checkSignCounter } from "./sign-counter";
 import { signInRefused } from "./refusal";
-import { passkeyAmr } from "../sessions/assurance";
+import { checkSignCounter } from "./sign-counter";
 
 /**
  * A P-256 public key (COSE, RFC 9053 §7.1.1) whose private key was discarded when it was made: what an assertion
  * is verified against when its credential cannot be the one, so that path does a signature check too.
  */
 /** DER SEQUENCE { INTEGER r, INTEGER s } with r and s in range, signed by nobody: it never verifies (base64url). */
-const NOT_A_SIGNATURE = "MEQCIBERERERERERERERERERERERERERERERERERERERERERAiAiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIg";
-const DECOY_PUBLIC_KEY = "pQECAyYgASFYINIeL9RE6H9g9GLVKfvIO0CEIzAoPT94F7Ium82apS6YIlgg8aIVguR4PqXgdu7TewOKZNw0TaQ_TrJRwBxA5dKJooM";
+const NOT_A_SIGNATURE =
+  "MEQCIBERERERERERERERERERERERERERERERERERERERERERAiAiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIg";
+const DECOY_PUBLIC_KEY =
+  "pQECAyYgASFYINIeL9RE6H9g9GLVKfvIO0CEIzAoPT94F7Ium82apS6YIlgg8aIVguR4PqXgdu7TewOKZNw0TaQ_TrJRwBxA5dKJooM";
 
 /**
  * Options for `navigator.credentials.get`. With an email, allowCredentials lists that user's passkeys; for an
  * address without any it lists stable decoys shaped like real ones, so the answer does not reveal whether the
  * account exists (WebAuthn L3 §14.6.2).
  */
-export async function startAuthentication(env: Env, config: Config, email: string | null, browserId: string, now: number): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function startAuthentication(
+  env: Env,
+  config: Config,
+  email: string | null,
+  browserId: string,
+  now: number,
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
   let userId: string | null = null;
   let allow: { id: string; transports?: string[] }[] = [];
   if (email) {
@@ -64,7 +72,13 @@ export interface PasskeySignIn extends VerifiedSignIn {
   assertion: { counter: number; backupEligible: boolean; backupState: boolean };
 }
 
-export async function verifyAuthentication(env: Env, config: Config, browserId: string, body: unknown, now: number): Promise<PasskeySignIn> {
+export async function verifyAuthentication(
+  env: Env,
+  config: Config,
+  browserId: string,
+  body: unknown,
+  now: number,
+): Promise<PasskeySignIn> {
   const input = asObject(body);
   const raw = requiredObject(input, "response");
   const response = raw as unknown as AuthenticationResponseJSON;
@@ -81,16 +95,23 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   const credential = await findCredential(env.DB, credentialId);
   const problem =
     // WebAuthn L3 §7.2 step 5: the credential must be one registered here (and in allowCredentials when it was sent).
-    credential === null ? "unknown credential"
-    : record.userId !== null && credential.userId !== record.userId ? "credential of another account than the hinted one"
-    // WebAuthn L3 §7.2 step 6: userHandle, when present, must map to the credential's owner; it is required when
-    // no user was identified before the ceremony (usernameless / conditional UI).
-    : record.userId === null && userHandle === null ? "no userHandle in a usernameless ceremony"
-    : userHandle !== null && !userHandleMatches(userHandle, credential.userId) ? "userHandle names another user"
-    : null;
+    credential === null
+      ? "unknown credential"
+      : record.userId !== null && credential.userId !== record.userId
+        ? "credential of another account than the hinted one"
+        : // WebAuthn L3 §7.2 step 6: userHandle, when present, must map to the credential's owner; it is required when
+          // no user was identified before the ceremony (usernameless / conditional UI).
+          record.userId === null && userHandle === null
+          ? "no userHandle in a usernameless ceremony"
+          : userHandle !== null && !userHandleMatches(userHandle, credential.userId)
+            ? "userHandle names another user"
+            : null;
   const usable = problem === null ? credential : null;
 
-  const [{ verifyAuthenticationResponse }, { decodeCredentialPublicKey, cose }] = await Promise.all([import("@simplewebauthn/server"), import("@simplewebauthn/server/helpers")]);
+  const [{ verifyAuthenticationResponse }, { decodeCredentialPublicKey, cose }] = await Promise.all([
+    import("@simplewebauthn/server"),
+    import("@simplewebauthn/server/helpers"),
+  ]);
   const publicKey = fromBase64url(usable?.publicKey ?? DECOY_PUBLIC_KEY);
   let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   let signatureIsDer = false;
@@ -105,7 +126,9 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
     // A signature that is not DER is still put through a whole verification (of a fixed DER signature that cannot
     // verify), so refusing it costs what refusing any other forgery costs (WebAuthn L3 §14.6.2: equal work).
     verification = await verifyAuthenticationResponse({
-      response: signatureIsDer ? response : { ...response, response: { ...response.response, signature: NOT_A_SIGNATURE } },
+      response: signatureIsDer
+        ? response
+        : { ...response, response: { ...response.response, signature: NOT_A_SIGNATURE } },
       expectedChallenge: challenge,
       expectedOrigin: config.allowedOrigins,
       expectedRPID: config.rpId,
@@ -133,12 +156,23 @@ export async function verifyAuthentication(env: Env, config: Config, browserId: 
   const backupEligible = info.credentialDeviceType === "multiDevice";
   if (backupEligible !== usable.backupEligible) {
     const accepted = backupEligible;
-    await recordEvent(env.DB, "passkey.backup_eligibility_changed", usable.userId, { credentialId: usable.id, stored: usable.backupEligible, received: backupEligible, accepted }, now);
-    if (!accepted) throw new ApiError("verification_failed", "This passkey no longer matches the one that was registered, so we did not accept it. Sign in with an email link and review your passkeys.");
+    await recordEvent(
+      env.DB,
+      "passkey.backup_eligibility_changed",
+      usable.userId,
+      { credentialId: usable.id, stored: usable.backupEligible, received: backupEligible, accepted },
+      now,
+    );
+    if (!accepted)
+      throw new ApiError(
+        "verification_failed",
+        "This passkey no longer matches the one that was registered, so we did not accept it. Sign in with an email link and review your passkeys.",
+      );
   }
 
   // WebAuthn L3 §7.2 step 22: a signature counter that did not grow signals a cloned authenticator.
-  if (!checkSignCounter(usable.counter, info.newCounter)) await refuseCounter(env, usable.userId, usable.id, usable.counter, info.newCounter, now);
+  if (!checkSignCounter(usable.counter, info.newCounter))
+    await refuseCounter(env, usable.userId, usable.id, usable.counter, info.newCounter, now);
 
   return {
     userId: usable.userId,
@@ -169,9 +203,19 @@ function userHandleMatches(userHandle: string, userId: string): boolean {
   }
 }
 
-async function refuseCounter(env: Env, userId: string, credentialId: string, stored: number, received: number, now: number): Promise<never> {
+async function refuseCounter(
+  env: Env,
+  userId: string,
+  credentialId: string,
+  stored: number,
+  received: number,
+  now: number,
+): Promise<never> {
   await recordEvent(env.DB, "passkey.counter_regression", userId, { credentialId, stored, received }, now);
-  throw new ApiError("counter_regression", "This passkey looks copied, so we did not accept it. Sign in with an email link and review your passkeys.");
+  throw new ApiError(
+    "counter_regression",
+    "This passkey looks copied, so we did not accept it. Sign in with an email link and review your passkeys.",
+  );
 }
 
 /**
@@ -182,7 +226,10 @@ export async function recordSignIn(env: Env, signIn: PasskeySignIn, now: number)
   if (await recordAssertion(env.DB, signIn.credentialId, { ...signIn.assertion, lastUsedAt: now })) return;
   // Nothing written: the credential was deleted meanwhile, or another assertion moved its counter past this one.
   const current = await findCredential(env.DB, signIn.credentialId);
-  if (!current) throw new ApiError("credential_unknown", "This passkey is not registered here. Sign in with an email link instead.");
+  if (!current)
+    throw new ApiError(
+      "credential_unknown",
+      "This passkey is not registered here. Sign in with an email link instead.",
+    );
   await refuseCounter(env, signIn.userId, signIn.credentialId, current.counter, signIn.assertion.counter, now);
 }
-

@@ -10,7 +10,8 @@ import { ApiError } from "../errors";
  * sign-in with crossOrigin alone.
  */
 export function readClientData(clientDataJSON: unknown): { challenge: string } {
-  if (typeof clientDataJSON !== "string" || clientDataJSON.length > 4096) throw new ApiError("invalid_request", "clientDataJSON is missing.");
+  if (typeof clientDataJSON !== "string" || clientDataJSON.length > 4096)
+    throw new ApiError("invalid_request", "clientDataJSON is missing.");
   let parsed: { challenge?: unknown; crossOrigin?: unknown; topOrigin?: unknown };
   try {
     const b64 = clientDataJSON.replace(/-/g, "+").replace(/_/g, "/");
@@ -18,9 +19,13 @@ export function readClientData(clientDataJSON: unknown): { challenge: string } {
   } catch {
     throw new ApiError("invalid_request", "clientDataJSON is malformed.");
   }
-  if (typeof parsed !== "object" || parsed === null || typeof parsed.challenge !== "string") throw new ApiError("invalid_request", "clientDataJSON is malformed.");
+  if (typeof parsed !== "object" || parsed === null || typeof parsed.challenge !== "string")
+    throw new ApiError("invalid_request", "clientDataJSON is malformed.");
   if (parsed.crossOrigin === true || parsed.topOrigin !== undefined) {
-    throw new ApiError("verification_failed", "Passkeys work on this site's own sign-in page, not inside another site's frame.");
+    throw new ApiError(
+      "verification_failed",
+      "Passkeys work on this site's own sign-in page, not inside another site's frame.",
+    );
   }
   return { challenge: parsed.challenge };
 }

@@ -50,7 +50,10 @@ export async function decoyCredentials(secret: string, email: string): Promise<D
   const out: Descriptor[] = [];
   for (let i = 0; i < count; i++) {
     const shape = shapeFor(seed[1 + i]!);
-    out.push({ id: base64url(await bytesFor(secret, `decoy-credential-id:${i}:${email}`, shape.bytes)), transports: [...shape.transports] });
+    out.push({
+      id: base64url(await bytesFor(secret, `decoy-credential-id:${i}:${email}`, shape.bytes)),
+      transports: [...shape.transports],
+    });
   }
   return out;
 }

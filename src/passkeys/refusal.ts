@@ -6,7 +6,8 @@
  */
 import { ApiError } from "../errors";
 
-export const SIGN_IN_REFUSED = "This passkey could not be used to sign in here. Try again, or sign in with an email link.";
+export const SIGN_IN_REFUSED =
+  "This passkey could not be used to sign in here. Try again, or sign in with an email link.";
 const REGISTRATION_REFUSED = "This passkey could not be verified. Try again.";
 
 export function signInRefused(reason: string, err?: unknown): ApiError {

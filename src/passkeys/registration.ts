@@ -4,13 +4,13 @@ import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON }
 import type { Config, Env } from "../config";
 import { insertCredential, listCredentials } from "../db/credentials";
 import { ApiError } from "../errors";
+import { MAX_CREDENTIAL_ID_BYTES } from "../lib/credential-id";
 import { base64url, fromBase64url } from "../lib/crypto";
 import { asObject, optionalString, requiredObject } from "../lib/validate";
 import { userObject } from "../user/user-object";
 import { authenticatorName } from "./aaguid-names";
-import { challengeOneTimeId, CHALLENGE_TTL_S, issueChallenge, loadChallenge } from "./challenge-store";
+import { CHALLENGE_TTL_S, challengeOneTimeId, issueChallenge, loadChallenge } from "./challenge-store";
 import { readClientData } from "./client-data";
-import { MAX_CREDENTIAL_ID_BYTES } from "../lib/credential-id";
 import { registrationRefused } from "./refusal";
 
 export interface RegistrationUser {
@@ -18,7 +18,13 @@ export interface RegistrationUser {
   email: string;
 }
 
-export async function startRegistration(env: Env, config: Config, user: RegistrationUser, browserId: string, now: number): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function startRegistration(
+  env: Env,
+  config: Config,
+  user: RegistrationUser,
+  browserId: string,
+  now: number,
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await listCredentials(env.DB, user.id);
   const { challenge } = await issueChallenge(env, { browserId, purpose: "register", userId: user.id }, now);
   const { generateRegistrationOptions } = await import("@simplewebauthn/server");
@@ -36,7 +42,11 @@ export async function startRegistration(env: Env, config: Config, user: Registra
     // WebAuthn L3 §5.4.3: never register a second credential on an authenticator that already has one for this user.
     excludeCredentials: existing.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as string[] })),
     // WebAuthn L3 §5.8.6 / §7.1 step 15: UV is required unless PASSKEY_USER_VERIFICATION=preferred.
-    authenticatorSelection: { residentKey: "required", requireResidentKey: true, userVerification: config.passkeyUserVerification },
+    authenticatorSelection: {
+      residentKey: "required",
+      requireResidentKey: true,
+      userVerification: config.passkeyUserVerification,
+    },
     extensions: { credProps: true },
   });
 }
@@ -46,7 +56,14 @@ export interface RegisteredPasskey {
   name: string;
 }
 
-export async function finishRegistration(env: Env, config: Config, user: RegistrationUser, browserId: string, body: unknown, now: number): Promise<RegisteredPasskey> {
+export async function finishRegistration(
+  env: Env,
+  config: Config,
+  user: RegistrationUser,
+  browserId: string,
+  body: unknown,
+  now: number,
+): Promise<RegisteredPasskey> {
   const input = asObject(body);
   const response = requiredObject(input, "response") as unknown as RegistrationResponseJSON;
   const nickname = optionalString(input, "name", 64)?.trim();
@@ -74,7 +91,8 @@ export async function finishRegistration(env: Env, config: Config, user: Registr
   const info = verification.registrationInfo;
   // WebAuthn L3 §7.1 step 25: a longer credential id fails the ceremony (checked before the challenge is spent;
   // ids go back out in every allowCredentials and excludeCredentials list).
-  if (fromBase64url(info.credential.id).length > MAX_CREDENTIAL_ID_BYTES) throw new ApiError("verification_failed", "This passkey's id is too long to be registered.");
+  if (fromBase64url(info.credential.id).length > MAX_CREDENTIAL_ID_BYTES)
+    throw new ApiError("verification_failed", "This passkey's id is too long to be registered.");
 
   // Single use: the challenge is consumed in the user's Durable Object, not trusted to KV.
   const fresh = await userObject(env, user.id).consumeOnce(challengeOneTimeId(challenge, record.expiresAt));

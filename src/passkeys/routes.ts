@@ -1,10 +1,10 @@
 /** JSON endpoints of the passkey ceremonies; every one is CSRF-checked and bound to the browser cookie. */
-import { Hono, type Context } from "hono";
-import type { AppEnv } from "../app-types";
+import { type Context, Hono } from "hono";
+import { clientIp, hit } from "../abuse/rate-limiter";
 import { mayChangePasskeys } from "../account/fresh-sign-in";
 import { notifyPasskeyChange } from "../account/passkey-change-mail";
+import type { AppEnv } from "../app-types";
 import { findUserById } from "../db/users";
-import { clientIp, hit } from "../abuse/rate-limiter";
 import { ApiError } from "../errors";
 import { readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
@@ -32,12 +32,14 @@ async function signedInUser(c: Context<AppEnv>) {
 
 passkeyRoutes.post("/auth/passkey/options", async (c) => {
   const body = await jsonBody(c);
-  const email = body.email === undefined || body.email === null || body.email === "" ? null : normalizeEmail(body.email);
+  const email =
+    body.email === undefined || body.email === null || body.email === "" ? null : normalizeEmail(body.email);
   // Email-hinted options say something about the address, so they are limited per IP.
   const ip = clientIp(c);
   if (email && ip) {
     const result = await hit(c.env, c.get("config").rateLimits, { kind: "ip", ip }, "passkeyHintPerIp", Date.now());
-    if (!result.allowed) throw new ApiError("rate_limited", "Too many attempts. Wait a moment and try again.", result.retryAfterS);
+    if (!result.allowed)
+      throw new ApiError("rate_limited", "Too many attempts. Wait a moment and try again.", result.retryAfterS);
   }
   const options = await startAuthentication(c.env, c.get("config"), email, c.get("browserId"), Date.now());
   return c.json(options, 200, { "Cache-Control": "no-store" });
@@ -63,7 +65,10 @@ passkeyRoutes.post("/auth/passkey/verify", async (c) => {
 function requireFreshSignIn(c: Context<AppEnv>, now: number): void {
   const session = c.get("session");
   if (!session || !mayChangePasskeys(session, now)) {
-    throw new ApiError("reauth_required", "For your security, sign in again before adding a passkey: reload your account page and choose \"Sign in again\".");
+    throw new ApiError(
+      "reauth_required",
+      'For your security, sign in again before adding a passkey: reload your account page and choose "Sign in again".',
+    );
   }
 }
 
@@ -81,7 +86,13 @@ passkeyRoutes.post("/auth/passkey/register/verify", async (c) => {
   const now = Date.now();
   requireFreshSignIn(c, now);
   const passkey = await finishRegistration(c.env, c.get("config"), user, c.get("browserId"), body, now);
-  notifyPasskeyChange(c.executionCtx, c.env, c.get("config"), { to: user.email, change: "added", passkeyName: passkey.name, userAgent: c.req.header("user-agent") ?? "", at: now });
+  notifyPasskeyChange(c.executionCtx, c.env, c.get("config"), {
+    to: user.email,
+    change: "added",
+    passkeyName: passkey.name,
+    userAgent: c.req.header("user-agent") ?? "",
+    at: now,
+  });
   const redirect = safeReturnTo(optionalString(body, "return_to"), c.get("config").origin);
   return c.json({ ok: true, passkey, redirect }, 201, { "Cache-Control": "no-store" });
 });

@@ -60,8 +60,10 @@ export async function csrfToken(c: Context<AppEnv>): Promise<string> {
 export async function assertCsrf(c: Context<AppEnv>, submitted: string | undefined | null): Promise<void> {
   const origin = c.req.header("origin");
   const fetchSite = c.req.header("sec-fetch-site");
-  if (origin && origin !== c.get("config").origin) throw new ApiError("csrf_failed", "This request came from another site.");
-  if (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none") throw new ApiError("csrf_failed", "This request came from another site.");
+  if (origin && origin !== c.get("config").origin)
+    throw new ApiError("csrf_failed", "This request came from another site.");
+  if (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none")
+    throw new ApiError("csrf_failed", "This request came from another site.");
   const expected = await csrfToken(c);
   if (!submitted || !timingSafeEqual(submitted, expected)) {
     throw new ApiError("csrf_failed", "The page has expired. Reload it and try again.");

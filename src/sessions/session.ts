@@ -5,8 +5,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
 import { sha256b64url } from "../lib/crypto";
-import { clearCookie, readCookie } from "./cookies";
 import { userObject } from "../user/user-object";
+import { clearCookie, readCookie } from "./cookies";
 
 const COOKIE_PATTERN = /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{43})$/;
 

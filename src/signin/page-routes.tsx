@@ -4,13 +4,13 @@ import type { AppEnv } from "../app-types";
 import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
+import { signInContext } from "../oidc/signin-context";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { endCurrentSession } from "../sessions/session";
-import { userObject } from "../user/user-object";
 import { PasskeyOfferPage } from "../ui/pages/passkey-offer";
 import { SignInPage } from "../ui/pages/signin";
 import { renderPage } from "../ui/render";
-import { signInContext } from "../oidc/signin-context";
+import { userObject } from "../user/user-object";
 
 export const pageRoutes = new Hono<AppEnv>();
 
@@ -20,13 +20,25 @@ pageRoutes.get("/signin", async (c) => {
   const config = c.get("config");
   const returnTo = safeReturnTo(c.req.query("return_to"), config.origin);
   const client = await signInContext(c.env, returnTo);
-  return renderPage(c, <SignInPage csrf={await csrfToken(c)} returnTo={returnTo} loginHint={c.req.query("login_hint")?.slice(0, 254)} client={client} turnstileSiteKey={config.turnstile?.siteKey} />);
+  return renderPage(
+    c,
+    <SignInPage
+      csrf={await csrfToken(c)}
+      returnTo={returnTo}
+      loginHint={c.req.query("login_hint")?.slice(0, 254)}
+      client={client}
+      turnstileSiteKey={config.turnstile?.siteKey}
+    />,
+  );
 });
 
 pageRoutes.get("/passkey/offer", async (c) => {
   if (!c.get("session")) return c.redirect("/signin", 302);
   const returnTo = safeReturnTo(c.req.query("return_to"), c.get("config").origin);
-  return renderPage(c, <PasskeyOfferPage csrf={await csrfToken(c)} returnTo={returnTo} newAccount={c.req.query("new") === "1"} />);
+  return renderPage(
+    c,
+    <PasskeyOfferPage csrf={await csrfToken(c)} returnTo={returnTo} newAccount={c.req.query("new") === "1"} />,
+  );
 });
 
 pageRoutes.post("/signout", async (c) => {

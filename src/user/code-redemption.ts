@@ -1,6 +1,7 @@
 /** The pure checks at an authorization code's redemption (RFC 6749 §4.1.3, RFC 7636 §4.6); the record is in user/types.ts. */
-import type { CodeGrant, CodeRedemptionRequest } from "./types";
+
 import { pkceMismatch } from "../lib/pkce";
+import type { CodeGrant, CodeRedemptionRequest } from "./types";
 
 export type CodeCheck = { ok: true } | { ok: false; detail: string };
 
@@ -10,7 +11,8 @@ export function checkCodeRedemption(grant: CodeGrant, req: CodeRedemptionRequest
   // RFC 6749 §4.1.3: redirect_uri must be present and identical when it was in the authorization request;
   // when it was not, a value sent anyway must still be the one the code was delivered to.
   if (grant.redirectUriSent || req.redirectUri !== null) {
-    if (req.redirectUri !== grant.redirectUri) return { ok: false, detail: "redirect_uri does not match the authorization request" };
+    if (req.redirectUri !== grant.redirectUri)
+      return { ok: false, detail: "redirect_uri does not match the authorization request" };
   }
   // RFC 7636 §4.6 (and the PKCE downgrade of RFC 9700 §2.1.1), in oidc/pkce.ts.
   const pkce = pkceMismatch(grant.codeChallenge, req.verifierChallenge);

@@ -11,6 +11,8 @@ export function grantConsent(sql: SqlStorage, clientId: string, scopes: string[]
   sql.exec(
     `INSERT INTO consents (client_id, scope, granted_at) VALUES (?, ?, ?)
      ON CONFLICT(client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at`,
-    clientId, [...merged].join(" "), now,
+    clientId,
+    [...merged].join(" "),
+    now,
   );
 }

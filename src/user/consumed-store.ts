@@ -8,7 +8,8 @@ import type { OneTimeId } from "./types";
 export function consume(sql: SqlStorage, item: OneTimeId): boolean {
   const inserted = sql.exec(
     "INSERT INTO consumed (id, expires_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING RETURNING id",
-    item.id, item.expiresAt,
+    item.id,
+    item.expiresAt,
   );
   return inserted.toArray().length === 1;
 }

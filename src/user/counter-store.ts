@@ -19,7 +19,9 @@ export function hitBucket(sql: SqlStorage, name: string, limit: RateLimit, now: 
   sql.exec(
     `INSERT INTO rate_buckets (name, tat, expires_at) VALUES (?, ?, ?)
      ON CONFLICT(name) DO UPDATE SET tat = excluded.tat, expires_at = excluded.expires_at`,
-    name, decision.tat, decision.tat,
+    name,
+    decision.tat,
+    decision.tat,
   );
   return { allowed: true, retryAfterS: 0 };
 }

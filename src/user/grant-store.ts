@@ -6,7 +6,13 @@
  */
 import { checkCodeRedemption } from "./code-redemption";
 import type {
-  Amr, CodeGrant, CodeRedemptionRequest, FamilyIssue, RedeemCodeResult, RotateRefreshResult, UserClaims,
+  Amr,
+  CodeGrant,
+  CodeRedemptionRequest,
+  FamilyIssue,
+  RedeemCodeResult,
+  RotateRefreshResult,
+  UserClaims,
 } from "./types";
 
 /** Used codes are remembered this long past expiry so a late replay still revokes what they issued. */
@@ -14,7 +20,10 @@ const CODE_REPLAY_MEMORY_MS = 10 * 60 * 1000;
 
 export function storeCode(sql: SqlStorage, codeHash: string, grant: CodeGrant, expiresAt: number): void {
   sql.exec(
-    "INSERT INTO codes (hash, grant_json, expires_at) VALUES (?, ?, ?)", codeHash, JSON.stringify(grant), expiresAt,
+    "INSERT INTO codes (hash, grant_json, expires_at) VALUES (?, ?, ?)",
+    codeHash,
+    JSON.stringify(grant),
+    expiresAt,
   );
 }
 
@@ -23,7 +32,11 @@ export function storeCode(sql: SqlStorage, codeHash: string, grant: CodeGrant, e
  * a second attempt revokes the grant family the first one created (RFC 6749 §4.1.2, RFC 9700 §4.5).
  */
 export function redeemCode(
-  sql: SqlStorage, codeHash: string, request: CodeRedemptionRequest, issue: FamilyIssue, now: number,
+  sql: SqlStorage,
+  codeHash: string,
+  request: CodeRedemptionRequest,
+  issue: FamilyIssue,
+  now: number,
 ): RedeemCodeResult {
   const row = sql.exec("SELECT * FROM codes WHERE hash = ?", codeHash).toArray()[0];
   if (!row) return { ok: false, reason: "invalid" };
@@ -40,8 +53,15 @@ export function redeemCode(
   sql.exec(
     `INSERT INTO families (id, client_id, scope, sid, auth_time, amr, claims, created_at, expires_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    issue.familyId, grant.clientId, grant.scope, grant.sid, grant.authTime, JSON.stringify(grant.amr),
-    JSON.stringify(grant.claims), now, issue.grantExpiresAt,
+    issue.familyId,
+    grant.clientId,
+    grant.scope,
+    grant.sid,
+    grant.authTime,
+    JSON.stringify(grant.amr),
+    JSON.stringify(grant.claims),
+    now,
+    issue.grantExpiresAt,
   );
   if (issue.refreshHash) insertRefreshToken(sql, issue.refreshHash, issue.familyId, now, issue.refreshExpiresAt);
   return { ok: true, grant };
@@ -55,7 +75,10 @@ function spent(sql: SqlStorage, codeHash: string, now: number, result: RedeemCod
 function insertRefreshToken(sql: SqlStorage, hash: string, familyId: string, now: number, expiresAt: number): void {
   sql.exec(
     "INSERT INTO refresh_tokens (hash, family_id, status, created_at, expires_at) VALUES (?, ?, 'active', ?, ?)",
-    hash, familyId, now, expiresAt,
+    hash,
+    familyId,
+    now,
+    expiresAt,
   );
 }
 
@@ -95,17 +118,23 @@ export function revokeAllGrants(sql: SqlStorage, now: number): void {
 export function rotateRefresh(
   sql: SqlStorage,
   presented: {
-    oldHash: string; newHash: string; clientId: string; newExpiresAt: number; requestedScope: string[] | null;
+    oldHash: string;
+    newHash: string;
+    clientId: string;
+    newExpiresAt: number;
+    requestedScope: string[] | null;
   },
   sessionLive: (sid: string) => boolean,
   now: number,
 ): RotateRefreshResult {
   // The token and its family in one read (a token without its family is as unknown as no token).
-  const family = sql.exec(
-    `SELECT r.status AS token_status, r.expires_at AS token_expires_at, f.*
+  const family = sql
+    .exec(
+      `SELECT r.status AS token_status, r.expires_at AS token_expires_at, f.*
      FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?`,
-    presented.oldHash,
-  ).toArray()[0];
+      presented.oldHash,
+    )
+    .toArray()[0];
   if (!family) return { ok: false, reason: "invalid" };
   const row = { status: family.token_status, expires_at: family.token_expires_at };
   const familyId = String(family.id);
@@ -145,10 +174,12 @@ export function rotateRefresh(
 
 /** RFC 7009: revokes the family a refresh token belongs to. True when the token was this client's. */
 export function revokeRefresh(sql: SqlStorage, hash: string, clientId: string, now: number): boolean {
-  const row = sql.exec(
-    "SELECT r.family_id, f.client_id FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?",
-    hash,
-  ).toArray()[0];
+  const row = sql
+    .exec(
+      "SELECT r.family_id, f.client_id FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?",
+      hash,
+    )
+    .toArray()[0];
   // RFC 7009 §2.1: only the client the token was issued to may revoke it.
   if (!row || row.client_id !== clientId) return false;
   revokeFamily(sql, String(row.family_id), now);
@@ -173,15 +204,22 @@ export function purgeGrants(sql: SqlStorage, now: number): number {
   n += sql.exec("DELETE FROM codes WHERE expires_at <= ? RETURNING hash", now - CODE_REPLAY_MEMORY_MS).toArray().length;
   n += sql.exec("DELETE FROM refresh_tokens WHERE expires_at <= ? RETURNING hash", now).toArray().length;
   n += sql.exec("DELETE FROM revoked_tokens WHERE expires_at <= ? RETURNING jti", now).toArray().length;
-  n += sql.exec(
-    "DELETE FROM families WHERE expires_at <= ? AND id NOT IN (SELECT family_id FROM refresh_tokens) RETURNING id", now,
-  ).toArray().length;
+  n += sql
+    .exec(
+      "DELETE FROM families WHERE expires_at <= ? AND id NOT IN (SELECT family_id FROM refresh_tokens) RETURNING id",
+      now,
+    )
+    .toArray().length;
   return n;
 }
 
 export function countGrantRows(sql: SqlStorage): number {
-  return Number(sql.exec(
-    `SELECT (SELECT count(*) FROM codes) + (SELECT count(*) FROM refresh_tokens)
+  return Number(
+    sql
+      .exec(
+        `SELECT (SELECT count(*) FROM codes) + (SELECT count(*) FROM refresh_tokens)
       + (SELECT count(*) FROM revoked_tokens) + (SELECT count(*) FROM families) AS n`,
-  ).one().n);
+      )
+      .one().n,
+  );
 }

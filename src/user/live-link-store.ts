@@ -15,7 +15,8 @@ const RESEND_BUCKET = "magicLinkPerAddress";
 const MAX_WAITERS = 20;
 
 export function requestLiveLink(sql: SqlStorage, req: LinkRequest, budget: RateLimit, now: number): LinkDecision {
-  const live = sql.exec("SELECT browser_hash, expires_at FROM live_link WHERE slot = 1 AND expires_at > ?", now)
+  const live = sql
+    .exec("SELECT browser_hash, expires_at FROM live_link WHERE slot = 1 AND expires_at > ?", now)
     .toArray()[0];
   let decision: LinkDecision;
   if (!live) {
@@ -33,7 +34,9 @@ export function requestLiveLink(sql: SqlStorage, req: LinkRequest, budget: RateL
     // address, whoever asked first) is not a cross-device sign-in when opened here, and lands where it asked.
     sql.exec(
       "INSERT OR REPLACE INTO link_waiters (browser_hash, return_to, expires_at) VALUES (?, ?, ?)",
-      req.browserHash, req.returnTo.slice(0, 2048), Number(live.expires_at),
+      req.browserHash,
+      req.returnTo.slice(0, 2048),
+      Number(live.expires_at),
     );
     sql.exec(
       `DELETE FROM link_waiters WHERE rowid NOT IN (SELECT rowid FROM link_waiters ORDER BY rowid DESC LIMIT ?)`,
@@ -45,7 +48,9 @@ export function requestLiveLink(sql: SqlStorage, req: LinkRequest, budget: RateL
       `INSERT INTO live_link (slot, link_hash, browser_hash, expires_at) VALUES (1, ?, ?, ?)
        ON CONFLICT(slot) DO UPDATE SET link_hash = excluded.link_hash, browser_hash = excluded.browser_hash,
          expires_at = excluded.expires_at`,
-      req.linkHash, req.browserHash, req.expiresAt,
+      req.linkHash,
+      req.browserHash,
+      req.expiresAt,
     );
   }
   return decision;
@@ -64,14 +69,17 @@ export function endLiveLink(sql: SqlStorage): void {
 
 /** A browser whose request was coalesced into the live link, with where it asked to go; null if none. */
 export function linkWaiter(sql: SqlStorage, browserHash: string, now: number): { returnTo: string } | null {
-  const row = sql.exec("SELECT return_to FROM link_waiters WHERE browser_hash = ? AND expires_at > ?", browserHash, now)
+  const row = sql
+    .exec("SELECT return_to FROM link_waiters WHERE browser_hash = ? AND expires_at > ?", browserHash, now)
     .toArray()[0];
   return row ? { returnTo: String(row.return_to) } : null;
 }
 
 export function purgeLiveLink(sql: SqlStorage, now: number): number {
-  return sql.exec("DELETE FROM live_link WHERE expires_at <= ? RETURNING slot", now).toArray().length
-    + sql.exec("DELETE FROM link_waiters WHERE expires_at <= ? RETURNING browser_hash", now).toArray().length;
+  return (
+    sql.exec("DELETE FROM live_link WHERE expires_at <= ? RETURNING slot", now).toArray().length +
+    sql.exec("DELETE FROM link_waiters WHERE expires_at <= ? RETURNING browser_hash", now).toArray().length
+  );
 }
 
 export function countLiveLinks(sql: SqlStorage): number {

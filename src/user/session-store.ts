@@ -26,8 +26,19 @@ export function insertSession(sql: SqlStorage, input: SessionInput, now: number)
     `INSERT INTO sessions (sid, secret_hash, created_at, last_seen_at, idle_ttl_ms, idle_expires_at,
        absolute_expires_at, user_agent, country, amr, method, auth_time, credential_id, cross_device)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    session.sid, input.secretHash, now, now, input.idleTtlMs, session.idleExpiresAt, session.absoluteExpiresAt,
-    session.userAgent, session.country, JSON.stringify(session.amr), session.method, now, input.credentialId,
+    session.sid,
+    input.secretHash,
+    now,
+    now,
+    input.idleTtlMs,
+    session.idleExpiresAt,
+    session.absoluteExpiresAt,
+    session.userAgent,
+    session.country,
+    JSON.stringify(session.amr),
+    session.method,
+    now,
+    input.credentialId,
     input.crossDevice ? 1 : 0,
   );
   return session;
@@ -45,7 +56,10 @@ export function touchSession(sql: SqlStorage, secretHash: string, now: number): 
   if (now - session.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) {
     const idleExpiresAt = Math.min(now + Number(row.idle_ttl_ms), session.absoluteExpiresAt);
     sql.exec(
-      "UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE sid = ?", now, idleExpiresAt, session.sid,
+      "UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE sid = ?",
+      now,
+      idleExpiresAt,
+      session.sid,
     );
     session.lastSeenAt = now;
     session.idleExpiresAt = idleExpiresAt;
@@ -54,15 +68,22 @@ export function touchSession(sql: SqlStorage, secretHash: string, now: number): 
 }
 
 export function listSessions(sql: SqlStorage, now: number): SessionInfo[] {
-  return sql.exec(
-    "SELECT * FROM sessions WHERE idle_expires_at > ? AND absolute_expires_at > ? ORDER BY last_seen_at DESC", now, now,
-  ).toArray().map(rowToSession);
+  return sql
+    .exec(
+      "SELECT * FROM sessions WHERE idle_expires_at > ? AND absolute_expires_at > ? ORDER BY last_seen_at DESC",
+      now,
+      now,
+    )
+    .toArray()
+    .map(rowToSession);
 }
 
 export function isSessionLive(sql: SqlStorage, sid: string, now: number): boolean {
-  return sql.exec(
-    "SELECT 1 FROM sessions WHERE sid = ? AND idle_expires_at > ? AND absolute_expires_at > ?", sid, now, now,
-  ).toArray().length > 0;
+  return (
+    sql
+      .exec("SELECT 1 FROM sessions WHERE sid = ? AND idle_expires_at > ? AND absolute_expires_at > ?", sid, now, now)
+      .toArray().length > 0
+  );
 }
 
 /** True when a session with this sid was deleted. */
@@ -84,7 +105,8 @@ export function deleteAllSessions(sql: SqlStorage): number {
 }
 
 export function purgeSessions(sql: SqlStorage, now: number): number {
-  return sql.exec("DELETE FROM sessions WHERE idle_expires_at <= ? OR absolute_expires_at <= ? RETURNING sid", now, now)
+  return sql
+    .exec("DELETE FROM sessions WHERE idle_expires_at <= ? OR absolute_expires_at <= ? RETURNING sid", now, now)
     .toArray().length;
 }
 

@@ -12,11 +12,21 @@ import * as consumed from "./consumed-store";
 import * as counters from "./counter-store";
 import * as grants from "./grant-store";
 import * as liveLink from "./live-link-store";
-import { MIGRATIONS, migrate, schemaVersion, type Migration } from "./schema";
+import { MIGRATIONS, type Migration, migrate, schemaVersion } from "./schema";
 import * as sessions from "./session-store";
 import type {
-  CodeGrant, CodeRedemptionRequest, FamilyIssue, HitResult, LinkDecision, LinkRequest, OneTimeId, RedeemCodeResult,
-  RotateRefreshResult, SessionInfo, SessionInput, SignInResult,
+  CodeGrant,
+  CodeRedemptionRequest,
+  FamilyIssue,
+  HitResult,
+  LinkDecision,
+  LinkRequest,
+  OneTimeId,
+  RedeemCodeResult,
+  RotateRefreshResult,
+  SessionInfo,
+  SessionInput,
+  SignInResult,
 } from "./types";
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -159,7 +169,11 @@ export class UserDO extends DurableObject<object> {
   }
 
   rotateRefresh(
-    oldHash: string, newHash: string, clientId: string, newExpiresAt: number, now: number,
+    oldHash: string,
+    newHash: string,
+    clientId: string,
+    newExpiresAt: number,
+    now: number,
     requestedScope: string[] | null = null,
   ): RotateRefreshResult {
     if (!this.#ready) return { ok: false, reason: "invalid" };
@@ -243,11 +257,14 @@ export class UserDO extends DurableObject<object> {
     if (this.#alarmArmed) return;
     this.#alarmArmed = true;
     // Fire-and-forget is safe: alarm writes are part of the output gate.
-    void this.ctx.storage.getAlarm().then(async (at) => {
-      if (at === null) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
-    }).catch(() => {
-      this.#alarmArmed = false;
-    });
+    void this.ctx.storage
+      .getAlarm()
+      .then(async (at) => {
+        if (at === null) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
+      })
+      .catch(() => {
+        this.#alarmArmed = false;
+      });
   }
 
   /** Purges expired sessions, consumed ids, codes, tokens and families; re-arms while anything remains. */
@@ -256,8 +273,12 @@ export class UserDO extends DurableObject<object> {
     if (!this.#ready) return;
     this.purge(Date.now());
     const sql = this.#sql;
-    const left = sessions.countSessions(sql) + consumed.countConsumed(sql) + counters.countBuckets(sql)
-      + liveLink.countLiveLinks(sql) + grants.countGrantRows(sql);
+    const left =
+      sessions.countSessions(sql) +
+      consumed.countConsumed(sql) +
+      counters.countBuckets(sql) +
+      liveLink.countLiveLinks(sql) +
+      grants.countGrantRows(sql);
     if (left > 0) {
       await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
       this.#alarmArmed = true;
@@ -268,7 +289,12 @@ export class UserDO extends DurableObject<object> {
   purge(now: number): number {
     if (!this.#ready) return 0;
     const sql = this.#sql;
-    return sessions.purgeSessions(sql, now) + consumed.purgeConsumed(sql, now) + grants.purgeGrants(sql, now)
-      + counters.purgeBuckets(sql, now) + liveLink.purgeLiveLink(sql, now);
+    return (
+      sessions.purgeSessions(sql, now) +
+      consumed.purgeConsumed(sql, now) +
+      grants.purgeGrants(sql, now) +
+      counters.purgeBuckets(sql, now) +
+      liveLink.purgeLiveLink(sql, now)
+    );
   }
 }

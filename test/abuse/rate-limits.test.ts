@@ -1,11 +1,11 @@
 /** Runs in the "abuse" vitest project: low limits and Turnstile on (see vitest.config.ts). */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { TestBrowser } from "../helpers/browser";
+import type { TurnstileCall } from "../global-setup";
 import { uniqueEmail } from "../helpers/accounts";
+import { TestBrowser } from "../helpers/browser";
 import { listMail } from "../helpers/mailbox";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
-import type { TurnstileCall } from "../global-setup";
 
 /**
  * A fresh Turnstile test token per request: the siteverify stand-in, like Cloudflare, admits a token once.
@@ -22,7 +22,12 @@ function freshIp(): string {
   return `203.0.113.${ipCounter}`;
 }
 
-async function askLink(browser: TestBrowser, email: string, ip: string, token: string | null = freshToken()): Promise<Response> {
+async function askLink(
+  browser: TestBrowser,
+  email: string,
+  ip: string,
+  token: string | null = freshToken(),
+): Promise<Response> {
   return browser.fetch("/auth/email", {
     method: "POST",
     json: { email, ...(token ? { turnstile_token: token } : {}) },
@@ -60,13 +65,31 @@ describe("rate limits hold across the deployment (Durable Objects)", () => {
     const browser = new TestBrowser();
     const stranger = await SoftAuthenticator.create();
     // A credential nobody registered: each attempt is a verification failure.
-    await stranger.register({ rp: { id: "localhost", name: "x" }, user: { id: "dXNlcg", name: "u", displayName: "u" }, challenge: "Y2hhbGxlbmdl", pubKeyCredParams: [{ type: "public-key", alg: -7 }] } as never, "http://localhost:8787");
+    await stranger.register(
+      {
+        rp: { id: "localhost", name: "x" },
+        user: { id: "dXNlcg", name: "u", displayName: "u" },
+        challenge: "Y2hhbGxlbmdl",
+        pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+      } as never,
+      "http://localhost:8787",
+    );
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
       const csrf = await browser.csrf();
-      const options = await (await browser.fetch("/auth/passkey/options", { method: "POST", json: {}, headers: { "x-csrf-token": csrf, "cf-connecting-ip": ip } })).json();
+      const options = await (
+        await browser.fetch("/auth/passkey/options", {
+          method: "POST",
+          json: {},
+          headers: { "x-csrf-token": csrf, "cf-connecting-ip": ip },
+        })
+      ).json();
       const response = await stranger.authenticate(options as never, "http://localhost:8787");
-      const res = await browser.fetch("/auth/passkey/verify", { method: "POST", json: { response }, headers: { "x-csrf-token": csrf, "cf-connecting-ip": ip } });
+      const res = await browser.fetch("/auth/passkey/verify", {
+        method: "POST",
+        json: { response },
+        headers: { "x-csrf-token": csrf, "cf-connecting-ip": ip },
+      });
       statuses.push(res.status);
       if (res.status === 429) expect(res.headers.get("retry-after")).toBeTruthy();
     }
@@ -75,12 +98,19 @@ describe("rate limits hold across the deployment (Durable Objects)", () => {
   });
 
   it("token endpoint failures per client end in 429 in OAuth's JSON format", async () => {
-    const reg = await fetchJson("/register", { redirect_uris: ["https://rp.example/cb"], token_endpoint_auth_method: "none" }, freshIp());
+    const reg = await fetchJson(
+      "/register",
+      { redirect_uris: ["https://rp.example/cb"], token_endpoint_auth_method: "none" },
+      freshIp(),
+    );
     const clientId = reg.client_id as string;
     const statuses: number[] = [];
     let last: Response | null = null;
     for (let i = 0; i < 6; i++) {
-      last = await new TestBrowser().fetch("/token", { method: "POST", form: { grant_type: "authorization_code", client_id: clientId, code: "bogus", code_verifier: "x".repeat(43) } });
+      last = await new TestBrowser().fetch("/token", {
+        method: "POST",
+        form: { grant_type: "authorization_code", client_id: clientId, code: "bogus", code_verifier: "x".repeat(43) },
+      });
       statuses.push(last.status);
     }
     expect(statuses.slice(0, 4)).toEqual([400, 400, 400, 400]);
@@ -93,14 +123,26 @@ describe("rate limits hold across the deployment (Durable Objects)", () => {
   it("admin token guessing: the 4th unauthenticated registration from one IP in an hour gets 429, and then so does a valid token (no oracle)", async () => {
     const ip = freshIp();
     for (let i = 0; i < 3; i++) {
-      const res = await new TestBrowser().fetch("/register", { method: "POST", json: { redirect_uris: ["https://rp.example/cb"] }, headers: { authorization: `Bearer wrong-token-${i}`, "cf-connecting-ip": ip } });
+      const res = await new TestBrowser().fetch("/register", {
+        method: "POST",
+        json: { redirect_uris: ["https://rp.example/cb"] },
+        headers: { authorization: `Bearer wrong-token-${i}`, "cf-connecting-ip": ip },
+      });
       expect(res.status).toBe(401);
     }
-    const guess = await new TestBrowser().fetch("/register", { method: "POST", json: { redirect_uris: ["https://rp.example/cb"] }, headers: { authorization: "Bearer wrong-token-3", "cf-connecting-ip": ip } });
+    const guess = await new TestBrowser().fetch("/register", {
+      method: "POST",
+      json: { redirect_uris: ["https://rp.example/cb"] },
+      headers: { authorization: "Bearer wrong-token-3", "cf-connecting-ip": ip },
+    });
     expect(guess.status).toBe(429);
     expect(await guess.json()).toMatchObject({ error: "temporarily_unavailable" });
     // While the bucket is empty the right token gets the same 429, so a guess cannot be told apart by its answer.
-    const right = await new TestBrowser().fetch("/register", { method: "POST", json: { redirect_uris: ["https://rp.example/cb"] }, headers: { authorization: "Bearer test-admin-token-0123456789", "cf-connecting-ip": ip } });
+    const right = await new TestBrowser().fetch("/register", {
+      method: "POST",
+      json: { redirect_uris: ["https://rp.example/cb"] },
+      headers: { authorization: "Bearer test-admin-token-0123456789", "cf-connecting-ip": ip },
+    });
     expect(right.status).toBe(429);
   });
 
@@ -110,7 +152,15 @@ describe("rate limits hold across the deployment (Durable Objects)", () => {
     // The anonymous budget (3 an hour in this project) is whole: three unauthenticated calls are answered 401, the 4th 429.
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
-      statuses.push((await new TestBrowser().fetch("/register", { method: "POST", json: { redirect_uris: ["https://rp.example/cb"] }, headers: { "cf-connecting-ip": ip } })).status);
+      statuses.push(
+        (
+          await new TestBrowser().fetch("/register", {
+            method: "POST",
+            json: { redirect_uris: ["https://rp.example/cb"] },
+            headers: { "cf-connecting-ip": ip },
+          })
+        ).status,
+      );
     }
     expect(statuses).toEqual([401, 401, 401, 429]);
   });
@@ -147,7 +197,9 @@ describe("Turnstile on the magic-link form", () => {
 
   it("remoteip: an IPv6 visitor is reported by its own address, not by the /64 rate-limit key", async () => {
     const token = freshToken();
-    expect((await askLink(new TestBrowser(), uniqueEmail("v6"), "2001:db8:1234:5678:9abc:def0:1:2", token)).status).toBe(202);
+    expect(
+      (await askLink(new TestBrowser(), uniqueEmail("v6"), "2001:db8:1234:5678:9abc:def0:1:2", token)).status,
+    ).toBe(202);
     const call = (await turnstileCalls()).find((c) => c.token === token)!;
     expect(call.remoteip).toBe("2001:db8:1234:5678:9abc:def0:1:2");
   });
@@ -195,11 +247,17 @@ describe("Turnstile on the magic-link form", () => {
 });
 
 async function turnstileCalls(): Promise<TurnstileCall[]> {
-  return (await (await fetch(`${(env as unknown as { MAILBOX_URL: string }).MAILBOX_URL}/turnstile/calls`)).json()) as TurnstileCall[];
+  return (await (
+    await fetch(`${(env as unknown as { MAILBOX_URL: string }).MAILBOX_URL}/turnstile/calls`)
+  ).json()) as TurnstileCall[];
 }
 
 async function fetchJson(path: string, body: unknown, ip: string): Promise<Record<string, unknown>> {
-  const res = await new TestBrowser().fetch(path, { method: "POST", json: body, headers: { authorization: "Bearer test-admin-token-0123456789", "cf-connecting-ip": ip } });
+  const res = await new TestBrowser().fetch(path, {
+    method: "POST",
+    json: body,
+    headers: { authorization: "Bearer test-admin-token-0123456789", "cf-connecting-ip": ip },
+  });
   expect(res.status).toBe(201);
   return (await res.json()) as Record<string, unknown>;
 }

@@ -12,7 +12,10 @@ describe("account page", () => {
     expect(page).toContain('aria-label="Passkeys"');
     expect(page).toContain("This device");
     expect(page).toContain("Chrome on Linux");
-    const res = await browser.fetch("/account/passkeys/rename", { method: "POST", form: { csrf: await browser.csrf(), id: auth.credentialId!, name: "Work laptop" } });
+    const res = await browser.fetch("/account/passkeys/rename", {
+      method: "POST",
+      form: { csrf: await browser.csrf(), id: auth.credentialId!, name: "Work laptop" },
+    });
     expect(res.status).toBe(303);
     page = await (await browser.fetch("/account?done=renamed", { headers: html })).text();
     expect(page).toContain("Work laptop");
@@ -22,13 +25,23 @@ describe("account page", () => {
   it("deleting the last passkey asks for confirmation first", async () => {
     const { browser, auth } = await userWithPasskey();
     const csrf = await browser.csrf();
-    const warn = await browser.fetch("/account/passkeys/delete", { method: "POST", form: { csrf, id: auth.credentialId! } });
+    const warn = await browser.fetch("/account/passkeys/delete", {
+      method: "POST",
+      form: { csrf, id: auth.credentialId! },
+    });
     expect(warn.status).toBe(409);
     expect(await warn.text()).toContain("Delete your last passkey?");
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM credentials WHERE id = ?").bind(auth.credentialId).first("n")).toBe(1);
-    const done = await browser.fetch("/account/passkeys/delete", { method: "POST", form: { csrf, id: auth.credentialId!, confirm: "yes" } });
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM credentials WHERE id = ?").bind(auth.credentialId).first("n"),
+    ).toBe(1);
+    const done = await browser.fetch("/account/passkeys/delete", {
+      method: "POST",
+      form: { csrf, id: auth.credentialId!, confirm: "yes" },
+    });
     expect(done.status).toBe(303);
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM credentials WHERE id = ?").bind(auth.credentialId).first("n")).toBe(0);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM credentials WHERE id = ?").bind(auth.credentialId).first("n"),
+    ).toBe(0);
   });
 
   it("a passkey that is not one's own cannot be renamed or deleted", async () => {
@@ -36,18 +49,30 @@ describe("account page", () => {
     const { browser: other } = await signUp();
     await addPasskey(other);
     const csrf = await other.csrf();
-    const rename = await other.fetch("/account/passkeys/rename", { method: "POST", form: { csrf, id: auth.credentialId!, name: "mine now" } });
+    const rename = await other.fetch("/account/passkeys/rename", {
+      method: "POST",
+      form: { csrf, id: auth.credentialId!, name: "mine now" },
+    });
     expect(rename.status).toBe(404);
-    const del = await other.fetch("/account/passkeys/delete", { method: "POST", form: { csrf, id: auth.credentialId!, confirm: "yes" } });
+    const del = await other.fetch("/account/passkeys/delete", {
+      method: "POST",
+      form: { csrf, id: auth.credentialId!, confirm: "yes" },
+    });
     expect(del.status).toBe(404);
-    expect(await env.DB.prepare("SELECT name FROM credentials WHERE id = ?").bind(auth.credentialId).first("name")).not.toBe("mine now");
+    expect(
+      await env.DB.prepare("SELECT name FROM credentials WHERE id = ?").bind(auth.credentialId).first("name"),
+    ).not.toBe("mine now");
   });
 
   it("ends another session by id; CSRF is required; signed-out visitors are sent to sign in", async () => {
     const { browser } = await userWithPasskey();
     const noCsrf = await browser.fetch("/account/sessions/end", { method: "POST", form: { sid: "x" } });
     expect(noCsrf.status).toBe(403);
-    const crossSite = await browser.fetch("/account/sessions/end-all", { method: "POST", form: { csrf: await browser.csrf() }, headers: { origin: "https://evil.example" } });
+    const crossSite = await browser.fetch("/account/sessions/end-all", {
+      method: "POST",
+      form: { csrf: await browser.csrf() },
+      headers: { origin: "https://evil.example" },
+    });
     expect(crossSite.status).toBe(403);
     const anon = await new TestBrowser().fetch("/account", { headers: html });
     expect(anon.status).toBe(302);

@@ -4,7 +4,16 @@ import { FRESH_SIGN_IN_MS, REAUTHENTICATE_PATH } from "../../src/account/fresh-s
 import { addPasskey, passkeySignIn, sessionAlive, signUp, userWithPasskey } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { listMail, waitForMail } from "../helpers/mailbox";
-import { ageSession, consentTo, expectTokens, refresh, registerClient, signInTokens, userIdOf, userStub } from "../helpers/oidc-client";
+import {
+  ageSession,
+  consentTo,
+  expectTokens,
+  refresh,
+  registerClient,
+  signInTokens,
+  userIdOf,
+  userStub,
+} from "../helpers/oidc-client";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
 
 const HTML = { accept: "text/html" };
@@ -15,7 +24,11 @@ async function credentialIds(browser: TestBrowser): Promise<string[]> {
 }
 
 async function deletePasskey(browser: TestBrowser, id: string, confirm = false): Promise<Response> {
-  return browser.fetch("/account/passkeys/delete", { method: "POST", form: { csrf: await browser.csrf(), id, ...(confirm ? { confirm: "yes" } : {}) }, headers: HTML });
+  return browser.fetch("/account/passkeys/delete", {
+    method: "POST",
+    form: { csrf: await browser.csrf(), id, ...(confirm ? { confirm: "yes" } : {}) },
+    headers: HTML,
+  });
 }
 
 describe("adding or removing a passkey needs a recent sign-in", () => {
@@ -40,7 +53,9 @@ describe("adding or removing a passkey needs a recent sign-in", () => {
     const auth = await SoftAuthenticator.create();
     const options = await (await browser.postJson("/auth/passkey/register/options", {})).json();
     await ageSession(browser, FRESH_SIGN_IN_MS + 60_000);
-    const res = await browser.postJson("/auth/passkey/register/verify", { response: await auth.register(options as never, ORIGIN) });
+    const res = await browser.postJson("/auth/passkey/register/verify", {
+      response: await auth.register(options as never, ORIGIN),
+    });
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: "reauth_required" });
   });
@@ -130,7 +145,9 @@ describe("sessions end with the passkey that started them, and with a new sign-i
     expect(await sessionAlive(bob.browser.sessionCookie!)).toBe(true);
     const carried = await expectTokens(await refresh(client, bobTokens.refresh_token!));
     // …and they end with the session they now belong to.
-    expect((await shared.fetch("/signout", { method: "POST", form: { csrf: await shared.csrf() }, headers: HTML })).status).toBe(303);
+    expect(
+      (await shared.fetch("/signout", { method: "POST", form: { csrf: await shared.csrf() }, headers: HTML })).status,
+    ).toBe(303);
     expect((await refresh(client, carried.refresh_token!)).status).toBe(400);
   });
 });

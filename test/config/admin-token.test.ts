@@ -1,7 +1,7 @@
 /** ADMIN_TOKEN at startup: a short one is a configuration error, not a silently disabled registration endpoint. */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, type Env } from "../../src/config";
+import { ConfigError, type Env, parseConfig } from "../../src/config";
 
 const base = env as unknown as Env;
 

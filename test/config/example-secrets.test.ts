@@ -1,8 +1,8 @@
 /** Published example secrets (.dev.vars.example, "change-me") are refused outside a localhost issuer. */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, type Env } from "../../src/config";
 import devVarsExample from "../../.dev.vars.example?raw";
+import { ConfigError, type Env, parseConfig } from "../../src/config";
 
 /** A production-shaped configuration with strong secrets. */
 const production: Env = {
@@ -32,20 +32,28 @@ describe("published example secrets", () => {
     expect(parseConfig(production).issuer).toBe("https://id.example.com");
   });
 
-  it.each(["KEY_ENCRYPTION_SECRET", "ADMIN_TOKEN"] as const)("copied .dev.vars.example: its %s is refused on an https issuer", (name) => {
-    const value = example[name];
-    expect(value, `.dev.vars.example sets ${name}`).toBeTypeOf("string");
-    expect(() => parseConfig({ ...production, [name]: value })).toThrow(ConfigError);
-    expect(() => parseConfig({ ...production, [name]: value })).toThrow(new RegExp(`${name} is a published example value`));
-  });
+  it.each(["KEY_ENCRYPTION_SECRET", "ADMIN_TOKEN"] as const)(
+    "copied .dev.vars.example: its %s is refused on an https issuer",
+    (name) => {
+      const value = example[name];
+      expect(value, `.dev.vars.example sets ${name}`).toBeTypeOf("string");
+      expect(() => parseConfig({ ...production, [name]: value })).toThrow(ConfigError);
+      expect(() => parseConfig({ ...production, [name]: value })).toThrow(
+        new RegExp(`${name} is a published example value`),
+      );
+    },
+  );
 
   it.each([
     ["KEY_ENCRYPTION_SECRET", "my-own-secret-but-CHANGE-ME-before-deploying-it"],
     ["ADMIN_TOKEN", "Change-Me-0123456789abcdef"],
     ["EMAIL_HTTP_KEY", "change-me"],
-  ] as const)("a placeholder left in %s (contains change-me, any case) is refused on an https issuer", (name, value) => {
-    expect(() => parseConfig({ ...production, [name]: value })).toThrow(/published example value/);
-  });
+  ] as const)(
+    "a placeholder left in %s (contains change-me, any case) is refused on an https issuer",
+    (name, value) => {
+      expect(() => parseConfig({ ...production, [name]: value })).toThrow(/published example value/);
+    },
+  );
 
   it("the refusal does not echo the secret", () => {
     try {
@@ -58,7 +66,14 @@ describe("published example secrets", () => {
   });
 
   it("npm run dev still starts: the example values are accepted on a localhost issuer", () => {
-    const dev = parseConfig({ ...production, ISSUER: "http://localhost:8787", RP_ID: "localhost", EMAIL_TRANSPORT: "log", KEY_ENCRYPTION_SECRET: example.KEY_ENCRYPTION_SECRET, ADMIN_TOKEN: example.ADMIN_TOKEN });
+    const dev = parseConfig({
+      ...production,
+      ISSUER: "http://localhost:8787",
+      RP_ID: "localhost",
+      EMAIL_TRANSPORT: "log",
+      KEY_ENCRYPTION_SECRET: example.KEY_ENCRYPTION_SECRET,
+      ADMIN_TOKEN: example.ADMIN_TOKEN,
+    });
     expect(dev.insecureDev).toBe(true);
     expect(dev.adminToken).toBe(example.ADMIN_TOKEN);
   });

@@ -7,22 +7,27 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startStack, withBrowsers } from "./harness.mjs";
 import { confirmLink, newEmail, requestMagicLink } from "./flows.mjs";
+import { startStack, withBrowsers } from "./harness.mjs";
 import { NodeAuthenticator } from "./node-authenticator.mjs";
 
 const TIMEOUT = 180_000;
 
 describe("attestation formats in the shipped worker", { timeout: TIMEOUT * 2 }, () => {
   let stack;
-  before(async () => {
-    stack = await startStack("attestation");
-  }, { timeout: TIMEOUT });
+  before(
+    async () => {
+      stack = await startStack("attestation");
+    },
+    { timeout: TIMEOUT },
+  );
   after(async () => {
     await stack?.stop();
   });
 
-  test("none and packed self attestation register and sign in; forged self, full packed and fido-u2f are refused", { timeout: TIMEOUT }, async (t) => {
+  test("none and packed self attestation register and sign in; forged self, full packed and fido-u2f are refused", {
+    timeout: TIMEOUT,
+  }, async (t) => {
     const origin = stack.origin;
     await withBrowsers(t, stack, 1, async ({ page }) => {
       await page.goto(`${origin}/signin`);
@@ -41,20 +46,31 @@ describe("attestation formats in the shipped worker", { timeout: TIMEOUT * 2 }, 
         const authenticator = new NodeAuthenticator({ origin, rpId: "localhost" });
         const options = await post("/auth/passkey/register/options", {});
         assert.equal(options.status, 200, `registration options: ${JSON.stringify(options.body)}`);
-        const registered = await post("/auth/passkey/register/verify", { response: await authenticator.register(options.body, fmt), name: `key ${fmt}` });
+        const registered = await post("/auth/passkey/register/verify", {
+          response: await authenticator.register(options.body, fmt),
+          name: `key ${fmt}`,
+        });
         outcomes[fmt] = registered.status;
         if (fmt === "none" || fmt === "packed-self") {
           assert.equal(registered.status, 201, `${fmt} registers: ${JSON.stringify(registered.body)}`);
           const signInOptions = await post("/auth/passkey/options", {});
           assert.equal(signInOptions.status, 200);
-          const signedIn = await post("/auth/passkey/verify", { response: await authenticator.assert(signInOptions.body) });
+          const signedIn = await post("/auth/passkey/verify", {
+            response: await authenticator.assert(signInOptions.body),
+          });
           assert.equal(signedIn.status, 200, `${fmt}: the new passkey signs in: ${JSON.stringify(signedIn.body)}`);
         } else {
           assert.equal(registered.status, 400, `${fmt} is refused: ${JSON.stringify(registered.body)}`);
           assert.equal(registered.body.error, "verification_failed");
         }
       }
-      assert.deepEqual(outcomes, { none: 201, "packed-self": 201, "packed-self-forged": 400, "packed-full": 400, "fido-u2f": 400 });
+      assert.deepEqual(outcomes, {
+        none: 201,
+        "packed-self": 201,
+        "packed-self-forged": 400,
+        "packed-full": 400,
+        "fido-u2f": 400,
+      });
     });
   });
 });

@@ -1,21 +1,26 @@
 /** The demo relying party at /demo signs a new person in through the provider and shows the verified claims. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startStack, withBrowsers } from "./harness.mjs";
 import { assertSignedOut, confirmLink, newEmail, pathOf, requestMagicLink } from "./flows.mjs";
+import { startStack, withBrowsers } from "./harness.mjs";
 
 const TIMEOUT = 180_000;
 
 describe("the demo relying party", { timeout: TIMEOUT * 2 }, () => {
   let stack;
-  before(async () => {
-    stack = await startStack("demo");
-  }, { timeout: TIMEOUT });
+  before(
+    async () => {
+      stack = await startStack("demo");
+    },
+    { timeout: TIMEOUT },
+  );
   after(async () => {
     await stack?.stop();
   });
 
-  test("signs in through Latchkey (emailed link, passkey skipped), shows the verified claims, signs out", { timeout: TIMEOUT }, async (t) => {
+  test("signs in through Latchkey (emailed link, passkey skipped), shows the verified claims, signs out", {
+    timeout: TIMEOUT,
+  }, async (t) => {
     const origin = stack.origin;
     const email = newEmail("dave");
     await withBrowsers(t, stack, 1, async (browser) => {

@@ -29,12 +29,19 @@ export async function confirmLink(page, link) {
   await page.goto(link);
   await page.getByRole("heading", { name: "Finish signing in" }).waitFor({ timeout: STEP_TIMEOUT_MS });
   const [res] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/auth/link", { timeout: STEP_TIMEOUT_MS }),
+    page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/auth/link", {
+      timeout: STEP_TIMEOUT_MS,
+    }),
     page.getByRole("button", { name: "Continue" }).click(),
   ]);
   if (res.status() >= 400) {
     await page.waitForLoadState();
-    const shown = (await page.locator("main").innerText().catch(() => "")).replace(/\s+/g, " ");
+    const shown = (
+      await page
+        .locator("main")
+        .innerText()
+        .catch(() => "")
+    ).replace(/\s+/g, " ");
     assert.fail(`POST /auth/link (Continue) answered ${res.status()}: ${shown}`);
   }
   await page.waitForURL((url) => url.pathname !== "/auth/link", { timeout: STEP_TIMEOUT_MS });
@@ -84,7 +91,11 @@ export async function assertSignedOut(browser, origin) {
   try {
     await page.goto(`${origin}/account`);
     const url = new URL(page.url());
-    assert.equal(url.pathname, "/signin", `/account should redirect to /signin when signed out, landed on ${page.url()}`);
+    assert.equal(
+      url.pathname,
+      "/signin",
+      `/account should redirect to /signin when signed out, landed on ${page.url()}`,
+    );
     await page.getByRole("button", { name: "Sign in with a passkey" }).waitFor({ timeout: STEP_TIMEOUT_MS });
   } finally {
     await browser.presence(true);

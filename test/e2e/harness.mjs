@@ -1,5 +1,5 @@
 /** End-to-end harness: a real SMTP mailbox, the provider under `wrangler dev`, and Chromium with a virtual authenticator. */
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -111,7 +111,10 @@ export function magicLinkIn(mail, origin) {
 let pageBuilt = false;
 function buildPage() {
   if (pageBuilt) return;
-  execFileSync(process.execPath, [join(ROOT, "scripts", "build-page.mjs")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, [join(ROOT, "scripts", "build-page.mjs")], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   pageBuilt = true;
 }
 
@@ -143,11 +146,15 @@ async function startProvider({ smtpUrl, name = "provider" }) {
   const persistTo = tempDir("state");
   const env = { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
   try {
-    execFileSync(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    execFileSync(
+      process.execPath,
+      [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo],
+      {
+        cwd: ROOT,
+        env,
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
   } catch (err) {
     rmSync(persistTo, { recursive: true, force: true });
     throw new Error(`applying D1 migrations failed:\n${err.stderr?.toString() ?? err}`);
@@ -170,7 +177,20 @@ async function startProvider({ smtpUrl, name = "provider" }) {
   // Naming an env file stops wrangler from reading the developer's .dev.vars; every value comes from --var below.
   const envFile = join(persistTo, "e2e.env");
   writeFileSync(envFile, "# latchkey e2e: configuration is passed with --var\n");
-  const args = [WRANGLER, "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistTo, "--env-file", envFile];
+  const args = [
+    WRANGLER,
+    "dev",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persistTo,
+    "--env-file",
+    envFile,
+  ];
   args.push("--show-interactive-dev-session=false", "--live-reload=false");
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn(process.execPath, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -208,8 +228,10 @@ async function startProvider({ smtpUrl, name = "provider" }) {
   const started = Date.now();
   try {
     for (;;) {
-      if (exited) throw new Error(`wrangler dev exited (${JSON.stringify(exited)}) before it was ready:\n${output.slice(-4000)}`);
-      if (Date.now() - started > READY_TIMEOUT_MS) throw new Error(`wrangler dev not ready after ${READY_TIMEOUT_MS} ms:\n${output.slice(-4000)}`);
+      if (exited)
+        throw new Error(`wrangler dev exited (${JSON.stringify(exited)}) before it was ready:\n${output.slice(-4000)}`);
+      if (Date.now() - started > READY_TIMEOUT_MS)
+        throw new Error(`wrangler dev not ready after ${READY_TIMEOUT_MS} ms:\n${output.slice(-4000)}`);
       try {
         const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) });
         if (res.ok) break;
@@ -227,7 +249,16 @@ async function startProvider({ smtpUrl, name = "provider" }) {
 
 // ---------------------------------------------------------------------------------------------- browser
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 /**
  * Chromium with a fresh profile and one page carrying a CTAP2 platform authenticator (resident keys, user verification).
@@ -235,19 +266,32 @@ const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable
  */
 async function launchBrowser() {
   const profile = tempDir("profile");
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 900, height: 800 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 900, height: 800 },
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleLines = [];
   page.on("console", (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
   page.on("pageerror", (err) => consoleLines.push(`[pageerror] ${err.message}`));
   // Pages that answered with an error status are the usual first clue; keep them with the console lines.
   page.on("response", (res) => {
-    if (res.status() >= 400 && res.request().frame() === page.mainFrame()) consoleLines.push(`[http ${res.status()}] ${res.request().method()} ${res.url()}`);
+    if (res.status() >= 400 && res.request().frame() === page.mainFrame())
+      consoleLines.push(`[http ${res.status()}] ${res.request().method()} ${res.url()}`);
   });
   const cdp = await context.newCDPSession(page);
   await cdp.send("WebAuthn.enable");
   const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   });
   return {
     context,
@@ -273,7 +317,10 @@ async function keepEvidence(browser, name) {
   const base = join(RESULTS_DIR, name.replace(/[^A-Za-z0-9_-]+/g, "-").slice(0, 80));
   const { page } = browser;
   await page.screenshot({ path: `${base}.png`, fullPage: true }).catch(() => {});
-  const text = await page.locator("body").innerText({ timeout: 2_000 }).catch(() => "(no page text)");
+  const text = await page
+    .locator("body")
+    .innerText({ timeout: 2_000 })
+    .catch(() => "(no page text)");
   writeFileSync(`${base}.console.txt`, `${page.url()}\n${browser.consoleLines.join("\n")}\n`);
   const httpErrors = browser.consoleLines.filter((l) => l.startsWith("[http") || l.startsWith("[pageerror]")).slice(-5);
   return [

@@ -42,7 +42,17 @@ const POST_ENDPOINTS = [
   { path: "/account/sessions/end-all", kind: "page" },
   { path: "/signout", kind: "page" },
 ];
-const GET_ENDPOINTS = ["/healthz", "/jwks.json", "/.well-known/openid-configuration", "/signin", "/authorize", "/userinfo", "/account", "/auth/link", "/logout"];
+const GET_ENDPOINTS = [
+  "/healthz",
+  "/jwks.json",
+  "/.well-known/openid-configuration",
+  "/signin",
+  "/authorize",
+  "/userinfo",
+  "/account",
+  "/auth/link",
+  "/logout",
+];
 
 const FORM = "application/x-www-form-urlencoded";
 const JSON_TYPE = "application/json";
@@ -57,27 +67,47 @@ const BODIES = [
   { name: "valid JSON of the wrong type", type: JSON_TYPE, body: Buffer.from('[1, "two", {"three": null}]') },
   { name: "form sent as JSON", type: JSON_TYPE, body: Buffer.from("grant_type=authorization_code&code=x") },
   { name: "JSON sent as a form", type: FORM, body: Buffer.from('{"email": "a@b.example"}') },
-  { name: "form with a repeated and a broken parameter", type: FORM, body: Buffer.from("a=1&a=2&%zz=%&csrf=x&token=%E0%A4%A") },
+  {
+    name: "form with a repeated and a broken parameter",
+    type: FORM,
+    body: Buffer.from("a=1&a=2&%zz=%&csrf=x&token=%E0%A4%A"),
+  },
   { name: "XML", type: "application/xml", body: Buffer.from("<?xml version='1.0'?><a><b/></a>") },
-  { name: "multipart with a bogus boundary", type: "multipart/form-data; boundary=zzz", body: Buffer.from("--yyy\r\nContent-Disposition: form-data\r\n\r\nx\r\n--yyy--") },
+  {
+    name: "multipart with a bogus boundary",
+    type: "multipart/form-data; boundary=zzz",
+    body: Buffer.from("--yyy\r\nContent-Disposition: form-data\r\n\r\nx\r\n--yyy--"),
+  },
   { name: "no content type", type: null, body: Buffer.from("email=a@b.example") },
-  { name: "invalid UTF-8 JSON", type: JSON_TYPE, body: Buffer.from([0x7b, 0x22, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]) },
+  {
+    name: "invalid UTF-8 JSON",
+    type: JSON_TYPE,
+    body: Buffer.from([0x7b, 0x22, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]),
+  },
   { name: "invalid UTF-8 form", type: FORM, body: Buffer.from([0x61, 0x3d, 0xff, 0xfe, 0x26, 0x62, 0x3d, 0xc3, 0x28]) },
   { name: "1 MB with Content-Length", type: JSON_TYPE, body: randomBytes(MB) },
   { name: "1 MB form with Content-Length", type: FORM, body: Buffer.alloc(MB, "a=b&") },
   { name: "1 MB chunked", type: JSON_TYPE, body: randomBytes(MB), chunked: true },
   { name: "1 MB form chunked", type: FORM, body: Buffer.alloc(MB, "c=d&"), chunked: true },
-  { name: "small chunked form", type: FORM, body: Buffer.from("grant_type=refresh_token&refresh_token=x.y"), chunked: true },
+  {
+    name: "small chunked form",
+    type: FORM,
+    body: Buffer.from("grant_type=refresh_token&refresh_token=x.y"),
+    chunked: true,
+  },
 ];
 
 /** Long headers and tokens (each well under workerd's and wrangler's header limits, far over anything real). */
 const LONG = "a".repeat(60_000);
 const HEADER_CASES = [
   { name: "60 KB bearer token", headers: { authorization: `Bearer ${LONG}` } },
-  { name: "60 KB Basic credentials", headers: { authorization: `Basic ${Buffer.from(`${LONG}:${LONG}`).toString("base64").slice(0, 60_000)}` } },
+  {
+    name: "60 KB Basic credentials",
+    headers: { authorization: `Basic ${Buffer.from(`${LONG}:${LONG}`).toString("base64").slice(0, 60_000)}` },
+  },
   { name: "30 KB cookie", headers: { cookie: `lk_b=${"b".repeat(15_000)}; lk_s=${"s".repeat(15_000)}` } },
   { name: "30 KB CSRF header", headers: { "x-csrf-token": "c".repeat(30_000) } },
-  { name: "malformed bearer", headers: { authorization: "Bearer a b \"===,; \u00ff" } },
+  { name: "malformed bearer", headers: { authorization: 'Bearer a b "===,; \u00ff' } },
 ];
 
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
@@ -92,7 +122,14 @@ function send(origin, { method, path, headers = {}, body = null, chunked = false
     const req = request(url, { method, headers: h, agent }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          text: Buffer.concat(chunks).toString("utf8"),
+          ms: performance.now() - started,
+        }),
+      );
       res.on("error", reject);
     });
     req.setTimeout(10_000, () => req.destroy(new Error(`no answer within 10 s: ${method} ${path}`)));
@@ -111,7 +148,9 @@ function send(origin, { method, path, headers = {}, body = null, chunked = false
 function closeEarly(port, path, { declared = 100_000, sent = 1_000, type = JSON_TYPE } = {}) {
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1", () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: ${type}\r\nContent-Length: ${declared}\r\n\r\n`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: ${type}\r\nContent-Length: ${declared}\r\n\r\n`,
+      );
       socket.write(Buffer.alloc(sent, "x"));
       setTimeout(() => {
         socket.destroy();
@@ -159,7 +198,10 @@ const isClientError = (s) => s >= 400 && s < 500;
 
 /** A 4xx, except where a hostile-looking form is still a well-formed request for that endpoint (a page, then). */
 function statusRule(ep, b) {
-  const parses = (b.type ?? "").startsWith(FORM) && !(b.body && /%zz|%E0%A4%A$/.test(b.body.toString("latin1"))) && !(b.body?.includes(0xff));
+  const parses =
+    (b.type ?? "").startsWith(FORM) &&
+    !(b.body && /%zz|%E0%A4%A$/.test(b.body.toString("latin1"))) &&
+    !b.body?.includes(0xff);
   return ep.formIsRequest && parses ? (s) => s < 500 : isClientError;
 }
 
@@ -178,18 +220,22 @@ describe("the shipped worker under wrangler dev, from outside", { timeout: TIMEO
     if (res.ms > MAX_MS) problems.push(`${what}: answered after ${Math.round(res.ms)} ms`);
     if (formats && res.status >= 400) {
       const format = formatOf(res);
-      if (!formats.includes(format)) problems.push(`${what}: ${res.status} in format "${format}", expected ${formats.join(" or ")}`);
+      if (!formats.includes(format))
+        problems.push(`${what}: ${res.status} in format "${format}", expected ${formats.join(" or ")}`);
     }
   };
 
-  before(async () => {
-    stack = await startStack("hostile-http");
-    const signin = await send(stack.origin, { method: "GET", path: "/signin", headers: { accept: "text/html" } });
-    const cookies = [signin.headers["set-cookie"] ?? []].flat().map((c) => c.split(";")[0]);
-    const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(signin.text)?.[1];
-    assert.ok(csrf && cookies.length > 0, "the sign-in page sets a browser cookie and a CSRF token");
-    browser = { cookie: cookies.join("; "), csrf };
-  }, { timeout: TIMEOUT });
+  before(
+    async () => {
+      stack = await startStack("hostile-http");
+      const signin = await send(stack.origin, { method: "GET", path: "/signin", headers: { accept: "text/html" } });
+      const cookies = [signin.headers["set-cookie"] ?? []].flat().map((c) => c.split(";")[0]);
+      const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(signin.text)?.[1];
+      assert.ok(csrf && cookies.length > 0, "the sign-in page sets a browser cookie and a CSRF token");
+      browser = { cookie: cookies.join("; "), csrf };
+    },
+    { timeout: TIMEOUT },
+  );
   beforeEach(() => {
     problems = [];
   });
@@ -198,18 +244,34 @@ describe("the shipped worker under wrangler dev, from outside", { timeout: TIMEO
     await stack?.stop();
   });
 
-  test("hostile bodies to every POST endpoint: its own 4xx, in its own format, within 2 s", { timeout: TIMEOUT }, async () => {
+  test("hostile bodies to every POST endpoint: its own 4xx, in its own format, within 2 s", {
+    timeout: TIMEOUT,
+  }, async () => {
     for (const ep of POST_ENDPOINTS) {
       for (const b of BODIES) {
         for (const as of ["anonymous", "with a browser's cookie and CSRF token"]) {
           const headers = b.type ? { "content-type": b.type } : {};
-          if (as !== "anonymous") Object.assign(headers, { cookie: browser.cookie, "x-csrf-token": browser.csrf, origin: stack.origin });
-          const res = await send(stack.origin, { method: "POST", path: ep.path, headers, body: b.body, chunked: b.chunked });
-          check(`POST ${ep.path} ${b.name} (${as})`, res, { formats: allowedFormats(ep.kind, b.type), okStatus: statusRule(ep, b) });
+          if (as !== "anonymous")
+            Object.assign(headers, { cookie: browser.cookie, "x-csrf-token": browser.csrf, origin: stack.origin });
+          const res = await send(stack.origin, {
+            method: "POST",
+            path: ep.path,
+            headers,
+            body: b.body,
+            chunked: b.chunked,
+          });
+          check(`POST ${ep.path} ${b.name} (${as})`, res, {
+            formats: allowedFormats(ep.kind, b.type),
+            okStatus: statusRule(ep, b),
+          });
         }
       }
     }
-    assert.deepEqual(problems, [], `${problems.length} of ${count} answers were wrong:\n${problems.slice(0, 40).join("\n")}`);
+    assert.deepEqual(
+      problems,
+      [],
+      `${problems.length} of ${count} answers were wrong:\n${problems.slice(0, 40).join("\n")}`,
+    );
   });
 
   test("very long headers and tokens: an answer within 2 s, never a 5xx", { timeout: TIMEOUT }, async () => {
@@ -220,14 +282,29 @@ describe("the shipped worker under wrangler dev, from outside", { timeout: TIMEO
         check(`GET ${path} ${hc.name}`, res, { okStatus: (s) => s < 500 });
       }
       for (const ep of POST_ENDPOINTS) {
-        const res = await send(stack.origin, { method: "POST", path: ep.path, headers: { "content-type": FORM, ...hc.headers }, body: Buffer.from("grant_type=authorization_code&code=a.b&token=x") });
-        check(`POST ${ep.path} ${hc.name}`, res, { formats: allowedFormats(ep.kind, FORM), okStatus: statusRule(ep, { type: FORM }) });
+        const res = await send(stack.origin, {
+          method: "POST",
+          path: ep.path,
+          headers: { "content-type": FORM, ...hc.headers },
+          body: Buffer.from("grant_type=authorization_code&code=a.b&token=x"),
+        });
+        check(`POST ${ep.path} ${hc.name}`, res, {
+          formats: allowedFormats(ep.kind, FORM),
+          okStatus: statusRule(ep, { type: FORM }),
+        });
       }
     }
     // A long query string on the two GET endpoints that parse one.
     // /authorize refuses the unknown client on its own page; /logout without a session just says "signed out".
-    for (const [path, okStatus] of [["/authorize", isClientError], ["/logout", (s) => s < 500]]) {
-      const res = await send(stack.origin, { method: "GET", path: `${path}?client_id=${"q".repeat(12_000)}&redirect_uri=x`, headers: { accept: "text/html" } });
+    for (const [path, okStatus] of [
+      ["/authorize", isClientError],
+      ["/logout", (s) => s < 500],
+    ]) {
+      const res = await send(stack.origin, {
+        method: "GET",
+        path: `${path}?client_id=${"q".repeat(12_000)}&redirect_uri=x`,
+        headers: { accept: "text/html" },
+      });
       check(`GET ${path} with a 12 KB query`, res, { formats: ["html"], okStatus });
     }
     assert.deepEqual(problems, [], problems.join("\n"));
@@ -235,29 +312,52 @@ describe("the shipped worker under wrangler dev, from outside", { timeout: TIMEO
 
   test("admin-authorized registration with hostile bodies answers RFC 7591 errors", { timeout: TIMEOUT }, async () => {
     for (const b of BODIES) {
-      const res = await send(stack.origin, { method: "POST", path: "/register", headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(b.type ? { "content-type": b.type } : {}) }, body: b.body, chunked: b.chunked });
+      const res = await send(stack.origin, {
+        method: "POST",
+        path: "/register",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(b.type ? { "content-type": b.type } : {}) },
+        body: b.body,
+        chunked: b.chunked,
+      });
       check(`POST /register (admin) ${b.name}`, res, { formats: ["oauth"] });
     }
     assert.deepEqual(problems, [], problems.join("\n"));
   });
 
-  test("requests that close early leave the worker answering: /healthz and a normal error right after", { timeout: TIMEOUT }, async () => {
+  test("requests that close early leave the worker answering: /healthz and a normal error right after", {
+    timeout: TIMEOUT,
+  }, async () => {
     for (const ep of POST_ENDPOINTS) {
       await closeEarly(stack.provider.port, ep.path);
       await closeEarly(stack.provider.port, ep.path, { type: FORM, declared: 2 * MB, sent: 64 * 1024 });
     }
     const health = await send(stack.origin, { method: "GET", path: "/healthz" });
     check("GET /healthz after early closes", health, { okStatus: (s) => s === 200 });
-    const token = await send(stack.origin, { method: "POST", path: "/token", headers: { "content-type": JSON_TYPE }, body: Buffer.from('{"code": ') });
+    const token = await send(stack.origin, {
+      method: "POST",
+      path: "/token",
+      headers: { "content-type": JSON_TYPE },
+      body: Buffer.from('{"code": '),
+    });
     check("POST /token after early closes", token, { formats: ["oauth"] });
     assert.deepEqual(problems, [], problems.join("\n"));
   });
 
   test("the curl loops of issue 9 answer only Latchkey's own 4xx", { timeout: TIMEOUT }, async () => {
     for (let i = 0; i < 40; i++) {
-      const res = await send(stack.origin, { method: "POST", path: "/token", headers: { "content-type": JSON_TYPE }, body: Buffer.from('{"grant_type": "authorization_code", "code": ') });
+      const res = await send(stack.origin, {
+        method: "POST",
+        path: "/token",
+        headers: { "content-type": JSON_TYPE },
+        body: Buffer.from('{"grant_type": "authorization_code", "code": '),
+      });
       check(`POST /token truncated JSON #${i}`, res, { formats: ["oauth"], okStatus: (s) => s === 400 });
-      const email = await send(stack.origin, { method: "POST", path: "/auth/email", headers: { "content-type": JSON_TYPE }, body: Buffer.from('{"email": ') });
+      const email = await send(stack.origin, {
+        method: "POST",
+        path: "/auth/email",
+        headers: { "content-type": JSON_TYPE },
+        body: Buffer.from('{"email": '),
+      });
       check(`POST /auth/email truncated JSON #${i}`, email, { formats: ["api"], okStatus: (s) => s === 403 });
     }
     const health = await send(stack.origin, { method: "GET", path: "/healthz" });

@@ -64,27 +64,73 @@ export class NodeAuthenticator {
     this.#keys = await subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
     this.userHandle = options.user.id;
     const point = new Uint8Array(await subtle.exportKey("raw", this.#keys.publicKey));
-    const coseKey = cbor(new Map([[1, 2], [3, -7], [-1, 1], [-2, point.slice(1, 33)], [-3, point.slice(33)]]));
+    const coseKey = cbor(
+      new Map([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, point.slice(1, 33)],
+        [-3, point.slice(33)],
+      ]),
+    );
     const id = this.credentialId;
-    const authData = cat(sha256(this.rpId), [FLAGS.UP | FLAGS.UV | FLAGS.AT], [0, 0, 0, 0], new Uint8Array(16), [0, id.length], id, coseKey);
-    const clientDataJSON = Buffer.from(JSON.stringify({ type: "webauthn.create", challenge: options.challenge, origin: this.origin, crossOrigin: false }));
+    const authData = cat(
+      sha256(this.rpId),
+      [FLAGS.UP | FLAGS.UV | FLAGS.AT],
+      [0, 0, 0, 0],
+      new Uint8Array(16),
+      [0, id.length],
+      id,
+      coseKey,
+    );
+    const clientDataJSON = Buffer.from(
+      JSON.stringify({
+        type: "webauthn.create",
+        challenge: options.challenge,
+        origin: this.origin,
+        crossOrigin: false,
+      }),
+    );
     const signed = cat(authData, sha256(clientDataJSON));
     const fakeCertificate = cat([0x30, 0x82, 0x01, 0x00], new Uint8Array(256));
     const attStmt = {
       none: new Map(),
-      "packed-self": new Map([["alg", -7], ["sig", await this.#sign(signed)]]),
+      "packed-self": new Map([
+        ["alg", -7],
+        ["sig", await this.#sign(signed)],
+      ]),
       // Signed over the wrong bytes: a self-attestation statement that does not verify.
-      "packed-self-forged": new Map([["alg", -7], ["sig", await this.#sign(cat(signed, [0]))]]),
-      "packed-full": new Map([["alg", -7], ["sig", await this.#sign(signed)], ["x5c", [fakeCertificate]]]),
-      "fido-u2f": new Map([["sig", await this.#sign(signed)], ["x5c", [fakeCertificate]]]),
+      "packed-self-forged": new Map([
+        ["alg", -7],
+        ["sig", await this.#sign(cat(signed, [0]))],
+      ]),
+      "packed-full": new Map([
+        ["alg", -7],
+        ["sig", await this.#sign(signed)],
+        ["x5c", [fakeCertificate]],
+      ]),
+      "fido-u2f": new Map([
+        ["sig", await this.#sign(signed)],
+        ["x5c", [fakeCertificate]],
+      ]),
     }[fmt];
     if (!attStmt) throw new TypeError(`unknown fmt ${fmt}`);
-    const attestationObject = cbor(new Map([["fmt", fmt.startsWith("packed") ? "packed" : fmt], ["attStmt", attStmt], ["authData", authData]]));
+    const attestationObject = cbor(
+      new Map([
+        ["fmt", fmt.startsWith("packed") ? "packed" : fmt],
+        ["attStmt", attStmt],
+        ["authData", authData],
+      ]),
+    );
     return {
       id: b64url(id),
       rawId: b64url(id),
       type: "public-key",
-      response: { clientDataJSON: b64url(clientDataJSON), attestationObject: b64url(attestationObject), transports: ["internal"] },
+      response: {
+        clientDataJSON: b64url(clientDataJSON),
+        attestationObject: b64url(attestationObject),
+        transports: ["internal"],
+      },
       clientExtensionResults: {},
       authenticatorAttachment: "platform",
     };
@@ -94,13 +140,20 @@ export class NodeAuthenticator {
   async assert(options) {
     this.#counter++;
     const authData = cat(sha256(this.rpId), [FLAGS.UP | FLAGS.UV], [0, 0, 0, this.#counter]);
-    const clientDataJSON = Buffer.from(JSON.stringify({ type: "webauthn.get", challenge: options.challenge, origin: this.origin, crossOrigin: false }));
+    const clientDataJSON = Buffer.from(
+      JSON.stringify({ type: "webauthn.get", challenge: options.challenge, origin: this.origin, crossOrigin: false }),
+    );
     const signature = await this.#sign(cat(authData, sha256(clientDataJSON)));
     return {
       id: b64url(this.credentialId),
       rawId: b64url(this.credentialId),
       type: "public-key",
-      response: { clientDataJSON: b64url(clientDataJSON), authenticatorData: b64url(authData), signature: b64url(signature), userHandle: this.userHandle },
+      response: {
+        clientDataJSON: b64url(clientDataJSON),
+        authenticatorData: b64url(authData),
+        signature: b64url(signature),
+        userHandle: this.userHandle,
+      },
       clientExtensionResults: {},
       authenticatorAttachment: "platform",
     };

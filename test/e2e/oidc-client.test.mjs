@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 import * as client from "openid-client";
-import { ADMIN_TOKEN, startStack, withBrowsers } from "./harness.mjs";
 import { confirmLink, createPasskey, newEmail, pathOf, requestMagicLink } from "./flows.mjs";
+import { ADMIN_TOKEN, startStack, withBrowsers } from "./harness.mjs";
 
 const TIMEOUT = 180_000;
 
@@ -30,7 +30,8 @@ async function startListener() {
       for (;;) {
         const hit = hits.slice(since).find((u) => u.pathname === pathname);
         if (hit) return hit;
-        if (Date.now() > deadline) throw new Error(`the relying party got no ${pathname} request within ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`the relying party got no ${pathname} request within ${timeoutMs} ms`);
         await new Promise((r) => {
           waiters.push(r);
           setTimeout(r, 250);
@@ -50,25 +51,34 @@ function jwtPart(jwt, i) {
 
 /** RFC 6749 error answers surface from openid-client as ResponseBodyError with the wire `error` code. */
 async function rejectsWithOAuthError(promise, code, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err?.error, code, `${message}: expected ${code}, got ${err?.error ?? err}`);
-    return true;
-  }, message);
+  await assert.rejects(
+    promise,
+    (err) => {
+      assert.equal(err?.error, code, `${message}: expected ${code}, got ${err?.error ?? err}`);
+      return true;
+    },
+    message,
+  );
 }
 
 describe("OpenID Connect code flow with openid-client", { timeout: TIMEOUT * 2 }, () => {
   let stack;
   let rp;
-  before(async () => {
-    stack = await startStack("oidc-client");
-    rp = await startListener();
-  }, { timeout: TIMEOUT });
+  before(
+    async () => {
+      stack = await startStack("oidc-client");
+      rp = await startListener();
+    },
+    { timeout: TIMEOUT },
+  );
   after(async () => {
     await rp?.close();
     await stack?.stop();
   });
 
-  test("register, sign in by link + passkey, exchange the code, verify the ID token, userinfo, refresh, SSO, end session", { timeout: TIMEOUT }, async (t) => {
+  test("register, sign in by link + passkey, exchange the code, verify the ID token, userinfo, refresh, SSO, end session", {
+    timeout: TIMEOUT,
+  }, async (t) => {
     const origin = stack.origin;
     const email = newEmail("carol");
 
@@ -152,11 +162,22 @@ describe("OpenID Connect code flow with openid-client", { timeout: TIMEOUT * 2 }
 
       // 2. Refresh tokens rotate; presenting a spent one revokes the family (RFC 9700 §4.14.2).
       const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
-      assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token, "the refresh token rotates");
+      assert.ok(
+        refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token,
+        "the refresh token rotates",
+      );
       const again = await client.fetchUserInfo(config, refreshed.access_token, claims.sub);
       assert.equal(again.email, email);
-      await rejectsWithOAuthError(client.refreshTokenGrant(config, tokens.refresh_token), "invalid_grant", "a spent refresh token is refused");
-      await rejectsWithOAuthError(client.refreshTokenGrant(config, refreshed.refresh_token), "invalid_grant", "reuse revoked the whole family");
+      await rejectsWithOAuthError(
+        client.refreshTokenGrant(config, tokens.refresh_token),
+        "invalid_grant",
+        "a spent refresh token is refused",
+      );
+      await rejectsWithOAuthError(
+        client.refreshTokenGrant(config, refreshed.refresh_token),
+        "invalid_grant",
+        "reuse revoked the whole family",
+      );
 
       // 3. SSO: a second request in the same browser returns at once (session + remembered consent).
       const second = await authorization();
@@ -168,12 +189,20 @@ describe("OpenID Connect code flow with openid-client", { timeout: TIMEOUT * 2 }
       await client.fetchUserInfo(config, ssoTokens.access_token, claims.sub);
 
       // A code works once, and its replay revokes what it issued (RFC 6749 §4.1.2).
-      await rejectsWithOAuthError(client.authorizationCodeGrant(config, ssoCallback, second.checks), "invalid_grant", "a replayed code is refused");
+      await rejectsWithOAuthError(
+        client.authorizationCodeGrant(config, ssoCallback, second.checks),
+        "invalid_grant",
+        "a replayed code is refused",
+      );
       await assert.rejects(client.fetchUserInfo(config, ssoTokens.access_token, claims.sub), (err) => {
         assert.equal(err?.status, 401, `userinfo refuses the replayed code's access token (got ${err})`);
         return true;
       });
-      await rejectsWithOAuthError(client.refreshTokenGrant(config, ssoTokens.refresh_token), "invalid_grant", "the replayed code's refresh token is revoked");
+      await rejectsWithOAuthError(
+        client.refreshTokenGrant(config, ssoTokens.refresh_token),
+        "invalid_grant",
+        "the replayed code's refresh token is revoked",
+      );
 
       // 4. prompt=login forces a fresh sign-in: the passkey (autofill on this device) does it.
       const third = await authorization({ prompt: "login" });
@@ -186,11 +215,19 @@ describe("OpenID Connect code flow with openid-client", { timeout: TIMEOUT * 2 }
       const loginClaims = loginTokens.claims();
       assert.equal(loginClaims.sub, claims.sub);
       assert.ok(loginClaims.auth_time >= claims.auth_time, "auth_time moved forward with the new sign-in");
-      assert.deepEqual(loginClaims.amr, ["pop", "user", "mfa"], `RFC 8176 amr names the user-verified passkey sign-in (${loginClaims.amr})`);
+      assert.deepEqual(
+        loginClaims.amr,
+        ["pop", "user", "mfa"],
+        `RFC 8176 amr names the user-verified passkey sign-in (${loginClaims.amr})`,
+      );
       assert.equal(loginClaims.acr, "passkey-uv", "acr is the user-verified passkey's class");
 
       // 5. RP-initiated logout with id_token_hint: straight back to the registered URI, session gone.
-      const endUrl = client.buildEndSessionUrl(config, { id_token_hint: loginTokens.id_token, post_logout_redirect_uri: rp.loggedOut, state: "bye" });
+      const endUrl = client.buildEndSessionUrl(config, {
+        id_token_hint: loginTokens.id_token,
+        post_logout_redirect_uri: rp.loggedOut,
+        state: "bye",
+      });
       seen = rp.count;
       await page.goto(endUrl.href);
       const loggedOut = await rp.next("/logged-out", seen);

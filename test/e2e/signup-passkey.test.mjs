@@ -1,9 +1,18 @@
 /** Sign up by emailed link, create a passkey, sign out, sign back in with it: in Chromium against `wrangler dev`. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import {
+  accountLists,
+  assertSignedOut,
+  confirmLink,
+  createPasskey,
+  newEmail,
+  pathOf,
+  requestMagicLink,
+  signInWithPasskeyButton,
+} from "./flows.mjs";
 import { RESULTS_DIR, startStack, withBrowsers } from "./harness.mjs";
-import { accountLists, assertSignedOut, confirmLink, createPasskey, newEmail, pathOf, requestMagicLink, signInWithPasskeyButton } from "./flows.mjs";
 
 const TIMEOUT = 180_000;
 
@@ -11,22 +20,31 @@ describe("sign-up by magic link, then passkey sign-in", { timeout: TIMEOUT * 3 }
   let stack;
   const email = newEmail("alice");
 
-  before(async () => {
-    stack = await startStack("signup-passkey");
-  }, { timeout: TIMEOUT });
+  before(
+    async () => {
+      stack = await startStack("signup-passkey");
+    },
+    { timeout: TIMEOUT },
+  );
 
   after(async () => {
     await stack?.stop();
   });
 
-  test("a new person signs up by emailed link, creates a passkey, signs out and back in with it", { timeout: TIMEOUT }, async (t) => {
+  test("a new person signs up by emailed link, creates a passkey, signs out and back in with it", {
+    timeout: TIMEOUT,
+  }, async (t) => {
     await withBrowsers(t, stack, 1, async (browser) => {
       const { page } = browser;
       const origin = stack.origin;
 
       await page.goto(`${origin}/signin`);
       const emailField = page.getByLabel("Email");
-      assert.equal(await emailField.getAttribute("autocomplete"), "username webauthn", "the email field offers passkeys in autofill");
+      assert.equal(
+        await emailField.getAttribute("autocomplete"),
+        "username webauthn",
+        "the email field offers passkeys in autofill",
+      );
       await page.screenshot({ path: join(RESULTS_DIR, "signin-page.png") });
 
       const { mail, link } = await requestMagicLink(page, stack, email);
@@ -81,7 +99,9 @@ describe("sign-up by magic link, then passkey sign-in", { timeout: TIMEOUT * 3 }
     });
   });
 
-  test("once a passkey exists, the sign-in page's autofill request signs the person in by itself", { timeout: TIMEOUT }, async (t) => {
+  test("once a passkey exists, the sign-in page's autofill request signs the person in by itself", {
+    timeout: TIMEOUT,
+  }, async (t) => {
     await withBrowsers(t, stack, 1, async (browser) => {
       const { page } = browser;
       const origin = stack.origin;
@@ -99,7 +119,10 @@ describe("sign-up by magic link, then passkey sign-in", { timeout: TIMEOUT * 3 }
       await page.waitForURL((u) => u.pathname === "/account", { timeout: 20_000 });
       const lists = await accountLists(page);
       assert.equal(lists.passkeys.length, 2, "both devices' passkeys are listed");
-      assert.ok(lists.sessions.some((s) => /This device/.test(s) && /with a passkey/.test(s)), "this session came from the passkey");
+      assert.ok(
+        lists.sessions.some((s) => /This device/.test(s) && /with a passkey/.test(s)),
+        "this session came from the passkey",
+      );
     });
   });
 

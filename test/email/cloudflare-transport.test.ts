@@ -1,7 +1,7 @@
 /** The send_email transport: envelope addresses and the raw MIME handed to the binding. */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { parseConfig, type Env } from "../../src/config";
+import { type Env, parseConfig } from "../../src/config";
 import { sendEmail } from "../../src/email/send";
 
 describe("cloudflare send_email transport", () => {
@@ -18,8 +18,13 @@ describe("cloudflare send_email transport", () => {
   });
 
   it("a binding failure propagates to the caller", async () => {
-    const testEnv = { ...(env as unknown as Env), SEND_EMAIL: { send: async () => Promise.reject(new Error("destination not verified")) } };
+    const testEnv = {
+      ...(env as unknown as Env),
+      SEND_EMAIL: { send: async () => Promise.reject(new Error("destination not verified")) },
+    };
     const config = { ...parseConfig(testEnv), emailTransport: "cloudflare" as const };
-    await expect(sendEmail(testEnv, config, { to: "ada@example.org", subject: "Hi", text: "t", html: "h" })).rejects.toThrow("destination not verified");
+    await expect(
+      sendEmail(testEnv, config, { to: "ada@example.org", subject: "Hi", text: "t", html: "h" }),
+    ).rejects.toThrow("destination not verified");
   });
 });

@@ -1,14 +1,19 @@
 /** The http transport against a real local endpoint (the mailbox's POST /send from test/global-setup.ts). */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { parseConfig, type Config, type Env } from "../../src/config";
+import { type Config, type Env, parseConfig } from "../../src/config";
 import { sendEmail } from "../../src/email/send";
 import { listMail, waitForMail } from "../helpers/mailbox";
 
 const testEnv = env as unknown as Env & { MAILBOX_URL: string };
 /** Same literal as HTTP_KEY in test/global-setup.ts. */
 const KEY = "http-key-0123456789";
-const config: Config = { ...parseConfig(testEnv), emailTransport: "http", emailHttpUrl: `${testEnv.MAILBOX_URL}/send`, emailHttpKey: KEY };
+const config: Config = {
+  ...parseConfig(testEnv),
+  emailTransport: "http",
+  emailHttpUrl: `${testEnv.MAILBOX_URL}/send`,
+  emailHttpKey: KEY,
+};
 
 function recipient(tag: string): string {
   return `${tag}-${crypto.randomUUID().slice(0, 8)}@example.test`;
@@ -29,19 +34,29 @@ describe("http transport", () => {
 
   it("a rejected key is an error naming the status, and nothing is stored", async () => {
     const to = recipient("http-badkey");
-    await expect(sendEmail(testEnv, { ...config, emailHttpKey: "wrong" }, { to, subject: "s", text: "t", html: "h" })).rejects.toThrow(/answered 401/);
+    await expect(
+      sendEmail(testEnv, { ...config, emailHttpKey: "wrong" }, { to, subject: "s", text: "t", html: "h" }),
+    ).rejects.toThrow(/answered 401/);
     expect(await listMail(to)).toEqual([]);
   });
 
   it("a missing endpoint (404) is an error too", async () => {
     await expect(
-      sendEmail(testEnv, { ...config, emailHttpUrl: `${testEnv.MAILBOX_URL}/nowhere` }, { to: recipient("http-404"), subject: "s", text: "t", html: "h" }),
+      sendEmail(
+        testEnv,
+        { ...config, emailHttpUrl: `${testEnv.MAILBOX_URL}/nowhere` },
+        { to: recipient("http-404"), subject: "s", text: "t", html: "h" },
+      ),
     ).rejects.toThrow(/answered 404/);
   });
 
   it("key in clear: plain http to a non-loopback host is refused before any request", async () => {
     await expect(
-      sendEmail(testEnv, { ...config, emailHttpUrl: "http://mail.example.com/send" }, { to: recipient("http-clear"), subject: "s", text: "t", html: "h" }),
+      sendEmail(
+        testEnv,
+        { ...config, emailHttpUrl: "http://mail.example.com/send" },
+        { to: recipient("http-clear"), subject: "s", text: "t", html: "h" },
+      ),
     ).rejects.toThrow(TypeError);
   });
 });

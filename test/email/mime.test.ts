@@ -1,6 +1,14 @@
 /** The MIME builder: quoted-printable, RFC 2047 words, header injection, and the shape of the whole message. */
 import { describe, expect, it } from "vitest";
-import { buildMimeMessage, encodedWords, formatDate, formatMailbox, parseMailbox, quotedPrintable, subjectHeader } from "../../src/email/mime";
+import {
+  buildMimeMessage,
+  encodedWords,
+  formatDate,
+  formatMailbox,
+  parseMailbox,
+  quotedPrintable,
+  subjectHeader,
+} from "../../src/email/mime";
 import { isMailAddress } from "../../src/lib/mail-address";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -35,7 +43,9 @@ describe("quotedPrintable (RFC 2045 §6.7)", () => {
       expect(line).not.toMatch(/=[0-9A-F]$/);
     }
     // Decoding: drop soft breaks, then unescape.
-    const bytes = out.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    const bytes = out
+      .replace(/=\r\n/g, "")
+      .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
     expect(utf8.decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)))).toBe(input);
   });
 });
@@ -77,7 +87,17 @@ describe("addresses and header injection", () => {
   });
 
   it("envelope smuggling: brackets, spaces and non-ASCII are not mail addresses here", () => {
-    for (const bad of ["a@b@", "a b@example.com", "a@example.com> NOTIFY=NEVER", "<a@example.com>", "ü@example.com", "@example.com", "a@", "a..b@example.com", "a@-x.com"]) {
+    for (const bad of [
+      "a@b@",
+      "a b@example.com",
+      "a@example.com> NOTIFY=NEVER",
+      "<a@example.com>",
+      "ü@example.com",
+      "@example.com",
+      "a@",
+      "a..b@example.com",
+      "a@-x.com",
+    ]) {
       expect(isMailAddress(bad), bad).toBe(false);
     }
     expect(isMailAddress("first.last+tag@sub.example.co.uk")).toBe(true);
@@ -96,7 +116,12 @@ describe("buildMimeMessage", () => {
   const now = new Date(Date.UTC(2025, 10, 1, 9, 5, 7));
   const raw = buildMimeMessage(
     { to: "ada@example.org", subject: "Grüße", text: "line one\n.\nline three", html: "<p>é</p>" },
-    { from: "Latchkey <no-reply@id.example.com>", now, boundary: "=_latchkey_test", messageId: "<fixed@id.example.com>" },
+    {
+      from: "Latchkey <no-reply@id.example.com>",
+      now,
+      boundary: "=_latchkey_test",
+      messageId: "<fixed@id.example.com>",
+    },
   );
   const [head, body] = [raw.slice(0, raw.indexOf("\r\n\r\n")), raw.slice(raw.indexOf("\r\n\r\n") + 4)];
 

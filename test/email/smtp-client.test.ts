@@ -1,6 +1,13 @@
 /** The SMTP dialogue against a scripted server: STARTTLS, AUTH choice, reply parsing, and the attacks it must refuse. */
 import { describe, expect, it } from "vitest";
-import { dotStuff, readReply, SmtpError, submitMessage, type SmtpChannel, type SmtpSubmission } from "../../src/email/smtp-client";
+import {
+  dotStuff,
+  readReply,
+  type SmtpChannel,
+  SmtpError,
+  type SmtpSubmission,
+  submitMessage,
+} from "../../src/email/smtp-client";
 
 type Responder = (command: string, channel: ScriptedServer) => string[] | undefined;
 
@@ -51,7 +58,12 @@ class ScriptedServer implements SmtpChannel {
 /** A well-behaved submission server; `ehlo` lists the extensions offered before and after TLS. */
 function server(ehlo: { plain: string[]; tls?: string[] }, overrides: Record<string, string[]> = {}): Responder {
   return (line, s) => {
-    const verb = line === "<message data>" ? line : line.startsWith("AUTH PLAIN ") ? "AUTH PLAIN" : line.split(" ")[0]!.replace(/:.*/, "");
+    const verb =
+      line === "<message data>"
+        ? line
+        : line.startsWith("AUTH PLAIN ")
+          ? "AUTH PLAIN"
+          : line.split(" ")[0]!.replace(/:.*/, "");
     if (overrides[verb]) return overrides[verb];
     switch (verb) {
       case "EHLO": {
@@ -90,7 +102,12 @@ const verbs = (s: ScriptedServer) => s.log.map((l) => l.line.split(" ")[0]);
 
 describe("SMTP dialogue", () => {
   it("upgrades with STARTTLS when offered, repeats EHLO under TLS, then authenticates and submits", async () => {
-    const s = new ScriptedServer(server({ plain: ["PIPELINING", "STARTTLS", "SIZE 10240000"], tls: ["PIPELINING", "AUTH LOGIN PLAIN", "SIZE 10240000"] }));
+    const s = new ScriptedServer(
+      server({
+        plain: ["PIPELINING", "STARTTLS", "SIZE 10240000"],
+        tls: ["PIPELINING", "AUTH LOGIN PLAIN", "SIZE 10240000"],
+      }),
+    );
     await submitMessage(s, submission);
     expect(s.tlsUpgrades).toBe(1);
     expect(verbs(s)).toEqual(["EHLO", "STARTTLS", "EHLO", "AUTH", "MAIL", "RCPT", "DATA", "<message", "QUIT"]);
@@ -127,7 +144,10 @@ describe("SMTP dialogue", () => {
 
   it("uses AUTH LOGIN when PLAIN is not offered", async () => {
     const s = new ScriptedServer(
-      server({ plain: ["STARTTLS"], tls: ["AUTH LOGIN"] }, { AUTH: ["334 VXNlcm5hbWU6"], [btoa("mailer")]: ["334 UGFzc3dvcmQ6"], [btoa("s3cret-pass")]: ["235 ok"] }),
+      server(
+        { plain: ["STARTTLS"], tls: ["AUTH LOGIN"] },
+        { AUTH: ["334 VXNlcm5hbWU6"], [btoa("mailer")]: ["334 UGFzc3dvcmQ6"], [btoa("s3cret-pass")]: ["235 ok"] },
+      ),
     );
     await submitMessage(s, { ...submission });
     const lines = s.log.map((l) => l.line);
@@ -148,7 +168,12 @@ describe("SMTP dialogue", () => {
   });
 
   it("a rejected password names the code and text, never the credentials", async () => {
-    const s = new ScriptedServer(server({ plain: ["STARTTLS"], tls: ["AUTH PLAIN"] }, { "AUTH PLAIN": ["535 5.7.8 Authentication credentials invalid"] }));
+    const s = new ScriptedServer(
+      server(
+        { plain: ["STARTTLS"], tls: ["AUTH PLAIN"] },
+        { "AUTH PLAIN": ["535 5.7.8 Authentication credentials invalid"] },
+      ),
+    );
     const err = (await submitMessage(s, submission).catch((e: unknown) => e)) as SmtpError;
     expect(err.replyCode).toBe(535);
     expect(err.message).toBe("SMTP AUTH PLAIN failed: 535 5.7.8 Authentication credentials invalid");
@@ -156,7 +181,12 @@ describe("SMTP dialogue", () => {
   });
 
   it("an unexpected reply to RCPT TO throws with the code and the full multi-line text", async () => {
-    const s = new ScriptedServer(server({ plain: ["STARTTLS"], tls: ["AUTH PLAIN"] }, { RCPT: ["550-5.1.1 No such user", "550 5.1.1 try again later"] }));
+    const s = new ScriptedServer(
+      server(
+        { plain: ["STARTTLS"], tls: ["AUTH PLAIN"] },
+        { RCPT: ["550-5.1.1 No such user", "550 5.1.1 try again later"] },
+      ),
+    );
     const err = (await submitMessage(s, submission).catch((e: unknown) => e)) as SmtpError;
     expect(err.code).toBe("ERR_SMTP_REPLY");
     expect(err.replyCode).toBe(550);
@@ -178,7 +208,9 @@ describe("SMTP dialogue", () => {
 
   it("command injection: an envelope address carrying CRLF is refused before anything is written", async () => {
     const s = new ScriptedServer(server({ plain: ["STARTTLS"], tls: ["AUTH PLAIN"] }));
-    const err = await submitMessage(s, { ...submission, to: "a@example.org>\r\nRCPT TO:<victim@example.net" }).catch((e: unknown) => e);
+    const err = await submitMessage(s, { ...submission, to: "a@example.org>\r\nRCPT TO:<victim@example.net" }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TypeError);
     expect(s.log.map((l) => l.line)).not.toContain("RCPT TO:<victim@example.net>");
   });

@@ -1,7 +1,7 @@
 /** The SMTP transport against a real SMTP server on loopback (test/global-setup.ts), read back through the mailbox. */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { parseConfig, type Config, type Env } from "../../src/config";
+import { type Config, type Env, parseConfig } from "../../src/config";
 import { sendEmail } from "../../src/email/send";
 import { SmtpError } from "../../src/email/smtp-client";
 import { sendViaSmtp } from "../../src/email/smtp-transport";
@@ -18,7 +18,13 @@ function recipient(tag: string): string {
 }
 
 function message(to: string, overrides: Partial<EmailMessage> = {}): EmailMessage {
-  return { to, subject: "Hello from Latchkey", text: "Plain body\nsecond line\n", html: "<p>HTML <b>body</b></p>\n", ...overrides };
+  return {
+    to,
+    subject: "Hello from Latchkey",
+    text: "Plain body\nsecond line\n",
+    html: "<p>HTML <b>body</b></p>\n",
+    ...overrides,
+  };
 }
 
 describe("SMTP transport (real server on loopback)", () => {
@@ -67,7 +73,8 @@ describe("SMTP transport (real server on loopback)", () => {
 
   it("a non-ASCII subject round-trips through RFC 2047 encoded-words", async () => {
     const to = recipient("smtp-utf8");
-    const subject = "Ваш вход в Latchkey — ✓ 日本語のテスト, émoji 🚀 and a subject long enough to need several encoded words";
+    const subject =
+      "Ваш вход в Latchkey — ✓ 日本語のテスト, émoji 🚀 and a subject long enough to need several encoded words";
     await sendEmail(testEnv, config, message(to, { subject, text: "Grüße, 世界 🚀\n", html: "<p>Grüße, 世界 🚀</p>" }));
     const mail = await waitForMail(to);
     expect(mail.subject).toBe(subject);
@@ -91,7 +98,11 @@ describe("SMTP transport (real server on loopback)", () => {
   it("a magic-link mail arrives with a link the helper can extract intact, even when quoted-printable wraps it", async () => {
     const to = recipient("smtp-link");
     const url = `http://localhost:8787/magic-link?token=${"A".repeat(43)}&return_to=${encodeURIComponent("/authorize?client_id=demo&state=xyz")}`;
-    await sendEmail(testEnv, config, magicLinkEmail({ to, url, rpName: "Latchkey", expiresInMinutes: 15, isNewAccount: false }));
+    await sendEmail(
+      testEnv,
+      config,
+      magicLinkEmail({ to, url, rpName: "Latchkey", expiresInMinutes: 15, isNewAccount: false }),
+    );
     const mail = await waitForMail(to);
     expect(extractLink(mail.text, "/magic-link")).toBe(url);
     expect(mail.html).toContain(`href="${url.replace(/&/g, "&amp;")}"`);
@@ -99,9 +110,9 @@ describe("SMTP transport (real server on loopback)", () => {
 
   it("a server that never answers cannot hang the request: the send times out", async () => {
     const started = Date.now();
-    const err = await sendViaSmtp({ ...config, smtpUrl: testEnv.SMTP_SILENT_URL }, message(recipient("smtp-silent")), { stepTimeoutMs: 300 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await sendViaSmtp({ ...config, smtpUrl: testEnv.SMTP_SILENT_URL }, message(recipient("smtp-silent")), {
+      stepTimeoutMs: 300,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SmtpError);
     expect((err as SmtpError).code).toBe("ERR_SMTP_TIMEOUT");
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -109,9 +120,9 @@ describe("SMTP transport (real server on loopback)", () => {
 
   it("a refused connection is an SmtpError, not a hang", async () => {
     // Port 1 (tcpmux) is closed on any test machine.
-    const err = await sendViaSmtp({ ...config, smtpUrl: "smtp://127.0.0.1:1" }, message(recipient("smtp-refused")), { stepTimeoutMs: 2_000 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await sendViaSmtp({ ...config, smtpUrl: "smtp://127.0.0.1:1" }, message(recipient("smtp-refused")), {
+      stepTimeoutMs: 2_000,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SmtpError);
     expect(["ERR_SMTP_CONNECTION", "ERR_SMTP_TIMEOUT"]).toContain((err as SmtpError).code);
   });

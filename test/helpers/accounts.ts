@@ -4,9 +4,9 @@ import { expect } from "vitest";
 import type { Env } from "../../src/config";
 import { storeMagicLink } from "../../src/magic-link/magic-link-store";
 import { browserBindingHash } from "../../src/sessions/browser";
-import { SoftAuthenticator } from "./soft-authenticator";
 import { ORIGIN, TestBrowser } from "./browser";
 import { extractLink, waitForMail } from "./mailbox";
+import { SoftAuthenticator } from "./soft-authenticator";
 
 let counter = 0;
 export function uniqueEmail(prefix = "user"): string {
@@ -18,7 +18,13 @@ export function uniqueEmail(prefix = "user"): string {
  * A link token minted straight into KV (no mail round trip) as if `browser` had asked for it: bound to its browser
  * cookie, so redeeming it there is a same-browser sign-in (RFC 9700 §4.7), as through POST /auth/email.
  */
-export async function storedLinkFor(browser: TestBrowser, email: string, userId: string | null = null, returnTo = "/account", target: Env = env as unknown as Env): Promise<string> {
+export async function storedLinkFor(
+  browser: TestBrowser,
+  email: string,
+  userId: string | null = null,
+  returnTo = "/account",
+  target: Env = env as unknown as Env,
+): Promise<string> {
   await browser.csrf(); // the browser binding cookie
   const browserHash = await browserBindingHash(browser.cookies.get("lk_browser")!, "magic-link");
   const requestedBy = { browserHash, requestedAt: Date.now(), device: "test", country: null };
@@ -26,7 +32,12 @@ export async function storedLinkFor(browser: TestBrowser, email: string, userId:
 }
 
 /** Requests a link, reads it from the SMTP server's mailbox, and returns the token. */
-export async function requestLinkToken(browser: TestBrowser, email: string, returnTo?: string, nth = 1): Promise<string> {
+export async function requestLinkToken(
+  browser: TestBrowser,
+  email: string,
+  returnTo?: string,
+  nth = 1,
+): Promise<string> {
   const res = await browser.postJson("/auth/email", { email, ...(returnTo ? { return_to: returnTo } : {}) });
   expect(res.status).toBe(202);
   const mail = await waitForMail(email, { count: nth });
@@ -60,7 +71,11 @@ export async function addPasskey(browser: TestBrowser, authenticator?: SoftAuthe
 }
 
 /** Usernameless passkey sign-in in a (new) browser; returns the verify response. */
-export async function passkeySignIn(browser: TestBrowser, auth: SoftAuthenticator, returnTo?: string): Promise<Response> {
+export async function passkeySignIn(
+  browser: TestBrowser,
+  auth: SoftAuthenticator,
+  returnTo?: string,
+): Promise<Response> {
   const options = await (await browser.postJson("/auth/passkey/options", {})).json();
   const response = await auth.authenticate(options as never, ORIGIN);
   return browser.postJson("/auth/passkey/verify", { response, ...(returnTo ? { return_to: returnTo } : {}) });

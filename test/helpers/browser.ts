@@ -25,7 +25,13 @@ export function buildRequest(path: string, init: RequestOptions = {}, browser?: 
   }
   if (browser && body !== undefined && !headers.has("origin")) headers.set("origin", ORIGIN);
   const method = rest.method ?? (body === undefined || body === null ? "GET" : "POST");
-  return new Request(path.startsWith("http") ? path : ORIGIN + path, { ...rest, method, headers, body, redirect: "manual" });
+  return new Request(path.startsWith("http") ? path : ORIGIN + path, {
+    ...rest,
+    method,
+    headers,
+    body,
+    redirect: "manual",
+  });
 }
 
 export class TestBrowser {

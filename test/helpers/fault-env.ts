@@ -32,7 +32,9 @@ function storageError(binding: Binding, method: string): Error {
     case "DB":
       return new Error("D1_ERROR: injected fault: Network connection lost.");
     case "KV":
-      return new Error(`KV ${method === "getWithMetadata" ? "GET" : method.toUpperCase()} failed: 503 Service Unavailable`);
+      return new Error(
+        `KV ${method === "getWithMetadata" ? "GET" : method.toUpperCase()} failed: 503 Service Unavailable`,
+      );
     case "USER":
     case "LIMITER":
       return Object.assign(new Error("Network connection lost."), { retryable: true });

@@ -44,7 +44,8 @@ export async function waitForMail(to: string, opts: WaitOptions = {}): Promise<R
   for (;;) {
     const mail = await listMail(to);
     if (mail.length >= count) return mail[count - 1]!;
-    if (Date.now() >= deadline) throw new Error(`no mail #${count} for ${to} within ${opts.timeoutMs ?? 10_000} ms (have ${mail.length})`);
+    if (Date.now() >= deadline)
+      throw new Error(`no mail #${count} for ${to} within ${opts.timeoutMs ?? 10_000} ms (have ${mail.length})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -53,7 +54,12 @@ export async function waitForMail(to: string, opts: WaitOptions = {}): Promise<R
 export function extractLink(text: string, pathPrefix: string): string {
   const urls = text.match(/https?:\/\/[^\s<>"']+/g) ?? [];
   for (const candidate of urls) {
-    if (/^https?:/.test(pathPrefix) ? candidate.startsWith(pathPrefix) : new URL(candidate).pathname.startsWith(pathPrefix)) return candidate;
+    if (
+      /^https?:/.test(pathPrefix)
+        ? candidate.startsWith(pathPrefix)
+        : new URL(candidate).pathname.startsWith(pathPrefix)
+    )
+      return candidate;
   }
   throw new Error(`no link under ${pathPrefix} in the mail; links found: ${urls.join(", ") || "none"}`);
 }

@@ -1,6 +1,6 @@
 /** Relying-party helpers for OIDC integration tests: register a client, authorize with PKCE, exchange and refresh tokens. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyResult } from "jose";
+import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, type JWTVerifyResult, jwtVerify } from "jose";
 import { expect } from "vitest";
 import type { Env } from "../../src/config";
 import type { TokenEndpointAuthMethod } from "../../src/oidc/capabilities";
@@ -111,7 +111,11 @@ export interface AuthorizeResult {
 }
 
 /** Runs /authorize with a signed-in browser (SSO) and returns the code from the Location header. */
-export async function authorizeCode(browser: TestBrowser, client: TestClient, opts: AuthorizeOptions = {}): Promise<AuthorizeResult> {
+export async function authorizeCode(
+  browser: TestBrowser,
+  client: TestClient,
+  opts: AuthorizeOptions = {},
+): Promise<AuthorizeResult> {
   const usePkce = opts.pkce === undefined ? await pkce() : opts.pkce;
   const params = authorizeParams(client, { ...opts, pkce: usePkce });
   const res = await browser.fetch(`/authorize?${params}`, { headers: { accept: "text/html" } });
@@ -154,7 +158,11 @@ export async function postOAuth(
 }
 
 /** Exchanges a code (RFC 6749 §4.1.3) with the verifier and redirect_uri of the authorization request. */
-export async function exchangeCode(client: TestClient, auth: AuthorizeResult, overrides: Record<string, string | null> = {}): Promise<Response> {
+export async function exchangeCode(
+  client: TestClient,
+  auth: AuthorizeResult,
+  overrides: Record<string, string | null> = {},
+): Promise<Response> {
   const form: Record<string, string | null> = {
     grant_type: "authorization_code",
     code: auth.code,
@@ -162,7 +170,10 @@ export async function exchangeCode(client: TestClient, auth: AuthorizeResult, ov
     code_verifier: auth.pkce?.verifier ?? null,
     ...overrides,
   };
-  return tokenRequest(client, Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => e[1] !== null)));
+  return tokenRequest(
+    client,
+    Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => e[1] !== null)),
+  );
 }
 
 export interface TokenSet {
@@ -180,7 +191,11 @@ export async function expectTokens(res: Response): Promise<TokenSet> {
   return (await res.json()) as TokenSet;
 }
 
-export async function refresh(client: TestClient, refreshToken: string, extra: Record<string, string> = {}): Promise<Response> {
+export async function refresh(
+  client: TestClient,
+  refreshToken: string,
+  extra: Record<string, string> = {},
+): Promise<Response> {
   return tokenRequest(client, { grant_type: "refresh_token", refresh_token: refreshToken, ...extra });
 }
 
@@ -191,7 +206,10 @@ async function jwks(): Promise<JSONWebKeySet> {
 }
 
 /** Verifies a JWT the way a relying party would: against the published JWKS, issuer pinned. */
-export async function verifyJwt(token: string, opts: { audience?: string; typ?: string; algorithms?: string[] } = {}): Promise<JWTVerifyResult<JWTPayload>> {
+export async function verifyJwt(
+  token: string,
+  opts: { audience?: string; typ?: string; algorithms?: string[] } = {},
+): Promise<JWTVerifyResult<JWTPayload>> {
   return jwtVerify(token, createLocalJWKSet(await jwks()), {
     issuer: ISSUER,
     ...(opts.audience ? { audience: opts.audience } : {}),
@@ -220,7 +238,11 @@ export function userStub(userId: string) {
  * Records the person's consent to `scopes` for `client` in their Durable Object, as the consent page's Allow does
  * (offline_access always needs it, OIDC Core §11): for tests about something else than consent.
  */
-export async function consentTo(browser: TestBrowser, client: TestClient, scopes: string[] = ["offline_access"]): Promise<void> {
+export async function consentTo(
+  browser: TestBrowser,
+  client: TestClient,
+  scopes: string[] = ["offline_access"],
+): Promise<void> {
   await userStub(userIdOf(browser)).grantConsent(client.client_id, scopes, Date.now());
 }
 
@@ -232,7 +254,11 @@ export async function ageSession(browser: TestBrowser, ageMs: number): Promise<v
 }
 
 /** A full SSO round trip: code, then tokens. */
-export async function signInTokens(browser: TestBrowser, client: TestClient, opts: AuthorizeOptions = {}): Promise<{ auth: AuthorizeResult; tokens: TokenSet }> {
+export async function signInTokens(
+  browser: TestBrowser,
+  client: TestClient,
+  opts: AuthorizeOptions = {},
+): Promise<{ auth: AuthorizeResult; tokens: TokenSet }> {
   const auth = await authorizeCode(browser, client, opts);
   const tokens = await expectTokens(await exchangeCode(client, auth));
   return { auth, tokens };

@@ -72,19 +72,39 @@ describe("SoftAuthenticator registration", () => {
 
   it("phishing: a registration made on another origin is rejected", async () => {
     const auth = await SoftAuthenticator.create();
-    const options = await generateRegistrationOptions({ rpName: "Latchkey", rpID: RP_ID, userName: "a", userID: USER_ID });
+    const options = await generateRegistrationOptions({
+      rpName: "Latchkey",
+      rpID: RP_ID,
+      userName: "a",
+      userID: USER_ID,
+    });
     const response = await auth.register(options, "https://evil.example");
     await expect(
-      verifyRegistrationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID }),
+      verifyRegistrationResponse({
+        response,
+        expectedChallenge: options.challenge,
+        expectedOrigin: ORIGIN,
+        expectedRPID: RP_ID,
+      }),
     ).rejects.toThrow(/origin/i);
   });
 
   it("replay: a registration answering another challenge is rejected", async () => {
     const auth = await SoftAuthenticator.create();
-    const options = await generateRegistrationOptions({ rpName: "Latchkey", rpID: RP_ID, userName: "a", userID: USER_ID });
+    const options = await generateRegistrationOptions({
+      rpName: "Latchkey",
+      rpID: RP_ID,
+      userName: "a",
+      userID: USER_ID,
+    });
     const response = await auth.register(options, ORIGIN, { challenge: isoBase64URL.fromUTF8String("stale") });
     await expect(
-      verifyRegistrationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID }),
+      verifyRegistrationResponse({
+        response,
+        expectedChallenge: options.challenge,
+        expectedOrigin: ORIGIN,
+        expectedRPID: RP_ID,
+      }),
     ).rejects.toThrow(/challenge/i);
   });
 
@@ -106,7 +126,11 @@ describe("SoftAuthenticator authentication", () => {
   it("produces a discoverable assertion that verifies, with counter 1 and the user's handle", async () => {
     const auth = await SoftAuthenticator.create({ backupEligible: true, backupState: true });
     const credential = await registeredCredential(auth);
-    const options = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: [], userVerification: "required" });
+    const options = await generateAuthenticationOptions({
+      rpID: RP_ID,
+      allowCredentials: [],
+      userVerification: "required",
+    });
     const response = await auth.authenticate(options, ORIGIN);
     expect(response.id).toBe(credential.id);
     expect(response.response.userHandle).toBe(isoBase64URL.fromBuffer(USER_ID));
@@ -139,7 +163,10 @@ describe("SoftAuthenticator authentication", () => {
     });
     expect(result.verified).toBe(true);
 
-    const unknown = await generateAuthenticationOptions({ rpID: RP_ID, allowCredentials: [{ id: "AAAAAAAAAAAAAAAAAAAAAA" }] });
+    const unknown = await generateAuthenticationOptions({
+      rpID: RP_ID,
+      allowCredentials: [{ id: "AAAAAAAAAAAAAAAAAAAAAA" }],
+    });
     await expect(auth.authenticate(unknown, ORIGIN)).rejects.toThrow(/no credential/);
   });
 
@@ -149,7 +176,13 @@ describe("SoftAuthenticator authentication", () => {
     const options = await generateAuthenticationOptions({ rpID: RP_ID });
     const response = await auth.authenticate(options, "https://evil.example");
     await expect(
-      verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, credential }),
+      verifyAuthenticationResponse({
+        response,
+        expectedChallenge: options.challenge,
+        expectedOrigin: ORIGIN,
+        expectedRPID: RP_ID,
+        credential,
+      }),
     ).rejects.toThrow(/origin/i);
   });
 
@@ -159,7 +192,13 @@ describe("SoftAuthenticator authentication", () => {
     const options = await generateAuthenticationOptions({ rpID: RP_ID });
     const response = await auth.authenticate(options, ORIGIN, { challenge: isoBase64URL.fromUTF8String("stale") });
     await expect(
-      verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, credential }),
+      verifyAuthenticationResponse({
+        response,
+        expectedChallenge: options.challenge,
+        expectedOrigin: ORIGIN,
+        expectedRPID: RP_ID,
+        credential,
+      }),
     ).rejects.toThrow(/challenge/i);
   });
 
@@ -169,7 +208,13 @@ describe("SoftAuthenticator authentication", () => {
     const options = await generateAuthenticationOptions({ rpID: RP_ID });
     const response = await auth.authenticate(options, ORIGIN, { rpId: "evil.example" });
     await expect(
-      verifyAuthenticationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, credential }),
+      verifyAuthenticationResponse({
+        response,
+        expectedChallenge: options.challenge,
+        expectedOrigin: ORIGIN,
+        expectedRPID: RP_ID,
+        credential,
+      }),
     ).rejects.toThrow(/RP ID/i);
   });
 

@@ -147,7 +147,12 @@ export class SoftAuthenticator {
         ["authData", authData],
       ]),
     );
-    const clientDataJSON = clientData(overrides.type ?? "webauthn.create", overrides.challenge ?? options.challenge, origin, overrides.frame);
+    const clientDataJSON = clientData(
+      overrides.type ?? "webauthn.create",
+      overrides.challenge ?? options.challenge,
+      origin,
+      overrides.frame,
+    );
 
     this.#credentials.push({ id: credentialId, rpId, userHandle: options.user.id, privateKey: keyPair.privateKey });
     this.credentialId = credentialId;
@@ -189,10 +194,17 @@ export class SoftAuthenticator {
 
     const authData = isoUint8Array.concat([
       await sha256(isoUint8Array.fromUTF8String(overrides.rpId ?? rpId)),
-      new Uint8Array([withUv(overrides.backup ? withBackupFlags(this.#flags, overrides.backup) : this.#flags, overrides.uv)]),
+      new Uint8Array([
+        withUv(overrides.backup ? withBackupFlags(this.#flags, overrides.backup) : this.#flags, overrides.uv),
+      ]),
       uint32be(signCount),
     ]);
-    const clientDataJSON = clientData("webauthn.get", overrides.challenge ?? options.challenge, origin, overrides.frame);
+    const clientDataJSON = clientData(
+      "webauthn.get",
+      overrides.challenge ?? options.challenge,
+      origin,
+      overrides.frame,
+    );
     // WebAuthn L3 §6.3.3 step 11: sign authData || SHA-256(clientDataJSON).
     const signed = isoUint8Array.concat([authData, await sha256(clientDataJSON)]);
     const rawSig = new Uint8Array(

@@ -19,7 +19,9 @@ function stalledRequest(first: string, headers: Record<string, string> = {}): Re
 describe("reading request bodies", () => {
   it("stalled body: a client that stops sending mid-body gets request_timeout, not a request that hangs", async () => {
     const started = Date.now();
-    const err = await readCapped(stalledRequest("grant_type=authorization_code&code="), 1024, 200).catch((e: unknown) => e);
+    const err = await readCapped(stalledRequest("grant_type=authorization_code&code="), 1024, 200).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe("request_timeout");
     expect((err as ApiError).status).toBe(408);
@@ -27,7 +29,11 @@ describe("reading request bodies", () => {
   });
 
   it("a lying Content-Length does not lift the cap: the bytes are counted as they arrive", async () => {
-    const req = new Request("https://id.example/token", { method: "POST", body: "x".repeat(2048), headers: { "content-length": "10" } });
+    const req = new Request("https://id.example/token", {
+      method: "POST",
+      body: "x".repeat(2048),
+      headers: { "content-length": "10" },
+    });
     await expect(readCapped(req, 1024)).rejects.toMatchObject({ code: "payload_too_large" });
   });
 

@@ -3,8 +3,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseEmailAddress } from "../../src/lib/email-address";
 import { isMailAddress } from "../../src/lib/mail-address";
-import { TestBrowser } from "../helpers/browser";
 import { redeemLink } from "../helpers/accounts";
+import { TestBrowser } from "../helpers/browser";
 import { extractLink, listMail, waitForMail } from "../helpers/mailbox";
 
 function ok(raw: string): string {
@@ -23,7 +23,14 @@ describe("parseEmailAddress", () => {
   });
 
   it("control characters (CR/LF header injection, NUL, DEL, C1, U+2028) are refused, not passed to a transport", () => {
-    for (const raw of ["a@b.example\r\nBcc: x@y.example", "a\u0000b@c.example", "a\u007f@b.example", "a@b\u0085.example", "a\u2028b@c.example", "a\tb@c.example"]) {
+    for (const raw of [
+      "a@b.example\r\nBcc: x@y.example",
+      "a\u0000b@c.example",
+      "a\u007f@b.example",
+      "a@b\u0085.example",
+      "a\u2028b@c.example",
+      "a\tb@c.example",
+    ]) {
       expect(parseEmailAddress(raw).ok, JSON.stringify(raw)).toBe(false);
     }
   });
@@ -36,16 +43,42 @@ describe("parseEmailAddress", () => {
   });
 
   it("URL-parser tricks in an IDN domain do not change the address: delimiters, percent escapes and numeric hosts are refused", () => {
-    for (const raw of ["a@b\u00fc.example/x", "a@b\u00fc%41.example", "a@b\u00fc.example#x", "a@\u00fc.1", "a@1.2.3.4", "a@b\u00fc.example:25", "a@[::1]"]) {
+    for (const raw of [
+      "a@b\u00fc.example/x",
+      "a@b\u00fc%41.example",
+      "a@b\u00fc.example#x",
+      "a@\u00fc.1",
+      "a@1.2.3.4",
+      "a@b\u00fc.example:25",
+      "a@[::1]",
+    ]) {
       expect(parseEmailAddress(raw).ok, JSON.stringify(raw)).toBe(false);
     }
   });
 
   it("every accepted address is one the MIME builder and SMTP envelope accept (the transports never fail on it)", () => {
-    for (const raw of ["a@b.example", " Mixed.Case+tag@Sub.Example.COM ", "x@b\u00fccher.example", "o'brien@example.ie", "a@\u0440\u0444.example"]) {
+    for (const raw of [
+      "a@b.example",
+      " Mixed.Case+tag@Sub.Example.COM ",
+      "x@b\u00fccher.example",
+      "o'brien@example.ie",
+      "a@\u0440\u0444.example",
+    ]) {
       expect(isMailAddress(ok(raw)), raw).toBe(true);
     }
-    for (const raw of ["plain", "@b.example", "a@", "a@b", "a@b.c", "a..b@c.example", ".a@b.example", "a b@c.example", "a@b_c.example", `${"a".repeat(65)}@b.example`, `a@${"b".repeat(250)}.example`]) {
+    for (const raw of [
+      "plain",
+      "@b.example",
+      "a@",
+      "a@b",
+      "a@b.c",
+      "a..b@c.example",
+      ".a@b.example",
+      "a b@c.example",
+      "a@b_c.example",
+      `${"a".repeat(65)}@b.example`,
+      `a@${"b".repeat(250)}.example`,
+    ]) {
       expect(parseEmailAddress(raw).ok, raw).toBe(false);
     }
   });
@@ -61,11 +94,20 @@ describe("POST /auth/email with hostile or unusual addresses", () => {
       // The mail goes to the one stored spelling (the test SMTP server lists envelope recipients in U-label form).
       const mail = await waitForMail(`${local}@b\u00fccher.example`, { count: nth });
       expect(mail.headers.to).toBe(stored);
-      expect((await redeemLink(browser, new URL(extractLink(mail.text, "http://localhost:8787/auth/link")).searchParams.get("token")!)).status).toBe(303);
+      expect(
+        (
+          await redeemLink(
+            browser,
+            new URL(extractLink(mail.text, "http://localhost:8787/auth/link")).searchParams.get("token")!,
+          )
+        ).status,
+      ).toBe(303);
     };
     await signIn(`${local}@B\u00fccher.example`, 1);
     await signIn(`${local}@bu\u0308cher.example`, 2);
-    const rows = await env.DB.prepare("SELECT email FROM users WHERE email LIKE ?").bind(`${local}@%`).all<{ email: string }>();
+    const rows = await env.DB.prepare("SELECT email FROM users WHERE email LIKE ?")
+      .bind(`${local}@%`)
+      .all<{ email: string }>();
     expect(rows.results.map((r) => r.email)).toEqual([`${local}@xn--bcher-kva.example`]);
   });
 

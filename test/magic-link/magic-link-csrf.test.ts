@@ -1,8 +1,8 @@
 /** Magic-link login CSRF / account swap (RFC 9700 §4.7): a link is bound to the browser that asked for it. */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { TestBrowser } from "../helpers/browser";
 import { redeemLink, requestLinkToken, uniqueEmail } from "../helpers/accounts";
+import { TestBrowser } from "../helpers/browser";
 import { extractLink, waitForMail } from "../helpers/mailbox";
 
 const HTML = { accept: "text/html" };
@@ -93,7 +93,9 @@ describe("magic-link login CSRF (RFC 9700 §4.7)", () => {
     const signedIn = await redeemLink(owner, token);
     expect(signedIn.status).toBe(303);
     // The owner's own return_to, never the stranger's; a new account is offered a passkey.
-    expect(signedIn.headers.get("location")).toBe(`/passkey/offer?return_to=${encodeURIComponent("/account?from=owner")}&new=1`);
+    expect(signedIn.headers.get("location")).toBe(
+      `/passkey/offer?return_to=${encodeURIComponent("/account?from=owner")}&new=1`,
+    );
   });
 
   it("same browser: straight through to return_to and the passkey offer, no cross-device question", async () => {
@@ -106,7 +108,9 @@ describe("magic-link login CSRF (RFC 9700 §4.7)", () => {
     expect(html).not.toContain("another browser");
     const res = await redeemLink(browser, token);
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe(`/passkey/offer?return_to=${encodeURIComponent("/account?tab=devices")}&new=1`);
+    expect(res.headers.get("location")).toBe(
+      `/passkey/offer?return_to=${encodeURIComponent("/account?tab=devices")}&new=1`,
+    );
   });
 
   it("the record keeps only a hash of the browser binding, never the browser id itself", async () => {

@@ -4,11 +4,15 @@
  * the per-address budget (5 per 15 minutes here); the per-address budget never answers 429.
  */
 import { describe, expect, it } from "vitest";
-import { TestBrowser } from "../helpers/browser";
 import { redeemLink, uniqueEmail } from "../helpers/accounts";
+import { TestBrowser } from "../helpers/browser";
 import { extractLink, listMail, waitForMail } from "../helpers/mailbox";
 
-const ANSWER = { ok: true, message: "Check your email. If the address can be used here, a sign-in link is on its way; a link sent in the last 15 minutes also still works." };
+const ANSWER = {
+  ok: true,
+  message:
+    "Check your email. If the address can be used here, a sign-in link is on its way; a link sent in the last 15 minutes also still works.",
+};
 
 async function ask(browser: TestBrowser, email: string): Promise<Response> {
   return browser.postJson("/auth/email", { email });
@@ -42,11 +46,13 @@ describe("magic-link lockout and inbox flooding", () => {
 
   it("race: 10 browsers asking at once for one address mail exactly one link (decided in the address's Durable Object)", async () => {
     const email = uniqueEmail("racing");
-    const browsers = await Promise.all(Array.from({ length: 10 }, async () => {
-      const b = new TestBrowser();
-      await b.csrf();
-      return b;
-    }));
+    const browsers = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const b = new TestBrowser();
+        await b.csrf();
+        return b;
+      }),
+    );
     const results = await Promise.all(browsers.map((b) => ask(b, email)));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(202));
     expect(await settledCount(email)).toBe(1);
@@ -81,7 +87,9 @@ describe("magic-link lockout and inbox flooding", () => {
     // Using a link ends the live one: the owner's next request mails a link at once, bound to the owner's browser.
     expect((await ask(owner, email)).status).toBe(202);
     const fresh = await waitForMail(email, { count: 6 });
-    const page = await (await owner.fetch(`/auth/link?token=${tokenOf(fresh.text)}`, { headers: { accept: "text/html" } })).text();
+    const page = await (
+      await owner.fetch(`/auth/link?token=${tokenOf(fresh.text)}`, { headers: { accept: "text/html" } })
+    ).text();
     expect(page).toContain("Finish signing in");
   });
 
@@ -95,7 +103,9 @@ describe("magic-link lockout and inbox flooding", () => {
     expect((await ask(owner, email)).status).toBe(202);
     const second = await waitForMail(email, { count: 2 });
     // The fresh link is the owner's own: opened in the owner's browser it goes straight through.
-    const page = await (await owner.fetch(`/auth/link?token=${tokenOf(second.text)}`, { headers: { accept: "text/html" } })).text();
+    const page = await (
+      await owner.fetch(`/auth/link?token=${tokenOf(second.text)}`, { headers: { accept: "text/html" } })
+    ).text();
     expect(page).toContain("Finish signing in");
   });
 });

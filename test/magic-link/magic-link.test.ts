@@ -1,11 +1,12 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { TestBrowser } from "../helpers/browser";
 import { redeemLink, requestLinkToken, signUp, uniqueEmail } from "../helpers/accounts";
+import { TestBrowser } from "../helpers/browser";
 import { waitForMail } from "../helpers/mailbox";
 
 async function userCount(email: string): Promise<number> {
-  return (await env.DB.prepare("SELECT count(*) AS n FROM users WHERE email = ?").bind(email).first<{ n: number }>())!.n;
+  return (await env.DB.prepare("SELECT count(*) AS n FROM users WHERE email = ?").bind(email).first<{ n: number }>())!
+    .n;
 }
 
 describe("magic links", () => {
@@ -31,7 +32,9 @@ describe("magic links", () => {
     const res = await redeemLink(browser, token);
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/passkey/offer?return_to=%2Faccount&new=1");
-    const user = await env.DB.prepare("SELECT email_verified_at FROM users WHERE email = ?").bind(email).first<{ email_verified_at: number }>();
+    const user = await env.DB.prepare("SELECT email_verified_at FROM users WHERE email = ?")
+      .bind(email)
+      .first<{ email_verified_at: number }>();
     expect(user!.email_verified_at).toBeGreaterThan(0);
   });
 
@@ -84,11 +87,13 @@ describe("magic links", () => {
     const email = uniqueEmail("race");
     const requester = new TestBrowser();
     const token = await requestLinkToken(requester, email);
-    const browsers = await Promise.all(Array.from({ length: 10 }, async () => {
-      const b = new TestBrowser();
-      await b.csrf();
-      return b;
-    }));
+    const browsers = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const b = new TestBrowser();
+        await b.csrf();
+        return b;
+      }),
+    );
     const results = await Promise.all(browsers.map((b) => redeemLink(b, token)));
     expect(results.filter((r) => r.status === 303)).toHaveLength(1);
     expect(results.filter((r) => r.status === 400)).toHaveLength(9);

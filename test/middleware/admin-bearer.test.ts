@@ -3,9 +3,9 @@ import { env } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../src/app-types";
-import { getConfig, type Env } from "../../src/config";
+import { type Env, getConfig } from "../../src/config";
 import { errorResponse } from "../../src/errors";
-import { adminBearer, configuredAdminToken, type AdminTokenVerifier } from "../../src/middleware/admin-bearer";
+import { type AdminTokenVerifier, adminBearer, configuredAdminToken } from "../../src/middleware/admin-bearer";
 
 const E = env as unknown as Env;
 const TOKEN = getConfig(E).adminToken!;

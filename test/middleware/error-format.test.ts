@@ -13,7 +13,11 @@ describe("ErrorFormats table", () => {
     const api = new Hono<AppEnv>().post("/auth/passkey/options", (c) => c.text("o"));
     formats.mount(app, "oauth", oauth);
     formats.mount(app, "api", api, { under: "/auth/passkey/" });
-    formats.mount(app, "page", new Hono<AppEnv>().get("/account/:id", (c) => c.text("a")));
+    formats.mount(
+      app,
+      "page",
+      new Hono<AppEnv>().get("/account/:id", (c) => c.text("a")),
+    );
     expect(formats.of("/token")).toBe("oauth");
     expect(formats.of("/auth/passkey/options")).toBe("api");
     expect(formats.of("/auth/passkey/unknown")).toBe("api");
@@ -37,27 +41,21 @@ describe("error formats on the wire (as before: fuzz and hostile-http define the
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
   });
 
-  it(
-    "an unknown passkey API path answers JSON; an unknown page path answers a browser with the error page",
-    async () => {
-      const api = await SELF.fetch("http://localhost:8787/auth/passkey/nothing", { headers: HTML });
-      expect(api.headers.get("content-type")).toMatch(/^application\/json/);
-      expect(await api.json()).toMatchObject({ error: "not_found" });
-      const page = await SELF.fetch("http://localhost:8787/nothing-here", { headers: HTML });
-      expect(page.status).toBe(404);
-      expect(await page.text()).toMatch(/^<!doctype html>[\s\S]*Not found/);
-    },
-  );
+  it("an unknown passkey API path answers JSON; an unknown page path answers a browser with the error page", async () => {
+    const api = await SELF.fetch("http://localhost:8787/auth/passkey/nothing", { headers: HTML });
+    expect(api.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await api.json()).toMatchObject({ error: "not_found" });
+    const page = await SELF.fetch("http://localhost:8787/nothing-here", { headers: HTML });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toMatch(/^<!doctype html>[\s\S]*Not found/);
+  });
 
-  it(
-    "a form post to a page that fails gets the one HTML error page; the JSON API path gets {error, message}",
-    async () => {
-      const form = { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "csrf=x" };
-      const page = await SELF.fetch("http://localhost:8787/signout", form);
-      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
-      const api = await SELF.fetch("http://localhost:8787/auth/email", form);
-      expect(api.headers.get("content-type")).toMatch(/^application\/json/);
-      expect(Object.keys((await api.json()) as object).sort()).toEqual(["error", "message"]);
-    },
-  );
+  it("a form post to a page that fails gets the one HTML error page; the JSON API path gets {error, message}", async () => {
+    const form = { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "csrf=x" };
+    const page = await SELF.fetch("http://localhost:8787/signout", form);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    const api = await SELF.fetch("http://localhost:8787/auth/email", form);
+    expect(api.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(Object.keys((await api.json()) as object).sort()).toEqual(["error", "message"]);
+  });
 });

@@ -4,7 +4,17 @@ import { idTokenClaims, type TokenSubject } from "../../src/oidc/token-claims";
 import type { Amr } from "../../src/user/types";
 import { addPasskey, passkeySignIn, signUp, userWithPasskey } from "../helpers/accounts";
 import { TestBrowser } from "../helpers/browser";
-import { authorizeCode, authorizePath, exchangeCode, expectTokens, pkce, registerClient, redirectParams, verifyJwt, type TestClient } from "../helpers/oidc-client";
+import {
+  authorizeCode,
+  authorizePath,
+  exchangeCode,
+  expectTokens,
+  pkce,
+  redirectParams,
+  registerClient,
+  type TestClient,
+  verifyJwt,
+} from "../helpers/oidc-client";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
 
 const HTML = { accept: "text/html" };
@@ -15,7 +25,17 @@ async function idToken(browser: TestBrowser, client: TestClient, extra: Record<s
 }
 
 function published(amr: Amr[]) {
-  const subject: TokenSubject = { issuer: "https://id.example", userId: "u", clientId: "c", scope: new Set(["openid"]), sid: "s", authTime: 0, amr, claims: { email: "a@b.example", email_verified: true, name: null }, familyId: "f" };
+  const subject: TokenSubject = {
+    issuer: "https://id.example",
+    userId: "u",
+    clientId: "c",
+    scope: new Set(["openid"]),
+    sid: "s",
+    authTime: 0,
+    amr,
+    claims: { email: "a@b.example", email_verified: true, name: null },
+    familyId: "f",
+  };
   const claims = idTokenClaims(subject, null, "h", "j", 1000);
   return { amr: claims.amr, acr: claims.acr };
 }
@@ -55,7 +75,9 @@ describe("acr_values (OIDC Core §3.1.2.1)", () => {
     const auth = await addPasskey(browser);
     const client = await registerClient();
     const verifier = await pkce();
-    const res = await browser.fetch(authorizePath(client, { pkce: verifier, extra: { acr_values: "passkey-uv" } }), { headers: HTML });
+    const res = await browser.fetch(authorizePath(client, { pkce: verifier, extra: { acr_values: "passkey-uv" } }), {
+      headers: HTML,
+    });
     expect(res.status).toBe(200);
     const html = await res.text();
     const returnTo = /data-return-to="(\/authorize\/continue\?rid=[A-Za-z0-9_-]+)"/.exec(html)?.[1];
@@ -68,7 +90,9 @@ describe("acr_values (OIDC Core §3.1.2.1)", () => {
     expect(signedIn.status).toBe(200);
     const params = redirectParams(await browser.fetch(returnTo!, { headers: HTML }));
     expect(params.code).toBeDefined();
-    const tokens = await expectTokens(await exchangeCode(client, { code: params.code!, state: params.state!, nonce: "", pkce: verifier, params }));
+    const tokens = await expectTokens(
+      await exchangeCode(client, { code: params.code!, state: params.state!, nonce: "", pkce: verifier, params }),
+    );
     const { payload } = await verifyJwt(tokens.id_token!, { audience: client.client_id });
     expect(payload.acr).toBe("passkey-uv");
   });
@@ -76,7 +100,12 @@ describe("acr_values (OIDC Core §3.1.2.1)", () => {
   it("step-up under prompt=none: a session weaker than acr_values gets login_required, not a code", async () => {
     const { browser } = await signUp();
     const client = await registerClient();
-    const params = redirectParams(await browser.fetch(authorizePath(client, { pkce: await pkce(), extra: { acr_values: "passkey passkey-uv", prompt: "none" } }), { headers: HTML }));
+    const params = redirectParams(
+      await browser.fetch(
+        authorizePath(client, { pkce: await pkce(), extra: { acr_values: "passkey passkey-uv", prompt: "none" } }),
+        { headers: HTML },
+      ),
+    );
     expect(params.error).toBe("login_required");
     expect(params.code).toBeUndefined();
   });

@@ -9,7 +9,12 @@ const HTML = { accept: "text/html" };
 
 function formAction(res: Response): string {
   const csp = res.headers.get("content-security-policy") ?? "";
-  return csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("form-action ")) ?? "(none)";
+  return (
+    csp
+      .split(";")
+      .map((d) => d.trim())
+      .find((d) => d.startsWith("form-action ")) ?? "(none)"
+  );
 }
 
 describe("CSP form-action: where a page's forms (and the redirects after them) may go", () => {
@@ -23,7 +28,11 @@ describe("CSP form-action: where a page's forms (and the redirects after them) m
 
   it("the consent page adds only the requesting client's redirect origin: Allow and Deny end there through a 303", async () => {
     const { browser } = await userWithPasskey();
-    const client = await registerClient({ first_party: false, client_name: "Third Party", redirect_uris: ["https://rp.example/cb?x=1"] });
+    const client = await registerClient({
+      first_party: false,
+      client_name: "Third Party",
+      redirect_uris: ["https://rp.example/cb?x=1"],
+    });
     const res = await browser.fetch(authorizePath(client, { pkce: await pkce() }), { headers: HTML });
     expect(await res.text()).toContain("Allow Third Party?");
     expect(formAction(res)).toBe("form-action 'self' https://rp.example");
@@ -32,7 +41,10 @@ describe("CSP form-action: where a page's forms (and the redirects after them) m
   it("the sign-out confirmation adds only the registered post_logout_redirect_uri's origin", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ post_logout_redirect_uris: ["https://bye.example/out"] });
-    const res = await browser.fetch(`/logout?${new URLSearchParams({ client_id: client.client_id, post_logout_redirect_uri: "https://bye.example/out" })}`, { headers: HTML });
+    const res = await browser.fetch(
+      `/logout?${new URLSearchParams({ client_id: client.client_id, post_logout_redirect_uri: "https://bye.example/out" })}`,
+      { headers: HTML },
+    );
     expect(await res.text()).toContain("Sign out?");
     expect(formAction(res)).toBe("form-action 'self' https://bye.example");
     // Without a post-logout redirect the form stays on our origin.
@@ -64,7 +76,13 @@ describe("CSP form-action: where a page's forms (and the redirects after them) m
     expect(formActionSource("https://[2001:db8::1]/cb")).toBeNull();
     expect(formActionSource("http://[2001:db8::1]:8080/cb")).toBeNull();
     expect(formActionSource("com.example.app:/oauth2redirect")).toBe("com.example.app:");
-    for (const bad of ["https://a.example;script-src/cb", "https://a.example,b/cb", "javascript:alert(1)", "myapp:/cb", "not a url"]) {
+    for (const bad of [
+      "https://a.example;script-src/cb",
+      "https://a.example,b/cb",
+      "javascript:alert(1)",
+      "myapp:/cb",
+      "not a url",
+    ]) {
       expect(formActionSource(bad), bad).toBeNull();
     }
   });
@@ -78,11 +96,16 @@ describe("authorization responses are never cached", () => {
     expect(ok.status).toBe(302);
     expect(ok.headers.get("location")).toMatch(/^https:\/\/rp\.example\/cb\?code=/);
     expect(ok.headers.get("cache-control")).toBe("no-store");
-    const err = await browser.fetch(authorizePath(client, { pkce: await pkce(), extra: { response_type: "token" } }), { headers: HTML });
+    const err = await browser.fetch(authorizePath(client, { pkce: await pkce(), extra: { response_type: "token" } }), {
+      headers: HTML,
+    });
     expect(err.status).toBe(302);
     expect(err.headers.get("location")).toContain("error=unsupported_response_type");
     expect(err.headers.get("cache-control")).toBe("no-store");
-    const none = await new TestBrowser().fetch(authorizePath(client, { pkce: await pkce(), extra: { prompt: "none" } }), { headers: HTML });
+    const none = await new TestBrowser().fetch(
+      authorizePath(client, { pkce: await pkce(), extra: { prompt: "none" } }),
+      { headers: HTML },
+    );
     expect(none.headers.get("location")).toContain("error=login_required");
     expect(none.headers.get("cache-control")).toBe("no-store");
   });
@@ -94,7 +117,11 @@ describe("authorization responses are never cached", () => {
       const html = await (await browser.fetch(authorizePath(client, { pkce: await pkce() }), { headers: HTML })).text();
       const rid = /name="rid" value="([^"]+)"/.exec(html)![1]!;
       const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-      const res = await browser.fetch("/authorize/consent", { method: "POST", form: { csrf, rid, decision }, headers: HTML });
+      const res = await browser.fetch("/authorize/consent", {
+        method: "POST",
+        form: { csrf, rid, decision },
+        headers: HTML,
+      });
       expect(res.status, decision).toBe(303);
       expect(res.headers.get("location"), decision).toMatch(/^https:\/\/rp\.example\/cb\?/);
       expect(res.headers.get("cache-control"), decision).toBe("no-store");

@@ -3,13 +3,13 @@ import { env, SELF } from "cloudflare:test";
 import { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AppEnv } from "../../src/app-types";
-import { getConfig, type Env } from "../../src/config";
+import { type Env, getConfig } from "../../src/config";
 import { errorResponse } from "../../src/errors";
 import { readForm } from "../../src/lib/body";
 import { sha256b64url } from "../../src/lib/crypto";
-import { authenticateClient, presentedCredentials } from "../../src/oidc/client-auth";
 import type { TokenEndpointAuthMethod } from "../../src/oidc/capabilities";
-import { ensureClient, type ClientRecord } from "../../src/oidc/clients";
+import { authenticateClient, presentedCredentials } from "../../src/oidc/client-auth";
+import { type ClientRecord, ensureClient } from "../../src/oidc/clients";
 
 const E = env as unknown as Env;
 
@@ -29,7 +29,11 @@ function call(form: Record<string, string>, authorization?: string): Promise<Res
   const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded" };
   if (authorization !== undefined) headers.Authorization = authorization;
   return Promise.resolve(
-    endpoint.request("http://localhost:8787/token", { method: "POST", headers, body: new URLSearchParams({ grant_type: "authorization_code", ...form }).toString() }, E),
+    endpoint.request(
+      "http://localhost:8787/token",
+      { method: "POST", headers, body: new URLSearchParams({ grant_type: "authorization_code", ...form }).toString() },
+      E,
+    ),
   );
 }
 
@@ -84,7 +88,10 @@ describe("successful authentication", () => {
   });
 
   it("client_secret_basic with the same client_id repeated in the body", async () => {
-    await expectOk(await call({ client_id: basicClient.id }, basic(basicClient.id, basicClient.secret)), basicClient.id);
+    await expectOk(
+      await call({ client_id: basicClient.id }, basic(basicClient.id, basicClient.secret)),
+      basicClient.id,
+    );
   });
 
   it("client_secret_basic form-decodes id and secret (RFC 6749 §2.3.1)", async () => {
@@ -168,7 +175,9 @@ describe("failed authentication", () => {
   });
 
   it("two methods in one request (Basic and client_secret): 400 invalid_request (RFC 6749 §2.3, §5.2)", async () => {
-    await expectInvalidRequest(await call({ client_secret: basicClient.secret }, basic(basicClient.id, basicClient.secret)));
+    await expectInvalidRequest(
+      await call({ client_secret: basicClient.secret }, basic(basicClient.id, basicClient.secret)),
+    );
   });
 
   it("client_id in the body naming another client than the Basic header: 400 invalid_request", async () => {
@@ -189,13 +198,28 @@ describe("presentedCredentials (pure): which one method a token request uses (RF
   };
 
   it("Basic, body secret and public client each map to their method", () => {
-    expect(presentedCredentials(basic("app", "s3"), form({}))).toEqual({ method: "client_secret_basic", clientId: "app", secret: "s3" });
-    expect(presentedCredentials(undefined, form({ client_id: "app", client_secret: "s3" }))).toEqual({ method: "client_secret_post", clientId: "app", secret: "s3" });
-    expect(presentedCredentials(undefined, form({ client_id: "app" }))).toEqual({ method: "none", clientId: "app", secret: null });
+    expect(presentedCredentials(basic("app", "s3"), form({}))).toEqual({
+      method: "client_secret_basic",
+      clientId: "app",
+      secret: "s3",
+    });
+    expect(presentedCredentials(undefined, form({ client_id: "app", client_secret: "s3" }))).toEqual({
+      method: "client_secret_post",
+      clientId: "app",
+      secret: "s3",
+    });
+    expect(presentedCredentials(undefined, form({ client_id: "app" }))).toEqual({
+      method: "none",
+      clientId: "app",
+      secret: null,
+    });
   });
 
   it("RFC 6749 §2.3.1: Basic id and secret are form-decoded", () => {
-    expect(presentedCredentials(basic("my%20app", "a%2Bb+c"), form({}))).toMatchObject({ clientId: "my app", secret: "a+b c" });
+    expect(presentedCredentials(basic("my%20app", "a%2Bb+c"), form({}))).toMatchObject({
+      clientId: "my app",
+      secret: "a+b c",
+    });
   });
 
   it("two methods in one request are invalid_request (RFC 6749 §2.3)", () => {
@@ -205,7 +229,10 @@ describe("presentedCredentials (pure): which one method a token request uses (RF
 
   it("another scheme, malformed Basic or no client at all is invalid_client (RFC 6749 §5.2)", () => {
     for (const header of ["Bearer abc", "Basic !!!", `Basic ${btoa("no-colon")}`, `Basic ${btoa(":secret")}`]) {
-      expect(code(() => presentedCredentials(header, form({}))), header).toBe("invalid_client");
+      expect(
+        code(() => presentedCredentials(header, form({}))),
+        header,
+      ).toBe("invalid_client");
     }
     expect(code(() => presentedCredentials(undefined, form({})))).toBe("invalid_client");
   });

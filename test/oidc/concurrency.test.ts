@@ -1,7 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { userWithPasskey } from "../helpers/accounts";
 import type { TestBrowser } from "../helpers/browser";
-import { authorizeCode, exchangeCode, expectTokens, refresh, registerClient, signInTokens, userinfo, type TokenSet } from "../helpers/oidc-client";
+import {
+  authorizeCode,
+  exchangeCode,
+  expectTokens,
+  refresh,
+  registerClient,
+  signInTokens,
+  type TokenSet,
+  userinfo,
+} from "../helpers/oidc-client";
 
 let browser: TestBrowser;
 

@@ -13,7 +13,12 @@ function crossSitePost(path: string, form: URLSearchParams): Promise<Response> {
   return SELF.fetch(`${ORIGIN}${path}`, {
     method: "POST",
     redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "cross-site", origin: "https://evil.example", accept: "text/html" },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "sec-fetch-site": "cross-site",
+      origin: "https://evil.example",
+      accept: "text/html",
+    },
     body: form.toString(),
   });
 }

@@ -11,7 +11,10 @@ function location(res: Response): URL {
 }
 
 /** Sends `browser` through /demo/login and a passkey sign-in; returns the callback URL the provider redirected to. */
-async function demoSignIn(browser: TestBrowser, passkey: Awaited<ReturnType<typeof userWithPasskey>>["auth"]): Promise<URL> {
+async function demoSignIn(
+  browser: TestBrowser,
+  passkey: Awaited<ReturnType<typeof userWithPasskey>>["auth"],
+): Promise<URL> {
   const authorize = location(await browser.fetch("/demo/login", { headers: HTML }));
   expect(authorize.pathname).toBe("/authorize");
   expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
@@ -39,7 +42,11 @@ describe("the demo relying party (/demo)", () => {
     expect(page).toContain("refresh token: received");
 
     // SSO: a second sign-in to the demo needs no UI.
-    const again = location(await browser.fetch(location(await browser.fetch("/demo/login", { headers: HTML })).toString(), { headers: HTML }));
+    const again = location(
+      await browser.fetch(location(await browser.fetch("/demo/login", { headers: HTML })).toString(), {
+        headers: HTML,
+      }),
+    );
     expect(again.pathname).toBe("/demo/callback");
 
     const sessionCookie = browser.sessionCookie!;

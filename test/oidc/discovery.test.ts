@@ -2,7 +2,7 @@
 import { env, SELF } from "cloudflare:test";
 import * as oidc from "openid-client";
 import { describe, expect, it } from "vitest";
-import { ConfigError, getConfig, parseConfig, type Env } from "../../src/config";
+import { ConfigError, type Env, getConfig, parseConfig } from "../../src/config";
 import * as caps from "../../src/oidc/capabilities";
 import { providerMetadata } from "../../src/oidc/discovery";
 
@@ -27,7 +27,23 @@ const EXPECTED = {
   revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
   code_challenge_methods_supported: ["S256"],
   acr_values_supported: ["email-link", "passkey", "passkey-uv"],
-  claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "sid", "at_hash", "email", "email_verified", "name"],
+  claims_supported: [
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "amr",
+    "acr",
+    "azp",
+    "sid",
+    "at_hash",
+    "email",
+    "email_verified",
+    "name",
+  ],
   prompt_values_supported: ["none", "login", "consent", "select_account", "create"],
   claims_parameter_supported: false,
   request_parameter_supported: false,
@@ -55,7 +71,14 @@ describe("provider metadata", () => {
   });
 
   it("follows the configured issuer, and never advertises plain, implicit or hybrid flows", () => {
-    const config = parseConfig({ ...(env as unknown as Env), ISSUER: "https://id.example.com", EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: "https://mail.example/send", KEY_ENCRYPTION_SECRET: "x".repeat(32), ALLOWED_ORIGINS: "" });
+    const config = parseConfig({
+      ...(env as unknown as Env),
+      ISSUER: "https://id.example.com",
+      EMAIL_TRANSPORT: "http",
+      EMAIL_HTTP_URL: "https://mail.example/send",
+      KEY_ENCRYPTION_SECRET: "x".repeat(32),
+      ALLOWED_ORIGINS: "",
+    });
     const m = providerMetadata(config);
     expect(m.issuer).toBe("https://id.example.com");
     expect(m.jwks_uri).toBe("https://id.example.com/jwks.json");
@@ -79,7 +102,14 @@ describe("provider metadata", () => {
   });
 
   it("the demo client (public, first party) is off by default outside localhost; DEMO_ENABLED turns it on or off explicitly", () => {
-    const base = { ...(env as unknown as Env), EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: "https://mail.example/send", KEY_ENCRYPTION_SECRET: "x".repeat(32), ALLOWED_ORIGINS: "", DEMO_ENABLED: undefined };
+    const base = {
+      ...(env as unknown as Env),
+      EMAIL_TRANSPORT: "http",
+      EMAIL_HTTP_URL: "https://mail.example/send",
+      KEY_ENCRYPTION_SECRET: "x".repeat(32),
+      ALLOWED_ORIGINS: "",
+      DEMO_ENABLED: undefined,
+    };
     expect(parseConfig({ ...base, ISSUER: "https://id.example.com" }).demoEnabled).toBe(false);
     expect(parseConfig({ ...base, ISSUER: "https://id.example.com", DEMO_ENABLED: "" }).demoEnabled).toBe(false);
     expect(parseConfig({ ...base, ISSUER: "https://id.example.com", DEMO_ENABLED: "true" }).demoEnabled).toBe(true);
@@ -88,8 +118,22 @@ describe("provider metadata", () => {
   });
 
   it("refuses an ISSUER with a path, query or fragment: every endpoint it advertised would be missing (OIDC Discovery §4, RFC 8414 §3)", () => {
-    const base = { ...(env as unknown as Env), EMAIL_TRANSPORT: "http", EMAIL_HTTP_URL: "https://mail.example/send", KEY_ENCRYPTION_SECRET: "x".repeat(32), ALLOWED_ORIGINS: "" };
-    for (const issuer of ["https://id.example.com/auth", "https://id.example.com/auth/", "https://id.example.com/.", "https://id.example.com/?x=1", "https://id.example.com?", "https://id.example.com/#f", "https://id.example.com/#"]) {
+    const base = {
+      ...(env as unknown as Env),
+      EMAIL_TRANSPORT: "http",
+      EMAIL_HTTP_URL: "https://mail.example/send",
+      KEY_ENCRYPTION_SECRET: "x".repeat(32),
+      ALLOWED_ORIGINS: "",
+    };
+    for (const issuer of [
+      "https://id.example.com/auth",
+      "https://id.example.com/auth/",
+      "https://id.example.com/.",
+      "https://id.example.com/?x=1",
+      "https://id.example.com?",
+      "https://id.example.com/#f",
+      "https://id.example.com/#",
+    ]) {
       expect(() => parseConfig({ ...base, ISSUER: issuer }), issuer).toThrow(ConfigError);
     }
     expect(parseConfig({ ...base, ISSUER: "https://id.example.com/" }).issuer).toBe("https://id.example.com");

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { userWithPasskey, passkeySignIn } from "../helpers/accounts";
+import { passkeySignIn, userWithPasskey } from "../helpers/accounts";
 import { TestBrowser } from "../helpers/browser";
-import { authorizeCode, authorizePath, exchangeCode, expectTokens, pkce, registerClient, signInTokens } from "../helpers/oidc-client";
+import {
+  authorizeCode,
+  authorizePath,
+  exchangeCode,
+  expectTokens,
+  pkce,
+  registerClient,
+  signInTokens,
+} from "../helpers/oidc-client";
 
 describe("redirect_uri omitted (RFC 6749 §3.1.2.3, §4.1.3)", () => {
   it("a client with one registered URI may omit redirect_uri at both endpoints", async () => {
@@ -29,7 +37,10 @@ describe("id_token_hint binds a parked request to its user (OIDC Core §3.1.2.1)
     // A fresh browser (no session) carries Alice's hint; Bob signs in there.
     const bob = await userWithPasskey();
     const shared = new TestBrowser();
-    const page = await shared.fetch(authorizePath(client, { pkce: await pkce(), extra: { id_token_hint: tokens.id_token! } }), { headers: { accept: "text/html" } });
+    const page = await shared.fetch(
+      authorizePath(client, { pkce: await pkce(), extra: { id_token_hint: tokens.id_token! } }),
+      { headers: { accept: "text/html" } },
+    );
     expect(page.status, page.headers.get("location") ?? "").toBe(200);
     const rid = /rid=([A-Za-z0-9_-]+)/.exec(await page.text())![1]!;
     expect((await passkeySignIn(shared, bob.auth, `/authorize/continue?rid=${rid}`)).status).toBe(200);

@@ -2,12 +2,12 @@
 import { describe, expect, it } from "vitest";
 import {
   isPublished,
+  type KeyTimes,
   planKeyRotation,
+  SIGNING_ALGS,
   selectPublishedKeys,
   selectSigningKey,
-  SIGNING_ALGS,
   unpublishTime,
-  type KeyTimes,
 } from "../../src/keys/key-policy";
 import {
   ACCESS_TOKEN_TTL_S,
@@ -128,7 +128,15 @@ describe("selectPublishedKeys", () => {
       key("active", T0 - 10 * S),
       key("pending", T0 - S, { signFrom: T0 + 3600 * S }),
     ];
-    expect(selectPublishedKeys(keys, T0).map((k) => k.kid).sort()).toEqual(["active", "pending", "retired"]);
-    expect(selectPublishedKeys(keys, T0 + 100 * S).map((k) => k.kid).sort()).toEqual(["active", "pending"]);
+    expect(
+      selectPublishedKeys(keys, T0)
+        .map((k) => k.kid)
+        .sort(),
+    ).toEqual(["active", "pending", "retired"]);
+    expect(
+      selectPublishedKeys(keys, T0 + 100 * S)
+        .map((k) => k.kid)
+        .sort(),
+    ).toEqual(["active", "pending"]);
   });
 });

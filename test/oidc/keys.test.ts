@@ -1,8 +1,19 @@
 /** Signing keys against the real local D1: creation on first need, encryption at rest, isolate cache, rotation by advancing `now`. */
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
-import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, importJWK, jwtVerify, SignJWT, type JWK } from "jose";
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  decodeProtectedHeader,
+  errors,
+  importJWK,
+  type JWK,
+  jwtVerify,
+  SignJWT,
+} from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
-import { getConfig, type Env } from "../../src/config";
+import { type Env, getConfig } from "../../src/config";
 import worker from "../../src/index";
 import { decryptString, encryptString } from "../../src/keys/crypto-box";
 import {
@@ -14,9 +25,9 @@ import {
   rotateKeys,
   type SigningAlg,
 } from "../../src/keys/signing-keys";
+import { KEY_CACHE_TTL_S, KEY_ROTATE_AFTER_S, KEY_SIGN_LEAD_S } from "../../src/lib/token-lifetimes";
 import { ID_TOKEN_ALGS } from "../../src/oidc/capabilities";
 import { verifyOwnJwt } from "../../src/oidc/own-tokens";
-import { KEY_CACHE_TTL_S, KEY_ROTATE_AFTER_S, KEY_SIGN_LEAD_S } from "../../src/lib/token-lifetimes";
 import { userWithPasskey } from "../helpers/accounts";
 import { ORIGIN } from "../helpers/browser";
 import { authorizeCode, exchangeCode, expectTokens, registerClient } from "../helpers/oidc-client";
@@ -44,7 +55,10 @@ async function verifyAt(token: string, jwks: { keys: JWK[] }, at: number) {
 /** The private key of a stored row, as the isolate that created it would hold it. */
 async function storedPrivateKey(kid: string): Promise<CryptoKey> {
   const row = (await listSigningKeys(E)).find((r) => r.kid === kid)!;
-  return (await importJWK(JSON.parse(await decryptString(config.keyEncryptionSecret, row.privateJwkEnc, kid)) as JWK, row.alg)) as CryptoKey;
+  return (await importJWK(
+    JSON.parse(await decryptString(config.keyEncryptionSecret, row.privateJwkEnc, kid)) as JWK,
+    row.alg,
+  )) as CryptoKey;
 }
 
 async function kidsAt(now: number): Promise<string[]> {
@@ -67,7 +81,9 @@ describe("crypto-box", () => {
 
   it("wrong KEY_ENCRYPTION_SECRET: decryption fails", async () => {
     const sealed = await encryptString(config.keyEncryptionSecret, "secret text", "kid-1");
-    await expect(decryptString("another-secret-of-at-least-32-characters!", sealed, "kid-1")).rejects.toThrow(/does not decrypt/);
+    await expect(decryptString("another-secret-of-at-least-32-characters!", sealed, "kid-1")).rejects.toThrow(
+      /does not decrypt/,
+    );
   });
 
   it("ciphertext moved to another row (other kid as AAD): decryption fails", async () => {
@@ -168,7 +184,9 @@ describe("first need", () => {
 
 /** A relying party's JWKS cache as jose keeps it: it refuses to refetch for 30 s after a fetch (cooldownDuration). */
 function relyingPartyJwks() {
-  return createRemoteJWKSet(new URL(`${ORIGIN}/jwks.json`), { [customFetch]: (url, init) => SELF.fetch(url, init as RequestInit) });
+  return createRemoteJWKSet(new URL(`${ORIGIN}/jwks.json`), {
+    [customFetch]: (url, init) => SELF.fetch(url, init as RequestInit),
+  });
 }
 
 describe("every advertised algorithm has a published key before it signs (OIDC Core §10.1.1, Registration §2)", () => {
@@ -177,7 +195,9 @@ describe("every advertised algorithm has a published key before it signs (OIDC C
     const rp = relyingPartyJwks();
     await rp.reload();
     // The first answer already lists every algorithm discovery advertises.
-    const discovery = (await (await SELF.fetch(`${ORIGIN}/.well-known/openid-configuration`)).json()) as { id_token_signing_alg_values_supported: string[] };
+    const discovery = (await (await SELF.fetch(`${ORIGIN}/.well-known/openid-configuration`)).json()) as {
+      id_token_signing_alg_values_supported: string[];
+    };
     const first = (await (await SELF.fetch(`${ORIGIN}/jwks.json`)).json()) as { keys: JWK[] };
     expect(first.keys.map((k) => k.alg).sort()).toEqual([...discovery.id_token_signing_alg_values_supported].sort());
     expect(rp.coolingDown).toBe(true);
@@ -224,12 +244,23 @@ describe("isolate cache", () => {
 
   it("a token from a key another isolate just created verifies here: an unknown kid rereads the keys, at most once per 5 s", async () => {
     const now = Date.now();
-    expect(await verifyOwnJwt(E, config, await sign("ES256", now), now)).toMatchObject({ ok: true, claims: { sub: "user-1" } });
+    expect(await verifyOwnJwt(E, config, await sign("ES256", now), now)).toMatchObject({
+      ok: true,
+      claims: { sub: "user-1" },
+    });
     // Another isolate, finding no RS256 key, creates one that signs at once; this isolate's cache predates it.
     const signedElsewhere = async (kid: string) =>
-      new SignJWT({ sub: "user-2" }).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).setIssuer(config.issuer).setIssuedAt(Math.floor(now / 1000)).setExpirationTime(Math.floor(now / 1000) + 600).sign(await storedPrivateKey(kid));
+      new SignJWT({ sub: "user-2" })
+        .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
+        .setIssuer(config.issuer)
+        .setIssuedAt(Math.floor(now / 1000))
+        .setExpirationTime(Math.floor(now / 1000) + 600)
+        .sign(await storedPrivateKey(kid));
     const first = await createSigningKey(E, config, "RS256", now, now);
-    expect(await verifyOwnJwt(E, config, await signedElsewhere(first), now + 1 * S)).toMatchObject({ ok: true, claims: { sub: "user-2" } });
+    expect(await verifyOwnJwt(E, config, await signedElsewhere(first), now + 1 * S)).toMatchObject({
+      ok: true,
+      claims: { sub: "user-2" },
+    });
     // A second new key within 5 s of that reread waits for the next one (made-up kids cannot force D1 reads).
     const second = await createSigningKey(E, config, "RS256", now, now);
     const token = await signedElsewhere(second);
@@ -248,7 +279,11 @@ describe("isolate cache", () => {
     const now = Date.now();
     const a = await createSigningKey(E, config, "ES256", now - 10 * S, now - 10 * S);
     const b = await createSigningKey(E, config, "ES256", now, now);
-    await E.DB.prepare("UPDATE signing_keys SET private_jwk_enc = (SELECT private_jwk_enc FROM signing_keys WHERE kid = ?) WHERE kid = ?").bind(a, b).run();
+    await E.DB.prepare(
+      "UPDATE signing_keys SET private_jwk_enc = (SELECT private_jwk_enc FROM signing_keys WHERE kid = ?) WHERE kid = ?",
+    )
+      .bind(a, b)
+      .run();
     await expect(getSigningKey(E, config, "ES256", now)).rejects.toThrow(/does not decrypt/);
   });
 });
@@ -270,7 +305,12 @@ describe("rotation (time advanced through `now`)", () => {
     const p = rows.find((r) => r.alg === "ES256" && r.kid !== a)!;
     expect(p).toMatchObject({ createdAt: t1, signFrom: t1 + KEY_SIGN_LEAD_S * S, retiredAt: null });
     // Every advertised algorithm gets its successor published ahead, not only ES256.
-    expect(rows.filter((r) => r.createdAt === t1 && r.signFrom === t1 + KEY_SIGN_LEAD_S * S).map((r) => r.alg).sort()).toEqual(["ES256", "RS256"]);
+    expect(
+      rows
+        .filter((r) => r.createdAt === t1 && r.signFrom === t1 + KEY_SIGN_LEAD_S * S)
+        .map((r) => r.alg)
+        .sort(),
+    ).toEqual(["ES256", "RS256"]);
     expect(await kidsAt(t1)).toContain(p.kid);
     expect((await getSigningKey(E, config, "ES256", t1)).kid).toBe(a);
     // The next cron run does not create a second successor.
@@ -307,7 +347,9 @@ describe("rotation (time advanced through `now`)", () => {
     expect(after.plan.delete).toContain(a);
     expect((await listSigningKeys(E)).map((r) => r.kid)).not.toContain(a);
     // Even at a moment when its token would be unexpired, the JWKS no longer vouches for the old key.
-    await expect(verifyAt(oldToken, await getPublicJwks(E, t4), t2 + S)).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
+    await expect(verifyAt(oldToken, await getPublicJwks(E, t4), t2 + S)).rejects.toBeInstanceOf(
+      errors.JWKSNoMatchingKey,
+    );
     await verifyAt(newToken, await getPublicJwks(E, t4), p.signFrom + S);
   });
 });
@@ -328,7 +370,13 @@ describe("cron and HTTP", () => {
   it("GET /jwks.json serves every published key, cacheable, without private members; a token from before rotation verifies with it", async () => {
     const now = Date.now();
     // An old key, rotated an hour ago: both it and its successor must be served.
-    const old = await createSigningKey(E, config, "ES256", now - KEY_ROTATE_AFTER_S * S - 2 * DAY, now - KEY_ROTATE_AFTER_S * S - 2 * DAY);
+    const old = await createSigningKey(
+      E,
+      config,
+      "ES256",
+      now - KEY_ROTATE_AFTER_S * S - 2 * DAY,
+      now - KEY_ROTATE_AFTER_S * S - 2 * DAY,
+    );
     await rotateKeys(E, config, now - KEY_SIGN_LEAD_S * S - 60 * S);
     const signedAt = now - KEY_SIGN_LEAD_S * S - 30 * S;
     const token = await sign("ES256", signedAt);

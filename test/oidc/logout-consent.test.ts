@@ -1,9 +1,22 @@
-import { describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
+import { describe, expect, it } from "vitest";
 import { getConfig } from "../../src/config";
 import { signJwt } from "../../src/oidc/own-tokens";
 import { passkeySignIn, sessionAlive, userWithPasskey } from "../helpers/accounts";
-import { authorizeCode, authorizePath, exchangeCode, expectTokens, ISSUER, pkce, redirectParams, registerClient, signInTokens, testEnv, userIdOf, userStub } from "../helpers/oidc-client";
+import {
+  authorizeCode,
+  authorizePath,
+  exchangeCode,
+  expectTokens,
+  ISSUER,
+  pkce,
+  redirectParams,
+  registerClient,
+  signInTokens,
+  testEnv,
+  userIdOf,
+  userStub,
+} from "../helpers/oidc-client";
 
 const HTML = { accept: "text/html" };
 const BYE = "https://rp.example/bye";
@@ -18,7 +31,10 @@ describe("RP-Initiated Logout 1.0", () => {
     const client = await registerClient({ post_logout_redirect_uris: [BYE] });
     const { tokens } = await signInTokens(browser, client);
     const cookie = browser.sessionCookie!;
-    const res = await browser.fetch(logoutPath({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: BYE, state: "bye-state" }), { headers: HTML });
+    const res = await browser.fetch(
+      logoutPath({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: BYE, state: "bye-state" }),
+      { headers: HTML },
+    );
     expect(res.status).toBe(303);
     const location = new URL(res.headers.get("location")!);
     expect(location.origin + location.pathname).toBe(BYE);
@@ -34,7 +50,10 @@ describe("RP-Initiated Logout 1.0", () => {
     const withQuery = "https://rp.example/bye?tenant=a%20b&flag";
     const client = await registerClient({ post_logout_redirect_uris: [withQuery] });
     const { tokens } = await signInTokens(browser, client);
-    const res = await browser.fetch(logoutPath({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: withQuery, state: "s 1" }), { headers: HTML });
+    const res = await browser.fetch(
+      logoutPath({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: withQuery, state: "s 1" }),
+      { headers: HTML },
+    );
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe(`${withQuery}&state=s+1`);
   });
@@ -44,7 +63,9 @@ describe("RP-Initiated Logout 1.0", () => {
     const client = await registerClient({ post_logout_redirect_uris: [BYE] });
     const { tokens } = await signInTokens(browser, client);
     for (const uri of ["https://evil.example/", `${BYE}/`, `${BYE}?x=1`]) {
-      const res = await browser.fetch(logoutPath({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: uri }), { headers: HTML });
+      const res = await browser.fetch(logoutPath({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: uri }), {
+        headers: HTML,
+      });
       expect(res.status).toBe(400);
       expect(res.headers.get("location")).toBeNull();
     }
@@ -55,17 +76,28 @@ describe("RP-Initiated Logout 1.0", () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ post_logout_redirect_uris: [BYE] });
     const cookie = browser.sessionCookie!;
-    const res = await browser.fetch(logoutPath({ client_id: client.client_id, post_logout_redirect_uri: BYE, state: "s1" }), { headers: HTML });
+    const res = await browser.fetch(
+      logoutPath({ client_id: client.client_id, post_logout_redirect_uri: BYE, state: "s1" }),
+      { headers: HTML },
+    );
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain("Sign out?");
     expect(await sessionAlive(cookie)).toBe(true);
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
     // The confirmation without its CSRF token is refused.
-    const forged = await browser.fetch("/logout", { method: "POST", form: { confirm: "yes", client_id: client.client_id, post_logout_redirect_uri: BYE }, headers: HTML });
+    const forged = await browser.fetch("/logout", {
+      method: "POST",
+      form: { confirm: "yes", client_id: client.client_id, post_logout_redirect_uri: BYE },
+      headers: HTML,
+    });
     expect(forged.status).toBe(403);
     expect(await sessionAlive(cookie)).toBe(true);
-    const confirmed = await browser.fetch("/logout", { method: "POST", form: { csrf, confirm: "yes", client_id: client.client_id, post_logout_redirect_uri: BYE, state: "s1" }, headers: HTML });
+    const confirmed = await browser.fetch("/logout", {
+      method: "POST",
+      form: { csrf, confirm: "yes", client_id: client.client_id, post_logout_redirect_uri: BYE, state: "s1" },
+      headers: HTML,
+    });
     expect(confirmed.status).toBe(303);
     expect(confirmed.headers.get("location")).toBe(`${BYE}?state=s1`);
     expect(await sessionAlive(cookie)).toBe(false);
@@ -76,7 +108,10 @@ describe("RP-Initiated Logout 1.0", () => {
     const bob = await userWithPasskey();
     const client = await registerClient({ post_logout_redirect_uris: [BYE] });
     const { tokens } = await signInTokens(alice.browser, client);
-    const res = await bob.browser.fetch(logoutPath({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: BYE }), { headers: HTML });
+    const res = await bob.browser.fetch(
+      logoutPath({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: BYE }),
+      { headers: HTML },
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Sign out?");
     expect(await sessionAlive(bob.browser.sessionCookie!)).toBe(true);
@@ -87,10 +122,14 @@ describe("RP-Initiated Logout 1.0", () => {
     const client = await registerClient({ post_logout_redirect_uris: [BYE] });
     const { tokens: old } = await signInTokens(browser, client);
     // That session ends; the person signs in again in the same browser.
-    expect((await browser.fetch("/signout", { method: "POST", form: { csrf: await browser.csrf() }, headers: HTML })).status).toBe(303);
+    expect(
+      (await browser.fetch("/signout", { method: "POST", form: { csrf: await browser.csrf() }, headers: HTML })).status,
+    ).toBe(303);
     expect((await passkeySignIn(browser, auth)).status).toBe(200);
     const cookie = browser.sessionCookie!;
-    const res = await browser.fetch(logoutPath({ id_token_hint: old.id_token!, post_logout_redirect_uri: BYE }), { headers: HTML });
+    const res = await browser.fetch(logoutPath({ id_token_hint: old.id_token!, post_logout_redirect_uri: BYE }), {
+      headers: HTML,
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Sign out?");
     expect(res.headers.get("location")).toBeNull();
@@ -106,15 +145,28 @@ describe("RP-Initiated Logout 1.0", () => {
     const now = Date.now();
     const yearsAgo = Math.floor(now / 1000) - 3 * 365 * 24 * 3600;
     const expiredHint = (claims: Record<string, unknown>) =>
-      signJwt(testEnv, config, "ES256", "JWT", { iss: ISSUER, sub: userIdOf(browser), aud: client.client_id, iat: yearsAgo, exp: yearsAgo + 300, ...claims }, now);
+      signJwt(
+        testEnv,
+        config,
+        "ES256",
+        "JWT",
+        { iss: ISSUER, sub: userIdOf(browser), aud: client.client_id, iat: yearsAgo, exp: yearsAgo + 300, ...claims },
+        now,
+      );
     const cookie = browser.sessionCookie!;
     for (const claims of [{ sid: "an-ended-session-sid" }, {}]) {
-      const res = await browser.fetch(logoutPath({ id_token_hint: await expiredHint(claims), post_logout_redirect_uri: BYE }), { headers: HTML });
+      const res = await browser.fetch(
+        logoutPath({ id_token_hint: await expiredHint(claims), post_logout_redirect_uri: BYE }),
+        { headers: HTML },
+      );
       expect(res.status).toBe(200);
       expect(await res.text()).toContain("Sign out?");
       expect(await sessionAlive(cookie)).toBe(true);
     }
-    const res = await browser.fetch(logoutPath({ id_token_hint: await expiredHint({ sid: liveSid }), post_logout_redirect_uri: BYE }), { headers: HTML });
+    const res = await browser.fetch(
+      logoutPath({ id_token_hint: await expiredHint({ sid: liveSid }), post_logout_redirect_uri: BYE }),
+      { headers: HTML },
+    );
     expect(res.status).toBe(303);
     expect(await sessionAlive(cookie)).toBe(false);
   });
@@ -133,14 +185,20 @@ describe("RP-Initiated Logout 1.0", () => {
     const a = await registerClient({ post_logout_redirect_uris: [BYE] });
     const b = await registerClient({ post_logout_redirect_uris: [BYE] });
     const { tokens } = await signInTokens(browser, a);
-    const res = await browser.fetch(logoutPath({ id_token_hint: tokens.id_token!, client_id: b.client_id, post_logout_redirect_uri: BYE }), { headers: HTML });
+    const res = await browser.fetch(
+      logoutPath({ id_token_hint: tokens.id_token!, client_id: b.client_id, post_logout_redirect_uri: BYE }),
+      { headers: HTML },
+    );
     expect(res.status).toBe(400);
     expect(await sessionAlive(browser.sessionCookie!)).toBe(true);
   });
 });
 
 /** The consent page: checks it and returns the hidden rid and csrf. */
-async function expectConsentPage(res: Response, clientName: string): Promise<{ rid: string; csrf: string; html: string }> {
+async function expectConsentPage(
+  res: Response,
+  clientName: string,
+): Promise<{ rid: string; csrf: string; html: string }> {
   expect(res.status).toBe(200);
   const html = await res.text();
   expect(html).toContain(`Allow ${clientName}?`);
@@ -155,16 +213,32 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
     const { browser, email } = await userWithPasskey();
     const client = await registerClient({ first_party: false, client_name: "Third Party" });
     const verifier = await pkce();
-    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: verifier, scope: "openid email offline_access", state: "c1" }), { headers: HTML }), "Third Party");
+    const page = await expectConsentPage(
+      await browser.fetch(
+        authorizePath(client, { pkce: verifier, scope: "openid email offline_access", state: "c1" }),
+        { headers: HTML },
+      ),
+      "Third Party",
+    );
     expect(page.html).toContain("See your email address");
     expect(page.html).toContain("Stay connected when you are not using it");
     expect(page.html).toContain(email);
-    const allowed = await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML });
+    const allowed = await browser.fetch("/authorize/consent", {
+      method: "POST",
+      form: { csrf: page.csrf, rid: page.rid, decision: "allow" },
+      headers: HTML,
+    });
     const params = redirectParams(allowed);
     expect(params.state).toBe("c1");
     expect(params.iss).toBe(ISSUER);
-    await expectTokens(await exchangeCode(client, { code: params.code!, state: "c1", nonce: "", pkce: verifier, params }));
-    expect((await userStub(userIdOf(browser)).getConsent(client.client_id)).sort()).toEqual(["email", "offline_access", "openid"]);
+    await expectTokens(
+      await exchangeCode(client, { code: params.code!, state: "c1", nonce: "", pkce: verifier, params }),
+    );
+    expect((await userStub(userIdOf(browser)).getConsent(client.client_id)).sort()).toEqual([
+      "email",
+      "offline_access",
+      "openid",
+    ]);
     // Remembered: the same (or a narrower) request goes straight through.
     await authorizeCode(browser, client, { scope: "openid email" });
     await authorizeCode(browser, client, { scope: "openid email offline_access", extra: { prompt: "none" } });
@@ -173,8 +247,15 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
   it("Deny sends access_denied back with state and iss", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: false, client_name: "Third Party" });
-    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), state: "d1" }), { headers: HTML }), "Third Party");
-    const denied = await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "deny" }, headers: HTML });
+    const page = await expectConsentPage(
+      await browser.fetch(authorizePath(client, { pkce: await pkce(), state: "d1" }), { headers: HTML }),
+      "Third Party",
+    );
+    const denied = await browser.fetch("/authorize/consent", {
+      method: "POST",
+      form: { csrf: page.csrf, rid: page.rid, decision: "deny" },
+      headers: HTML,
+    });
     const params = redirectParams(denied);
     expect(params).toMatchObject({ error: "access_denied", state: "d1", iss: ISSUER });
     expect(params.code).toBeUndefined();
@@ -184,26 +265,59 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
   it("prompt=none when consent is needed gets consent_required (OIDC Core §3.1.2.6)", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: false });
-    const res = await browser.fetch(authorizePath(client, { pkce: await pkce(), extra: { prompt: "none" }, state: "n1" }), { headers: HTML });
+    const res = await browser.fetch(
+      authorizePath(client, { pkce: await pkce(), extra: { prompt: "none" }, state: "n1" }),
+      { headers: HTML },
+    );
     expect(redirectParams(res)).toMatchObject({ error: "consent_required", state: "n1", iss: ISSUER });
   });
 
   it("a wider scope than was consented to, or prompt=consent, asks again", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: false, client_name: "Third Party" });
-    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid" }), { headers: HTML }), "Third Party");
-    redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML }));
+    const page = await expectConsentPage(
+      await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid" }), { headers: HTML }),
+      "Third Party",
+    );
+    redirectParams(
+      await browser.fetch("/authorize/consent", {
+        method: "POST",
+        form: { csrf: page.csrf, rid: page.rid, decision: "allow" },
+        headers: HTML,
+      }),
+    );
     await authorizeCode(browser, client, { scope: "openid" });
-    await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid email" }), { headers: HTML }), "Third Party");
-    await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid", extra: { prompt: "consent" } }), { headers: HTML }), "Third Party");
+    await expectConsentPage(
+      await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid email" }), { headers: HTML }),
+      "Third Party",
+    );
+    await expectConsentPage(
+      await browser.fetch(
+        authorizePath(client, { pkce: await pkce(), scope: "openid", extra: { prompt: "consent" } }),
+        { headers: HTML },
+      ),
+      "Third Party",
+    );
   });
 
   it("a first-party client shows no consent page, unless the request says prompt=consent (OIDC Core §3.1.2.1)", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: true, client_name: "Own App" });
     await authorizeCode(browser, client, { scope: "openid email profile" });
-    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid email", extra: { prompt: "consent" } }), { headers: HTML }), "Own App");
-    const params = redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML }));
+    const page = await expectConsentPage(
+      await browser.fetch(
+        authorizePath(client, { pkce: await pkce(), scope: "openid email", extra: { prompt: "consent" } }),
+        { headers: HTML },
+      ),
+      "Own App",
+    );
+    const params = redirectParams(
+      await browser.fetch("/authorize/consent", {
+        method: "POST",
+        form: { csrf: page.csrf, rid: page.rid, decision: "allow" },
+        headers: HTML,
+      }),
+    );
     expect(params.error).toBeUndefined();
     expect(params.code).toBeTruthy();
   });
@@ -212,11 +326,25 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: true, client_name: "Own App" });
     const verifier = await pkce();
-    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: verifier, scope: "openid email offline_access", state: "o1" }), { headers: HTML }), "Own App");
+    const page = await expectConsentPage(
+      await browser.fetch(
+        authorizePath(client, { pkce: verifier, scope: "openid email offline_access", state: "o1" }),
+        { headers: HTML },
+      ),
+      "Own App",
+    );
     expect(page.html).toContain("Stay connected when you are not using it");
     expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toEqual([]);
-    const params = redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: HTML }));
-    const tokens = await expectTokens(await exchangeCode(client, { code: params.code!, state: "o1", nonce: "", pkce: verifier, params }));
+    const params = redirectParams(
+      await browser.fetch("/authorize/consent", {
+        method: "POST",
+        form: { csrf: page.csrf, rid: page.rid, decision: "allow" },
+        headers: HTML,
+      }),
+    );
+    const tokens = await expectTokens(
+      await exchangeCode(client, { code: params.code!, state: "o1", nonce: "", pkce: verifier, params }),
+    );
     expect(tokens.scope).toBe("openid email offline_access");
     expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toContain("offline_access");
     await authorizeCode(browser, client, { scope: "openid email offline_access", extra: { prompt: "none" } });
@@ -225,10 +353,29 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
   it("silent offline access: prompt=none gets consent_required, and Deny gets access_denied, so no offline grant exists without a yes", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: true, client_name: "Own App" });
-    const none = await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid offline_access", extra: { prompt: "none" }, state: "n2" }), { headers: HTML });
+    const none = await browser.fetch(
+      authorizePath(client, {
+        pkce: await pkce(),
+        scope: "openid offline_access",
+        extra: { prompt: "none" },
+        state: "n2",
+      }),
+      { headers: HTML },
+    );
     expect(redirectParams(none)).toMatchObject({ error: "consent_required", state: "n2", iss: ISSUER });
-    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid offline_access", state: "d2" }), { headers: HTML }), "Own App");
-    const denied = redirectParams(await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "deny" }, headers: HTML }));
+    const page = await expectConsentPage(
+      await browser.fetch(authorizePath(client, { pkce: await pkce(), scope: "openid offline_access", state: "d2" }), {
+        headers: HTML,
+      }),
+      "Own App",
+    );
+    const denied = redirectParams(
+      await browser.fetch("/authorize/consent", {
+        method: "POST",
+        form: { csrf: page.csrf, rid: page.rid, decision: "deny" },
+        headers: HTML,
+      }),
+    );
     expect(denied).toMatchObject({ error: "access_denied", state: "d2" });
     expect(denied.code).toBeUndefined();
     expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toEqual([]);
@@ -237,11 +384,22 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
   it("consent CSRF: an Allow without the page's token is refused and issues no code", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: false, client_name: "Third Party" });
-    const page = await expectConsentPage(await browser.fetch(authorizePath(client, { pkce: await pkce() }), { headers: HTML }), "Third Party");
-    const forged = await browser.fetch("/authorize/consent", { method: "POST", form: { rid: page.rid, decision: "allow" }, headers: HTML });
+    const page = await expectConsentPage(
+      await browser.fetch(authorizePath(client, { pkce: await pkce() }), { headers: HTML }),
+      "Third Party",
+    );
+    const forged = await browser.fetch("/authorize/consent", {
+      method: "POST",
+      form: { rid: page.rid, decision: "allow" },
+      headers: HTML,
+    });
     expect(forged.status).toBe(403);
     expect(forged.headers.get("location")).toBeNull();
-    const crossSite = await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: page.csrf, rid: page.rid, decision: "allow" }, headers: { ...HTML, origin: "https://evil.example" } });
+    const crossSite = await browser.fetch("/authorize/consent", {
+      method: "POST",
+      form: { csrf: page.csrf, rid: page.rid, decision: "allow" },
+      headers: { ...HTML, origin: "https://evil.example" },
+    });
     expect(crossSite.status).toBe(403);
     expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toEqual([]);
   });
@@ -249,10 +407,16 @@ describe("consent for third-party clients (OIDC Core §3.1.2.4)", () => {
   it("prompt=login bypass: posting Allow for a parked request does not stand in for the fresh sign-in", async () => {
     const { browser } = await userWithPasskey();
     const client = await registerClient({ first_party: false, client_name: "Third Party" });
-    const signin = await browser.fetch(authorizePath(client, { pkce: await pkce(), extra: { prompt: "login" } }), { headers: HTML });
+    const signin = await browser.fetch(authorizePath(client, { pkce: await pkce(), extra: { prompt: "login" } }), {
+      headers: HTML,
+    });
     expect(signin.status).toBe(200);
     const rid = /rid=([A-Za-z0-9_-]+)/.exec(await signin.text())![1]!;
-    const res = await browser.fetch("/authorize/consent", { method: "POST", form: { csrf: await browser.csrf(), rid, decision: "allow" }, headers: HTML });
+    const res = await browser.fetch("/authorize/consent", {
+      method: "POST",
+      form: { csrf: await browser.csrf(), rid, decision: "allow" },
+      headers: HTML,
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe(`/authorize/continue?rid=${rid}`);
     expect(await userStub(userIdOf(browser)).getConsent(client.client_id)).toEqual([]);

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { getConfig, type Env } from "../../src/config";
+import { type Env, getConfig } from "../../src/config";
 import { getSigningKey } from "../../src/keys/signing-keys";
 import { claimsEvenIfExpired, verifyOwnJwt } from "../../src/oidc/own-tokens";
 
@@ -24,9 +24,10 @@ async function sign(now: number, opts: { typ?: string; iss?: string; expIn?: num
 describe("verifyOwnJwt (RFC 7519 §7.2, RFC 8725 §3.11)", () => {
   it("a valid ID token: ok with its claims", async () => {
     const now = Date.now();
-    expect(await verifyOwnJwt(E, config, await sign(now), now, { typ: "JWT" })).toMatchObject(
-      { ok: true, claims: { sub: "user-1" } },
-    );
+    expect(await verifyOwnJwt(E, config, await sign(now), now, { typ: "JWT" })).toMatchObject({
+      ok: true,
+      claims: { sub: "user-1" },
+    });
   });
 
   it("expired (RFC 7519 §4.1.4): reason expired with the verified claims, usable as an id_token_hint", async () => {
@@ -36,14 +37,11 @@ describe("verifyOwnJwt (RFC 7519 §7.2, RFC 8725 §3.11)", () => {
     expect(claimsEvenIfExpired(result)?.sub).toBe("user-1");
   });
 
-  it(
-    "expired years ago is still expired, not rejected as malformed (no clock tolerance stretched to accept it)",
-    async () => {
-      const now = Date.now();
-      const result = await verifyOwnJwt(E, config, await sign(now), now + 20 * YEAR_S * 1000, { typ: "JWT" });
-      expect(result).toMatchObject({ ok: false, reason: "expired" });
-    },
-  );
+  it("expired years ago is still expired, not rejected as malformed (no clock tolerance stretched to accept it)", async () => {
+    const now = Date.now();
+    const result = await verifyOwnJwt(E, config, await sign(now), now + 20 * YEAR_S * 1000, { typ: "JWT" });
+    expect(result).toMatchObject({ ok: false, reason: "expired" });
+  });
 
   it("expired but tampered: signature, never expired, and no claims for a hint", async () => {
     const now = Date.now();
@@ -58,16 +56,18 @@ describe("verifyOwnJwt (RFC 7519 §7.2, RFC 8725 §3.11)", () => {
     const now = Date.now();
     const at = await sign(now, { typ: "at+jwt" });
     expect(await verifyOwnJwt(E, config, at, now, { typ: "JWT" })).toEqual({ ok: false, reason: "wrong_type" });
-    expect(await verifyOwnJwt(E, config, at, now + 3600_000, { typ: "JWT" })).toEqual(
-      { ok: false, reason: "wrong_type" },
-    );
+    expect(await verifyOwnJwt(E, config, at, now + 3600_000, { typ: "JWT" })).toEqual({
+      ok: false,
+      reason: "wrong_type",
+    });
   });
 
   it("another issuer: wrong_issuer; not a JWT at all: malformed", async () => {
     const now = Date.now();
-    expect(await verifyOwnJwt(E, config, await sign(now, { iss: "https://evil.example" }), now)).toEqual(
-      { ok: false, reason: "wrong_issuer" },
-    );
+    expect(await verifyOwnJwt(E, config, await sign(now, { iss: "https://evil.example" }), now)).toEqual({
+      ok: false,
+      reason: "wrong_issuer",
+    });
     expect(await verifyOwnJwt(E, config, "not.a.jwt", now)).toEqual({ ok: false, reason: "malformed" });
     expect(await verifyOwnJwt(E, config, "x".repeat(9000), now)).toEqual({ ok: false, reason: "malformed" });
   });

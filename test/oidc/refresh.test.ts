@@ -1,7 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { userWithPasskey } from "../helpers/accounts";
 import type { TestBrowser } from "../helpers/browser";
-import { consentTo, expectTokens, refresh, registerClient, signInTokens, userinfo, verifyJwt, type TokenSet } from "../helpers/oidc-client";
+import {
+  consentTo,
+  expectTokens,
+  refresh,
+  registerClient,
+  signInTokens,
+  type TokenSet,
+  userinfo,
+  verifyJwt,
+} from "../helpers/oidc-client";
 
 let browser: TestBrowser;
 
@@ -32,7 +41,13 @@ describe("refresh: rotation (RFC 9700 §4.14.2, RFC 6749 §6)", () => {
       expect((await userinfo(current.access_token)).status).toBe(200);
     }
     const { payload } = await verifyJwt(current.id_token!, { audience: client.client_id });
-    expect(payload).toMatchObject({ sub: original.sub, aud: original.aud, azp: original.azp, auth_time: original.auth_time, email: original.email });
+    expect(payload).toMatchObject({
+      sub: original.sub,
+      aud: original.aud,
+      azp: original.azp,
+      auth_time: original.auth_time,
+      email: original.email,
+    });
   });
 
   it("refresh-token theft: reusing a rotated token gets invalid_grant and revokes the whole family, newest token and its access token included", async () => {

@@ -53,7 +53,9 @@ describe("POST /register: success", () => {
     });
     expect(body.client_id_issued_at).toBeGreaterThanOrEqual(before);
 
-    const row = await E.DB.prepare("SELECT * FROM clients WHERE id = ?").bind(body.client_id).first<Record<string, unknown>>();
+    const row = await E.DB.prepare("SELECT * FROM clients WHERE id = ?")
+      .bind(body.client_id)
+      .first<Record<string, unknown>>();
     expect(row?.secret_hash).toBe(await sha256b64url(body.client_secret as string));
     expect(JSON.stringify(row)).not.toContain(body.client_secret as string);
     expect(row?.redirect_uris).toBe('["https://app.example/cb"]');
@@ -75,7 +77,12 @@ describe("POST /register: success", () => {
   });
 
   it("registers a public native client with loopback and private-use redirect URIs and no secret", async () => {
-    const redirects = ["http://127.0.0.1:49152/cb", "http://[::1]/cb", "http://localhost:3000/cb", "com.example.app:/oauth2redirect"];
+    const redirects = [
+      "http://127.0.0.1:49152/cb",
+      "http://[::1]/cb",
+      "http://localhost:3000/cb",
+      "com.example.app:/oauth2redirect",
+    ];
     const res = await register({
       redirect_uris: redirects,
       token_endpoint_auth_method: "none",
@@ -109,7 +116,11 @@ describe("POST /register: success", () => {
     });
     expect(res.status).toBe(201);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ logo_uri: "https://rp.example/logo.png", id_token_signed_response_alg: "ES256", first_party: true });
+    expect(body).toMatchObject({
+      logo_uri: "https://rp.example/logo.png",
+      id_token_signed_response_alg: "ES256",
+      first_party: true,
+    });
     const client = await getClient(E, body.client_id as string);
     expect(client).toMatchObject({
       postLogoutRedirectUris: ["https://rp.example/bye"],
@@ -121,7 +132,13 @@ describe("POST /register: success", () => {
   });
 
   it("ignores unknown metadata (RFC 7591 §2) and does not echo it", async () => {
-    const res = await register({ redirect_uris: ["https://a.example/cb"], software_id: "x", jwks_uri: "https://evil.example/jwks", scope: "admin", client_id: "chosen-by-me" });
+    const res = await register({
+      redirect_uris: ["https://a.example/cb"],
+      software_id: "x",
+      jwks_uri: "https://evil.example/jwks",
+      scope: "admin",
+      client_id: "chosen-by-me",
+    });
     expect(res.status).toBe(201);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).not.toHaveProperty("software_id");
@@ -142,7 +159,11 @@ describe("POST /register: admin bearer token (RFC 6750)", () => {
   const body = JSON.stringify({ redirect_uris: ["https://a.example/cb"] });
 
   it("no credentials: 401 invalid_token with a bare Bearer challenge (RFC 6750 §3.1)", async () => {
-    const res = await SELF.fetch(URL_REGISTER, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+    const res = await SELF.fetch(URL_REGISTER, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body,
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="latchkey"');
     expect(((await res.json()) as { error: string }).error).toBe("invalid_token");
@@ -157,7 +178,11 @@ describe("POST /register: admin bearer token (RFC 6750)", () => {
   ])("forged credentials (%s): 401 invalid_token, and nothing is stored", async (_name, authorization) => {
     const count = async () => (await E.DB.prepare("SELECT count(*) AS n FROM clients").first<{ n: number }>())!.n;
     const before = await count();
-    const res = await SELF.fetch(URL_REGISTER, { method: "POST", headers: { "Content-Type": "application/json", Authorization: authorization }, body });
+    const res = await SELF.fetch(URL_REGISTER, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: authorization },
+      body,
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="latchkey", error="invalid_token"');
     expect(res.headers.get("cache-control")).toBe("no-store");
@@ -173,7 +198,11 @@ describe("POST /register: admin bearer token (RFC 6750)", () => {
   it("no ADMIN_TOKEN configured: registration is refused (403) even with a bearer token", async () => {
     const unconfigured = { ...E, ADMIN_TOKEN: undefined } as Env;
     const res = await app.fetch(
-      new Request(URL_REGISTER, { method: "POST", headers: { "Content-Type": "application/json", Authorization: "Bearer anything-at-all-here" }, body }),
+      new Request(URL_REGISTER, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: "Bearer anything-at-all-here" },
+        body,
+      }),
       unconfigured,
       createExecutionContext(),
     );
@@ -189,18 +218,27 @@ describe("POST /register: body (RFC 7591 §3.2.2)", () => {
 
   it("not JSON at all (form body): 415 invalid_client_metadata", async () => {
     await expectRejected(
-      await register("redirect_uris=https%3A%2F%2Fa.example%2Fcb", { "Content-Type": "application/x-www-form-urlencoded" }),
+      await register("redirect_uris=https%3A%2F%2Fa.example%2Fcb", {
+        "Content-Type": "application/x-www-form-urlencoded",
+      }),
       "invalid_client_metadata",
       415,
     );
   });
 
-  it.each([["[]"], ["null"], ['"https://a.example/cb"'], ["42"]])("a JSON body that is not an object (%s): 400 invalid_client_metadata", async (raw) => {
-    await expectRejected(await register(raw), "invalid_client_metadata");
-  });
+  it.each([["[]"], ["null"], ['"https://a.example/cb"'], ["42"]])(
+    "a JSON body that is not an object (%s): 400 invalid_client_metadata",
+    async (raw) => {
+      await expectRejected(await register(raw), "invalid_client_metadata");
+    },
+  );
 
   it("oversized body: 413 invalid_client_metadata", async () => {
-    await expectRejected(await register({ redirect_uris: ["https://a.example/cb"], client_name: "x".repeat(70_000) }), "invalid_client_metadata", 413);
+    await expectRejected(
+      await register({ redirect_uris: ["https://a.example/cb"], client_name: "x".repeat(70_000) }),
+      "invalid_client_metadata",
+      413,
+    );
   });
 });
 
@@ -222,7 +260,10 @@ describe("POST /register: redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7)", () =>
     ["with credentials in the URL", { redirect_uris: ["https://user:pass@a.example/cb"] }],
     ["one bad among good ones", { redirect_uris: ["https://a.example/cb", "http://evil.example/cb"] }],
     ["too long", { redirect_uris: [`https://a.example/${"x".repeat(2100)}`] }],
-    ["a space (a parser would re-encode it; the Location header would not)", { redirect_uris: ["https://a.example/c b"] }],
+    [
+      "a space (a parser would re-encode it; the Location header would not)",
+      { redirect_uris: ["https://a.example/c b"] },
+    ],
     ["a tab (a parser drops it)", { redirect_uris: ["https://a.example/c\tb"] }],
     ["CR LF (header splitting)", { redirect_uris: ["https://a.example/cb?x=1\r\nSet-Cookie:a=b"] }],
     ["non-ASCII (must be percent-encoded)", { redirect_uris: ["https://a.example/caf\u00e9"] }],
@@ -231,16 +272,25 @@ describe("POST /register: redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7)", () =>
   });
 
   it("a web client registering a native app's private-use scheme: 400 invalid_redirect_uri (OIDC Registration 1.0 §2)", async () => {
-    const description = await expectRejected(await register({ redirect_uris: ["com.example.app:/cb"] }), "invalid_redirect_uri");
+    const description = await expectRejected(
+      await register({ redirect_uris: ["com.example.app:/cb"] }),
+      "invalid_redirect_uri",
+    );
     expect(description).toContain("application_type");
-    await expectRejected(await register({ redirect_uris: ["com.example.app:/cb"], application_type: "web" }), "invalid_redirect_uri");
+    await expectRejected(
+      await register({ redirect_uris: ["com.example.app:/cb"], application_type: "web" }),
+      "invalid_redirect_uri",
+    );
   });
 
   it.each([
     ["an unknown application_type", { application_type: "desktop" }],
     ["application_type not a string", { application_type: ["native"] }],
   ])("%s: 400 invalid_client_metadata", async (_name, extra) => {
-    await expectRejected(await register({ redirect_uris: ["https://a.example/cb"], ...extra }), "invalid_client_metadata");
+    await expectRejected(
+      await register({ redirect_uris: ["https://a.example/cb"], ...extra }),
+      "invalid_client_metadata",
+    );
   });
 
   it.each([
@@ -248,7 +298,10 @@ describe("POST /register: redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7)", () =>
     ["a fragment", ["https://a.example/bye#x"]],
     ["not an array", "https://a.example/bye"],
   ])("post_logout_redirect_uris with %s: 400 invalid_client_metadata", async (_name, uris) => {
-    await expectRejected(await register({ redirect_uris: ["https://a.example/cb"], post_logout_redirect_uris: uris }), "invalid_client_metadata");
+    await expectRejected(
+      await register({ redirect_uris: ["https://a.example/cb"], post_logout_redirect_uris: uris }),
+      "invalid_client_metadata",
+    );
   });
 });
 
@@ -260,7 +313,10 @@ describe("POST /register: other metadata", () => {
     ["grant_types implicit", { grant_types: ["implicit"] }],
     ["grant_types client_credentials", { grant_types: ["authorization_code", "client_credentials"] }],
     ["grant_types password", { grant_types: ["password"] }],
-    ["grant_types refresh_token without authorization_code (RFC 7591 §2.1 inconsistency)", { grant_types: ["refresh_token"] }],
+    [
+      "grant_types refresh_token without authorization_code (RFC 7591 §2.1 inconsistency)",
+      { grant_types: ["refresh_token"] },
+    ],
     ["grant_types empty", { grant_types: [] }],
     ["grant_types a string", { grant_types: "authorization_code" }],
     ["response_types token (implicit)", { response_types: ["token"] }],
@@ -287,21 +343,44 @@ describe("parseClientMetadata (pure)", () => {
     for (const uri of ["http://127.0.0.1:8080/cb", "http://[::1]/cb", "http://localhost:3000/cb"]) {
       const web = parseClientMetadata({ redirect_uris: [uri] }, { insecureDev: false });
       expect(web, uri).toMatchObject({ ok: false, error: "invalid_redirect_uri" });
-      expect(parseClientMetadata({ redirect_uris: [uri], application_type: "native" }, { insecureDev: false }), uri).toMatchObject({ ok: true, metadata: { application_type: "native" } });
+      expect(
+        parseClientMetadata({ redirect_uris: [uri], application_type: "native" }, { insecureDev: false }),
+        uri,
+      ).toMatchObject({ ok: true, metadata: { application_type: "native" } });
       // On a localhost issuer (development) a web client keeps it, matched exactly.
-      expect(parseClientMetadata({ redirect_uris: [uri] }, { insecureDev: true }), uri).toMatchObject({ ok: true, metadata: { application_type: "web" } });
+      expect(parseClientMetadata({ redirect_uris: [uri] }, { insecureDev: true }), uri).toMatchObject({
+        ok: true,
+        metadata: { application_type: "web" },
+      });
     }
     // Claimed https URIs are fine for both (RFC 8252 §7.2).
-    expect(parseClientMetadata({ redirect_uris: ["https://app.example/cb"], application_type: "native" }, { insecureDev: false })).toMatchObject({ ok: true });
+    expect(
+      parseClientMetadata(
+        { redirect_uris: ["https://app.example/cb"], application_type: "native" },
+        { insecureDev: false },
+      ),
+    ).toMatchObject({ ok: true });
   });
 
   it("dedupes repeated values and keeps redirect URIs byte for byte (exact matching later)", () => {
-    const r = parseClientMetadata({ redirect_uris: ["https://A.example/cb?x=1", "https://A.example/cb?x=1"], grant_types: ["authorization_code", "authorization_code"] }, { insecureDev: false });
-    expect(r).toMatchObject({ ok: true, metadata: { redirect_uris: ["https://A.example/cb?x=1"], grant_types: ["authorization_code"] } });
+    const r = parseClientMetadata(
+      {
+        redirect_uris: ["https://A.example/cb?x=1", "https://A.example/cb?x=1"],
+        grant_types: ["authorization_code", "authorization_code"],
+      },
+      { insecureDev: false },
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      metadata: { redirect_uris: ["https://A.example/cb?x=1"], grant_types: ["authorization_code"] },
+    });
   });
 
   it("reports which URI is wrong", () => {
-    const r = parseClientMetadata({ redirect_uris: ["https://ok.example/cb", "http://bad.example/cb"] }, { insecureDev: false });
+    const r = parseClientMetadata(
+      { redirect_uris: ["https://ok.example/cb", "http://bad.example/cb"] },
+      { insecureDev: false },
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.description).toContain("http://bad.example/cb");
   });

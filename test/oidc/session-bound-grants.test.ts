@@ -8,7 +8,9 @@ describe("grants and the sign-in session (OIDC Core §11)", () => {
     const client = await registerClient({ first_party: true, grant_types: ["authorization_code", "refresh_token"] });
     const { tokens } = await signInTokens(browser, client, { scope: "openid email" });
     expect(tokens.refresh_token).toBeTruthy();
-    expect((await browser.fetch("/signout", { method: "POST", form: { csrf: await browser.csrf() } })).status).toBe(303);
+    expect((await browser.fetch("/signout", { method: "POST", form: { csrf: await browser.csrf() } })).status).toBe(
+      303,
+    );
     const res = await refresh(client, tokens.refresh_token!);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: "invalid_grant" });

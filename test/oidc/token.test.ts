@@ -12,12 +12,12 @@ import {
   refresh,
   registerClient,
   sha256b64url,
+  type TestClient,
   tokenRequest,
   userIdOf,
   userinfo,
   userStub,
   verifyJwt,
-  type TestClient,
 } from "../helpers/oidc-client";
 
 let browser: TestBrowser;
@@ -42,7 +42,9 @@ async function loggedRefusals(fn: () => Promise<void>): Promise<Record<string, s
   try {
     await fn();
     return warn.mock.calls
-      .map((args) => (typeof args[0] === "string" && args[0].startsWith("{") ? (JSON.parse(args[0]) as Record<string, string>) : null))
+      .map((args) =>
+        typeof args[0] === "string" && args[0].startsWith("{") ? (JSON.parse(args[0]) as Record<string, string>) : null,
+      )
       .filter((line): line is Record<string, string> => line?.event === "grant_refused");
   } finally {
     warn.mockRestore();
@@ -91,7 +93,10 @@ describe("token: what the tokens say", () => {
     const tokens = await expectTokens(await exchangeCode(client, auth));
     expect(tokens.expires_in).toBeGreaterThan(0);
     // OIDC Registration 1.0 §2: registered without id_token_signed_response_alg, the client gets RS256.
-    const { payload, protectedHeader } = await verifyJwt(tokens.id_token!, { audience: client.client_id, algorithms: ["RS256"] });
+    const { payload, protectedHeader } = await verifyJwt(tokens.id_token!, {
+      audience: client.client_id,
+      algorithms: ["RS256"],
+    });
     expect(protectedHeader).toMatchObject({ alg: "RS256", typ: "JWT" });
     expect(protectedHeader.kid).toBeTruthy();
     expect(payload.iss).toBe(ISSUER);
@@ -129,7 +134,13 @@ describe("token: what the tokens say", () => {
     const tokens = await expectTokens(await exchangeCode(client, auth));
     const { payload, protectedHeader } = await verifyJwt(tokens.access_token, { typ: "at+jwt", audience: ISSUER });
     expect(protectedHeader.typ).toBe("at+jwt");
-    expect(payload).toMatchObject({ iss: ISSUER, sub: userIdOf(browser), aud: ISSUER, client_id: client.client_id, scope: "openid email" });
+    expect(payload).toMatchObject({
+      iss: ISSUER,
+      sub: userIdOf(browser),
+      aud: ISSUER,
+      client_id: client.client_id,
+      scope: "openid email",
+    });
     expect(typeof payload.jti).toBe("string");
     expect(payload.exp! - payload.iat!).toBeGreaterThan(0);
   });
@@ -140,10 +151,18 @@ describe("token: what the tokens say", () => {
     const { payload } = await verifyJwt(tokens.access_token, { typ: "at+jwt", audience: "https://api.example/" });
     expect(payload.aud).toBe("https://api.example/");
     const auth2 = await authorizeCode(browser, client);
-    await expectOAuthError(await exchangeCode(client, auth2, { resource: "https://api.example/#frag" }), 400, "invalid_target");
+    await expectOAuthError(
+      await exchangeCode(client, auth2, { resource: "https://api.example/#frag" }),
+      400,
+      "invalid_target",
+    );
     // Audience forgery: a client cannot mint tokens for an API this deployment does not serve.
     const auth3 = await authorizeCode(browser, client);
-    await expectOAuthError(await exchangeCode(client, auth3, { resource: "https://api.bank.example/" }), 400, "invalid_target");
+    await expectOAuthError(
+      await exchangeCode(client, auth3, { resource: "https://api.bank.example/" }),
+      400,
+      "invalid_target",
+    );
   });
 
   it("userinfo refuses an access token addressed to another resource (RFC 9068 §4 aud)", async () => {
@@ -199,10 +218,21 @@ describe("token: code attacks (RFC 6749 §4.1.3, §10.5, RFC 7636 §4.6)", () =>
     const client = await registerClient();
     const auth = await authorizeCode(browser, client);
     const logged = await loggedRefusals(async () => {
-      const body = await expectOAuthError(await exchangeCode(client, auth, { code_verifier: null }), 400, "invalid_grant");
+      const body = await expectOAuthError(
+        await exchangeCode(client, auth, { code_verifier: null }),
+        400,
+        "invalid_grant",
+      );
       expect(body.error_description).toBe(INVALID_GRANT_DESCRIPTION);
     });
-    expect(logged).toEqual([expect.objectContaining({ grantType: "authorization_code", reason: "mismatch", detail: "code_verifier is required", clientId: client.client_id })]);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        grantType: "authorization_code",
+        reason: "mismatch",
+        detail: "code_verifier is required",
+        clientId: client.client_id,
+      }),
+    ]);
   });
 
   it("PKCE injection: a code_verifier for a code issued without a challenge gets invalid_grant", async () => {
@@ -214,7 +244,11 @@ describe("token: code attacks (RFC 6749 §4.1.3, §10.5, RFC 7636 §4.6)", () =>
   it("redirect_uri mismatch at the token endpoint gets invalid_grant", async () => {
     const client = await registerClient({ redirect_uris: ["https://rp.example/cb", "https://rp.example/cb2"] });
     const auth = await authorizeCode(browser, client);
-    await expectOAuthError(await exchangeCode(client, auth, { redirect_uri: "https://rp.example/cb2" }), 400, "invalid_grant");
+    await expectOAuthError(
+      await exchangeCode(client, auth, { redirect_uri: "https://rp.example/cb2" }),
+      400,
+      "invalid_grant",
+    );
     const auth2 = await authorizeCode(browser, client);
     await expectOAuthError(await exchangeCode(client, auth2, { redirect_uri: null }), 400, "invalid_grant");
   });
@@ -233,7 +267,12 @@ describe("token: code attacks (RFC 6749 §4.1.3, §10.5, RFC 7636 §4.6)", () =>
     const result = await userStub(userId).redeemCode(
       await sha256b64url(secret),
       { clientId: client.client_id, redirectUri: client.redirect_uris[0]!, verifierChallenge: auth.pkce!.challenge },
-      { familyId: `test-family-${crypto.randomUUID()}`, refreshHash: null, refreshExpiresAt: Date.now() + 3_600_000, grantExpiresAt: Date.now() + 3_600_000 },
+      {
+        familyId: `test-family-${crypto.randomUUID()}`,
+        refreshHash: null,
+        refreshExpiresAt: Date.now() + 3_600_000,
+        grantExpiresAt: Date.now() + 3_600_000,
+      },
       Date.now() + 61_000,
     );
     expect(result).toMatchObject({ ok: false, reason: "expired" });
@@ -248,11 +287,27 @@ describe("token: code attacks (RFC 6749 §4.1.3, §10.5, RFC 7636 §4.6)", () =>
     const stub = userStub(userId);
     await stub.storeCode(
       await sha256b64url(secret),
-      { userId, clientId: client.client_id, redirectUri: client.redirect_uris[0]!, redirectUriSent: true, scope: "openid", nonce: null, codeChallenge: auth.pkce!.challenge, sid: "sid", authTime: Date.now(), amr: ["hwk"], claims: { email, email_verified: true, name: null } },
+      {
+        userId,
+        clientId: client.client_id,
+        redirectUri: client.redirect_uris[0]!,
+        redirectUriSent: true,
+        scope: "openid",
+        nonce: null,
+        codeChallenge: auth.pkce!.challenge,
+        sid: "sid",
+        authTime: Date.now(),
+        amr: ["hwk"],
+        claims: { email, email_verified: true, name: null },
+      },
       Date.now() - 1,
     );
     const logged = await loggedRefusals(async () => {
-      const body = await expectOAuthError(await exchangeCode(client, { ...auth, code: `${userId}.${secret}` }), 400, "invalid_grant");
+      const body = await expectOAuthError(
+        await exchangeCode(client, { ...auth, code: `${userId}.${secret}` }),
+        400,
+        "invalid_grant",
+      );
       expect(body.error_description).toBe(INVALID_GRANT_DESCRIPTION);
     });
     expect(logged).toEqual([expect.objectContaining({ reason: "expired" })]);
@@ -261,7 +316,12 @@ describe("token: code attacks (RFC 6749 §4.1.3, §10.5, RFC 7636 §4.6)", () =>
   it("forged codes (garbage, another user's prefix) get invalid_grant, never 5xx", async () => {
     const client = await registerClient();
     const auth = await authorizeCode(browser, client);
-    for (const code of ["garbage", "", `${"A".repeat(20)}.${"B".repeat(43)}`, `${userIdOf(browser)}.${"C".repeat(43)}`]) {
+    for (const code of [
+      "garbage",
+      "",
+      `${"A".repeat(20)}.${"B".repeat(43)}`,
+      `${userIdOf(browser)}.${"C".repeat(43)}`,
+    ]) {
       const res = await exchangeCode(client, { ...auth, code });
       expect(res.status).toBe(400);
       expect(["invalid_grant", "invalid_request"]).toContain(((await res.json()) as { error: string }).error);
@@ -279,7 +339,9 @@ describe("token: refusals are no oracle (RFC 6749 §5.2)", () => {
       const auth = await authorizeCode(browser, client);
       const tokens = await expectTokens(await exchangeCode(client, auth));
       await collect(await exchangeCode(client, auth)); // replayed
-      await collect(await exchangeCode(client, await authorizeCode(browser, client), { code_verifier: "w".repeat(43) })); // PKCE mismatch
+      await collect(
+        await exchangeCode(client, await authorizeCode(browser, client), { code_verifier: "w".repeat(43) }),
+      ); // PKCE mismatch
       await collect(await exchangeCode(other, await authorizeCode(browser, client))); // another client's code
       await collect(await exchangeCode(client, { ...auth, code: `${userIdOf(browser)}.${"C".repeat(43)}` })); // unknown
       await collect(await exchangeCode(client, { ...auth, code: "garbage" })); // malformed
@@ -290,7 +352,9 @@ describe("token: refusals are no oracle (RFC 6749 §5.2)", () => {
       await collect(await refresh(client, rotated.refresh_token!)); // revoked
       await collect(await refresh(client, tokens.refresh_token!)); // revoked by the code replay
     });
-    expect(new Set(bodies.map((b) => JSON.stringify(b)))).toEqual(new Set([JSON.stringify({ error: "invalid_grant", error_description: INVALID_GRANT_DESCRIPTION })]));
+    expect(new Set(bodies.map((b) => JSON.stringify(b)))).toEqual(
+      new Set([JSON.stringify({ error: "invalid_grant", error_description: INVALID_GRANT_DESCRIPTION })]),
+    );
     expect(logged.map((l) => `${l.grantType}:${l.reason}`)).toEqual([
       "authorization_code:replayed",
       "authorization_code:mismatch",
@@ -310,7 +374,16 @@ describe("token: client and request errors", () => {
   it("wrong client secret: 401 invalid_client with WWW-Authenticate (RFC 6749 §5.2)", async () => {
     const client = await registerClient({ token_endpoint_auth_method: "client_secret_basic" });
     const auth = await authorizeCode(browser, client);
-    const res = await tokenRequest(client, { grant_type: "authorization_code", code: auth.code, redirect_uri: client.redirect_uris[0]!, code_verifier: auth.pkce!.verifier }, { secret: "not-the-secret" });
+    const res = await tokenRequest(
+      client,
+      {
+        grant_type: "authorization_code",
+        code: auth.code,
+        redirect_uri: client.redirect_uris[0]!,
+        code_verifier: auth.pkce!.verifier,
+      },
+      { secret: "not-the-secret" },
+    );
     await expectOAuthError(res, 401, "invalid_client");
     expect(res.headers.get("www-authenticate")).toMatch(/^Basic /);
     // The failed attempt did not spend the code.
@@ -320,7 +393,11 @@ describe("token: client and request errors", () => {
   it("unsupported grant_type (password, client_credentials, device_code) gets unsupported_grant_type", async () => {
     const client = await registerClient();
     for (const grant_type of ["password", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"]) {
-      await expectOAuthError(await tokenRequest(client, { grant_type, username: "a", password: "b" }), 400, "unsupported_grant_type");
+      await expectOAuthError(
+        await tokenRequest(client, { grant_type, username: "a", password: "b" }),
+        400,
+        "unsupported_grant_type",
+      );
     }
     await expectOAuthError(await tokenRequest(client, {}), 400, "invalid_request");
   });
@@ -330,15 +407,40 @@ describe("token: client and request errors", () => {
     const post = (body: BodyInit, type?: string) =>
       SELF.fetch(`${ORIGIN}/token`, { method: "POST", body, headers: type ? { "content-type": type } : {} });
     // JSON instead of a form (RFC 6749 §3.2: application/x-www-form-urlencoded).
-    await expectOAuthError(await post(JSON.stringify({ grant_type: "authorization_code", client_id: client.client_id }), "application/json"), 400, "invalid_request");
+    await expectOAuthError(
+      await post(JSON.stringify({ grant_type: "authorization_code", client_id: client.client_id }), "application/json"),
+      400,
+      "invalid_request",
+    );
     // No content type at all.
     await expectOAuthError(await post("grant_type=authorization_code"), 400, "invalid_request");
     // Oversized body.
-    await expectOAuthError(await post(`client_id=${client.client_id}&grant_type=authorization_code&code=${"x".repeat(64 * 1024)}`, "application/x-www-form-urlencoded"), 413, "invalid_request");
+    await expectOAuthError(
+      await post(
+        `client_id=${client.client_id}&grant_type=authorization_code&code=${"x".repeat(64 * 1024)}`,
+        "application/x-www-form-urlencoded",
+      ),
+      413,
+      "invalid_request",
+    );
     // Not UTF-8.
-    await expectOAuthError(await post(new Uint8Array([0x63, 0x6c, 0x69, 0x65, 0x6e, 0x74, 0x5f, 0x69, 0x64, 0x3d, 0xff, 0xfe]), "application/x-www-form-urlencoded"), 400, "invalid_request");
+    await expectOAuthError(
+      await post(
+        new Uint8Array([0x63, 0x6c, 0x69, 0x65, 0x6e, 0x74, 0x5f, 0x69, 0x64, 0x3d, 0xff, 0xfe]),
+        "application/x-www-form-urlencoded",
+      ),
+      400,
+      "invalid_request",
+    );
     // Repeated parameter (RFC 6749 §3.2).
-    await expectOAuthError(await post(`client_id=${client.client_id}&grant_type=authorization_code&grant_type=refresh_token`, "application/x-www-form-urlencoded"), 400, "invalid_request");
+    await expectOAuthError(
+      await post(
+        `client_id=${client.client_id}&grant_type=authorization_code&grant_type=refresh_token`,
+        "application/x-www-form-urlencoded",
+      ),
+      400,
+      "invalid_request",
+    );
     // Broken percent-encoding and binary junk.
     const junk = await post("%%%&&&===%zz\u0000", "application/x-www-form-urlencoded");
     expect(junk.status).toBeGreaterThanOrEqual(400);

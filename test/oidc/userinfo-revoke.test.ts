@@ -5,7 +5,19 @@ import { getConfig } from "../../src/config";
 import { signJwt } from "../../src/oidc/own-tokens";
 import { userWithPasskey } from "../helpers/accounts";
 import { ORIGIN, type TestBrowser } from "../helpers/browser";
-import { expectTokens, ISSUER, postOAuth, refresh, registerClient, signInTokens, testEnv, userIdOf, userinfo, verifyJwt, type TestClient } from "../helpers/oidc-client";
+import {
+  expectTokens,
+  ISSUER,
+  postOAuth,
+  refresh,
+  registerClient,
+  signInTokens,
+  type TestClient,
+  testEnv,
+  userIdOf,
+  userinfo,
+  verifyJwt,
+} from "../helpers/oidc-client";
 
 let browser: TestBrowser;
 let email: string;
@@ -23,7 +35,11 @@ async function expectBearerError(res: Response, status: number, error: string): 
   expect(res.headers.get("cache-control")).toBe("no-store");
 }
 
-function revoke(client: TestClient | null, form: Record<string, string>, opts: { secret?: string } = {}): Promise<Response> {
+function revoke(
+  client: TestClient | null,
+  form: Record<string, string>,
+  opts: { secret?: string } = {},
+): Promise<Response> {
   return postOAuth("/revoke", client, form, opts);
 }
 
@@ -40,7 +56,11 @@ describe("userinfo (OIDC Core §5.3, RFC 6750)", () => {
   it("answers a form-body access_token on POST (RFC 6750 §2.2)", async () => {
     const client = await registerClient();
     const { tokens } = await signInTokens(browser, client);
-    const res = await SELF.fetch(`${ORIGIN}/userinfo`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `access_token=${tokens.access_token}` });
+    const res = await SELF.fetch(`${ORIGIN}/userinfo`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `access_token=${tokens.access_token}`,
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { sub: string }).sub).toBe(userIdOf(browser));
   });
@@ -83,13 +103,32 @@ describe("userinfo (OIDC Core §5.3, RFC 6750)", () => {
     const { tokens } = await signInTokens(browser, client);
     const config = getConfig(testEnv);
     const now = Date.now();
-    const claims = { iss: ISSUER, sub: userIdOf(browser), aud: ISSUER, client_id: client.client_id, scope: "openid email", jti: `j-${crypto.randomUUID()}`, gid: "g" };
+    const claims = {
+      iss: ISSUER,
+      sub: userIdOf(browser),
+      aud: ISSUER,
+      client_id: client.client_id,
+      scope: "openid email",
+      jti: `j-${crypto.randomUUID()}`,
+      gid: "g",
+    };
     // Signed with our real key, but expired an hour ago.
-    const expired = await signJwt(testEnv, config, "ES256", "at+jwt", { ...claims, iat: Math.floor(now / 1000) - 3700, exp: Math.floor(now / 1000) - 3600 }, now);
+    const expired = await signJwt(
+      testEnv,
+      config,
+      "ES256",
+      "at+jwt",
+      { ...claims, iat: Math.floor(now / 1000) - 3700, exp: Math.floor(now / 1000) - 3600 },
+      now,
+    );
     // Signed with a key that is not ours, under our kid.
     const { privateKey } = await generateKeyPair("ES256");
     const kid = (await verifyJwt(tokens.access_token)).protectedHeader.kid!;
-    const foreign = await new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ: "at+jwt", kid }).setIssuedAt().setExpirationTime("5m").sign(privateKey);
+    const foreign = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "ES256", typ: "at+jwt", kid })
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(privateKey);
     // Signed with alg none.
     const unsigned = `${btoa(JSON.stringify({ alg: "none", typ: "at+jwt" })).replace(/=+$/, "")}.${btoa(JSON.stringify(claims)).replace(/=+$/, "")}.`;
     // An ID token is not an access token (RFC 9068 §4: typ at+jwt).

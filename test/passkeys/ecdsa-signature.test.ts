@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ecdsaComponentBytes, isDerEcdsaSignature } from "../../src/passkeys/ecdsa-signature";
 
-const bytes = (...parts: (number | number[] | Uint8Array)[]) => new Uint8Array(parts.flatMap((p) => (typeof p === "number" ? [p] : [...p])));
+const bytes = (...parts: (number | number[] | Uint8Array)[]) =>
+  new Uint8Array(parts.flatMap((p) => (typeof p === "number" ? [p] : [...p])));
 const fill = (n: number, b: number) => new Array<number>(n).fill(b);
 
 /** X.690 §8.3.2 minimal two's-complement INTEGER content for an unsigned big-endian value. */
@@ -40,13 +41,17 @@ describe("ECDSA assertion signatures are DER only (WebAuthn L3 §6.5.5, RFC 3279
 
   for (const curve of CURVES) {
     it(`takes the DER of real ${curve.name} signatures and nothing near it`, async () => {
-      const { privateKey } = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: curve.name }, false, ["sign", "verify"])) as CryptoKeyPair;
+      const { privateKey } = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: curve.name }, false, [
+        "sign",
+        "verify",
+      ])) as CryptoKeyPair;
       for (let i = 0; i < 40; i++) {
         const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: curve.hash }, privateKey, bytes(i)));
         const sig = der(raw.subarray(0, curve.size), raw.subarray(curve.size));
         expect(isDerEcdsaSignature(sig, curve.size), `signature ${i}`).toBe(true);
         // The shape of the CI counterexample: the SEQUENCE's length changed, the integers not.
-        if (sig[1]! < 0x80) expect(isDerEcdsaSignature(bytes(0x30, sig[1]! - 5, sig.subarray(2)), curve.size)).toBe(false);
+        if (sig[1]! < 0x80)
+          expect(isDerEcdsaSignature(bytes(0x30, sig[1]! - 5, sig.subarray(2)), curve.size)).toBe(false);
         expect(isDerEcdsaSignature(bytes(sig, 0), curve.size)).toBe(false); // trailing byte
         expect(isDerEcdsaSignature(sig.subarray(0, sig.length - 1), curve.size)).toBe(false); // truncated
         // A P-521 signature's 66-byte integers do not fit a P-256 key's width.

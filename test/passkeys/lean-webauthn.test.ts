@@ -8,7 +8,8 @@ import { SettingsService } from "../../src/passkeys/lean-webauthn/settings-servi
 import { unwrapEC2Signature } from "../../src/passkeys/lean-webauthn/unwrap-ec2-signature";
 import { verifyAttestationPacked } from "../../src/passkeys/lean-webauthn/verify-attestation-packed";
 
-const bytes = (...parts: (number | number[] | Uint8Array)[]) => new Uint8Array(parts.flatMap((p) => (typeof p === "number" ? [p] : [...p])));
+const bytes = (...parts: (number | number[] | Uint8Array)[]) =>
+  new Uint8Array(parts.flatMap((p) => (typeof p === "number" ? [p] : [...p])));
 const derLength = (n: number) => (n < 0x80 ? [n] : [0x81, n]);
 
 /** DER SEQUENCE { INTEGER r, INTEGER s } of a raw r‖s signature (RFC 3279 §2.2.3, X.690 §8.3.2). */
@@ -34,7 +35,11 @@ const CURVES = [
 describe("unwrapEC2Signature: strict DER to WebCrypto's r‖s (WebAuthn L3 §6.5.5)", () => {
   for (const curve of CURVES) {
     it(`gives back exactly what WebCrypto signed on ${curve.name}, short components included`, async () => {
-      const { privateKey, publicKey } = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: curve.name }, false, ["sign", "verify"])) as CryptoKeyPair;
+      const { privateKey, publicKey } = (await crypto.subtle.generateKey(
+        { name: "ECDSA", namedCurve: curve.name },
+        false,
+        ["sign", "verify"],
+      )) as CryptoKeyPair;
       for (let i = 0; i < 40; i++) {
         const data = bytes(i, curve.crv);
         const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: curve.hash }, privateKey, data));
@@ -61,13 +66,32 @@ describe("unwrapEC2Signature: strict DER to WebCrypto's r‖s (WebAuthn L3 §6.5
 
 /** A P-256 credential and a packed self-attestation statement over authData ‖ clientDataHash (WebAuthn L3 §8.2). */
 async function selfAttested(options: { alg?: number; x5c?: boolean } = {}) {
-  const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign"])) as CryptoKeyPair;
+  const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
+    "sign",
+  ])) as CryptoKeyPair;
   const point = new Uint8Array((await crypto.subtle.exportKey("raw", keys.publicKey)) as ArrayBuffer);
-  const credentialPublicKey = isoCBOR.encode(new Map<number, number | Uint8Array>([[1, 2], [3, -7], [-1, 1], [-2, point.slice(1, 33)], [-3, point.slice(33)]]));
+  const credentialPublicKey = isoCBOR.encode(
+    new Map<number, number | Uint8Array>([
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, point.slice(1, 33)],
+      [-3, point.slice(33)],
+    ]),
+  );
   const authData = crypto.getRandomValues(new Uint8Array(37 + 16));
   const clientDataHash = crypto.getRandomValues(new Uint8Array(32));
-  const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, keys.privateKey, isoUint8Array.concat([authData, clientDataHash])));
-  const attStmt = new Map<string, unknown>([["alg", options.alg ?? -7], ["sig", der(raw)]]);
+  const raw = new Uint8Array(
+    await crypto.subtle.sign(
+      { name: "ECDSA", hash: "SHA-256" },
+      keys.privateKey,
+      isoUint8Array.concat([authData, clientDataHash]),
+    ),
+  );
+  const attStmt = new Map<string, unknown>([
+    ["alg", options.alg ?? -7],
+    ["sig", der(raw)],
+  ]);
   if (options.x5c) attStmt.set("x5c", [new Uint8Array(300)]);
   return { attStmt, authData, clientDataHash, credentialPublicKey };
 }
@@ -102,7 +126,10 @@ describe("packed attestation in the shipped build: self attestation only (WebAut
 describe("settings in the shipped build", () => {
   it("holds no root certificates unless given PEM strings", () => {
     expect(SettingsService.getRootCertificates({ identifier: "apple" })).toEqual([]);
-    SettingsService.setRootCertificates({ identifier: "test-format", certificates: ["-----BEGIN CERTIFICATE-----", new Uint8Array(3)] });
+    SettingsService.setRootCertificates({
+      identifier: "test-format",
+      certificates: ["-----BEGIN CERTIFICATE-----", new Uint8Array(3)],
+    });
     expect(SettingsService.getRootCertificates({ identifier: "test-format" })).toEqual(["-----BEGIN CERTIFICATE-----"]);
     expect(typeof SettingsService.runtimeSupportsPQC()).toBe("boolean");
   });

@@ -4,11 +4,11 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ORIGIN, TestBrowser } from "../helpers/browser";
-import { SoftAuthenticator } from "../helpers/soft-authenticator";
-import { addPasskey, signUp, uniqueEmail, userWithPasskey } from "../helpers/accounts";
 import { base64url } from "../../src/lib/crypto";
 import { SIGN_IN_REFUSED } from "../../src/passkeys/refusal";
+import { addPasskey, signUp, uniqueEmail, userWithPasskey } from "../helpers/accounts";
+import { ORIGIN, TestBrowser } from "../helpers/browser";
+import { SoftAuthenticator } from "../helpers/soft-authenticator";
 
 type Options = { challenge: string; allowCredentials: { id: string }[] };
 
@@ -26,17 +26,29 @@ async function hintedOptions(browser: TestBrowser, email: string): Promise<Optio
  * made-up DER signature, so verification gets as far as the signature.
  */
 async function garbageAssertion(options: Options, id: string, kind: "short" | "shaped"): Promise<unknown> {
-  const clientDataJSON = base64url(new TextEncoder().encode(JSON.stringify({ type: "webauthn.get", challenge: options.challenge, origin: ORIGIN, crossOrigin: false })));
+  const clientDataJSON = base64url(
+    new TextEncoder().encode(
+      JSON.stringify({ type: "webauthn.get", challenge: options.challenge, origin: ORIGIN, crossOrigin: false }),
+    ),
+  );
   let authenticatorData = bytes(8, 7);
   let signature = bytes(16, 9);
   if (kind === "shaped") {
-    const rpIdHash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(new URL(ORIGIN).hostname)));
+    const rpIdHash = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(new URL(ORIGIN).hostname)),
+    );
     authenticatorData = base64url(new Uint8Array([...rpIdHash, 0x05, 0, 0, 0, 9]));
     const r = new Uint8Array(32).fill(0x11);
     const s = new Uint8Array(32).fill(0x22);
     signature = base64url(new Uint8Array([0x30, 68, 0x02, 32, ...r, 0x02, 32, ...s]));
   }
-  return { id, rawId: id, type: "public-key", clientExtensionResults: {}, response: { clientDataJSON, authenticatorData, signature } };
+  return {
+    id,
+    rawId: id,
+    type: "public-key",
+    clientExtensionResults: {},
+    response: { clientDataJSON, authenticatorData, signature },
+  };
 }
 
 async function answer(res: Response): Promise<{ status: number; type: string | null; body: string }> {
@@ -53,10 +65,18 @@ describe("passkey enumeration oracles (WebAuthn L3 §14.6.2)", () => {
         const browser = new TestBrowser();
         const options = await hintedOptions(browser, address);
         const id = options.allowCredentials[0]!.id;
-        answers.push(await answer(await browser.postJson("/auth/passkey/verify", { response: await garbageAssertion(options, id, kind) })));
+        answers.push(
+          await answer(
+            await browser.postJson("/auth/passkey/verify", { response: await garbageAssertion(options, id, kind) }),
+          ),
+        );
         expect(browser.sessionCookie).toBeUndefined();
       }
-      expect(answers[0], kind).toEqual({ status: 400, type: "application/json", body: JSON.stringify({ error: "verification_failed", message: SIGN_IN_REFUSED }) });
+      expect(answers[0], kind).toEqual({
+        status: 400,
+        type: "application/json",
+        body: JSON.stringify({ error: "verification_failed", message: SIGN_IN_REFUSED }),
+      });
       expect(answers[1], kind).toEqual(answers[0]);
     }
   });
@@ -75,7 +95,11 @@ describe("passkey enumeration oracles (WebAuthn L3 §14.6.2)", () => {
 
     const decoyBrowser = new TestBrowser();
     const decoyOptions = await hintedOptions(decoyBrowser, uniqueEmail("decoy"));
-    const decoy = await answer(await decoyBrowser.postJson("/auth/passkey/verify", { response: await garbageAssertion(decoyOptions, decoyOptions.allowCredentials[0]!.id, "shaped") }));
+    const decoy = await answer(
+      await decoyBrowser.postJson("/auth/passkey/verify", {
+        response: await garbageAssertion(decoyOptions, decoyOptions.allowCredentials[0]!.id, "shaped"),
+      }),
+    );
     expect(crossAccount).toEqual(decoy);
     expect(crossAccount.body).not.toContain("another account");
   });
@@ -89,11 +113,14 @@ describe("errors say too much", () => {
     const { auth } = await userWithPasskey();
     const browser = new TestBrowser();
     const options = await (await browser.postJson("/auth/passkey/options", {})).json();
-    const res = await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(options as never, "https://evil.example") });
+    const res = await browser.postJson("/auth/passkey/verify", {
+      response: await auth.authenticate(options as never, "https://evil.example"),
+    });
     expect(res.status).toBe(400);
     const body = await res.text();
     expect(body).toBe(JSON.stringify({ error: "verification_failed", message: SIGN_IN_REFUSED }));
-    for (const leak of [ORIGIN, "localhost", "evil.example", "Unexpected", "expected"]) expect(body).not.toContain(leak);
+    for (const leak of [ORIGIN, "localhost", "evil.example", "Unexpected", "expected"])
+      expect(body).not.toContain(leak);
     expect(warn.mock.calls.some((args) => args.join(" ").includes("evil.example"))).toBe(true);
   });
 
@@ -101,12 +128,19 @@ describe("errors say too much", () => {
     const { browser, email } = await signUp();
     const auth = await SoftAuthenticator.create();
     const options = await (await browser.postJson("/auth/passkey/register/options", {})).json();
-    const res = await browser.postJson("/auth/passkey/register/verify", { response: await auth.register(options as never, "https://evil.example") });
+    const res = await browser.postJson("/auth/passkey/register/verify", {
+      response: await auth.register(options as never, "https://evil.example"),
+    });
     expect(res.status).toBe(400);
     const body = await res.text();
     expect(JSON.parse(body)).toMatchObject({ error: "verification_failed" });
-    for (const leak of [ORIGIN, "localhost", "evil.example", "Unexpected", "expected"]) expect(body).not.toContain(leak);
-    const stored = await env.DB.prepare("SELECT count(*) AS n FROM credentials WHERE user_id = (SELECT id FROM users WHERE email = ?)").bind(email).first<{ n: number }>();
+    for (const leak of [ORIGIN, "localhost", "evil.example", "Unexpected", "expected"])
+      expect(body).not.toContain(leak);
+    const stored = await env.DB.prepare(
+      "SELECT count(*) AS n FROM credentials WHERE user_id = (SELECT id FROM users WHERE email = ?)",
+    )
+      .bind(email)
+      .first<{ n: number }>();
     expect(stored!.n).toBe(0);
   });
 });

@@ -5,14 +5,14 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config";
-import { clearClientCache } from "../../src/oidc/clients";
 import { clearSigningKeyCache } from "../../src/keys/signing-keys";
+import { clearClientCache } from "../../src/oidc/clients";
 import { addPasskey, redeemLink, storedLinkFor, uniqueEmail } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { direct } from "../helpers/direct";
 import { FaultEnv, type FaultPlan, type StorageCall } from "../helpers/fault-env";
-import { authorizeCode, registerClient, testEnv, userIdOf, userStub, type TestClient } from "../helpers/oidc-client";
 import { listMail, waitForMail } from "../helpers/mailbox";
+import { authorizeCode, registerClient, type TestClient, testEnv, userIdOf, userStub } from "../helpers/oidc-client";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
 
 type Format = "api" | "oauth" | "html";
@@ -41,12 +41,17 @@ async function sessionCount(userId: string): Promise<number> {
 }
 
 async function scalar(sql: string, ...params: unknown[]): Promise<number> {
-  return (await testEnv.DB.prepare(sql).bind(...params).first<{ n: number }>())!.n;
+  return (await testEnv.DB.prepare(sql)
+    .bind(...params)
+    .first<{ n: number }>())!.n;
 }
 
 /** Every credential belongs to an existing user (no half-written passkey anywhere). */
 async function expectNoOrphanCredentials(where: string): Promise<void> {
-  expect(await scalar("SELECT count(*) AS n FROM credentials c LEFT JOIN users u ON u.id = c.user_id WHERE u.id IS NULL"), where).toBe(0);
+  expect(
+    await scalar("SELECT count(*) AS n FROM credentials c LEFT JOIN users u ON u.id = c.user_id WHERE u.id IS NULL"),
+    where,
+  ).toBe(0);
 }
 
 /** A signed-in user made through the real magic-link redeem (token minted straight into KV: no mail round trip). */
@@ -213,7 +218,8 @@ describe("storage faults in magic-link redeem", () => {
   };
   // Forgetting the KV record and ending the address's live link come after the session: failing them is tolerated
   // (the DO refuses a replay; a live link left behind only coalesces requests until it expires).
-  const tolerates = (call: StorageCall) => (call.binding === "KV" && call.method === "delete") || (call.binding === "USER" && call.method === "endLiveLink");
+  const tolerates = (call: StorageCall) =>
+    (call.binding === "KV" && call.method === "delete") || (call.binding === "USER" && call.method === "endLiveLink");
   const afterTolerated = async (s: S) => {
     // The KV record outlived the redeem; the Durable Object still refuses the link a second time.
     const again = await redeemLink(new TestBrowser(), s.token);
@@ -250,7 +256,9 @@ describe("storage faults in magic-link redeem", () => {
         expect(insertAt, "the clean run inserts the user").toBeGreaterThan(0);
         const users = await scalar("SELECT count(*) AS n FROM users WHERE email = ?", s.email);
         if (fault.index <= insertAt) expect(users, `${where}: no user row before the insert`).toBe(0);
-        const user = await testEnv.DB.prepare("SELECT id FROM users WHERE email = ?").bind(s.email).first<{ id: string }>();
+        const user = await testEnv.DB.prepare("SELECT id FROM users WHERE email = ?")
+          .bind(s.email)
+          .first<{ id: string }>();
         if (user) expect(await sessionCount(user.id), `${where}: no session`).toBe(0);
       },
       retry,
@@ -296,7 +304,10 @@ describe("storage faults in a magic-link request (rate limits in LimiterDO and t
         return { browser, email: uniqueEmail("fault-request"), ip: `198.51.100.${n}`, csrf: await browser.csrf() };
       },
       async run(s, env) {
-        const res = await direct(s.browser, env, "/auth/email", { json: { email: s.email }, headers: { "x-csrf-token": s.csrf, "cf-connecting-ip": s.ip } });
+        const res = await direct(s.browser, env, "/auth/email", {
+          json: { email: s.email },
+          headers: { "x-csrf-token": s.csrf, "cf-connecting-ip": s.ip },
+        });
         return { res, ok: res.status === 202 };
       },
       // The look-up, the token and the mail run after the answer (waitUntil), so the answer cannot depend on them.
@@ -353,7 +364,13 @@ describe("storage faults in the code → token exchange", () => {
     const auth = await authorizeCode(browser, client);
     return {
       client,
-      form: { grant_type: "authorization_code", code: auth.code, redirect_uri: client.redirect_uris[0]!, code_verifier: auth.pkce!.verifier, client_id: client.client_id },
+      form: {
+        grant_type: "authorization_code",
+        code: auth.code,
+        redirect_uri: client.redirect_uris[0]!,
+        code_verifier: auth.pkce!.verifier,
+        client_id: client.client_id,
+      },
     };
   };
   const setup = async (): Promise<S> => {

@@ -13,7 +13,16 @@ import { FORM_BODY_LIMIT, JSON_BODY_LIMIT } from "../../src/lib/body";
 import { fromBase64url } from "../../src/lib/crypto";
 import { addPasskey, redeemLink, storedLinkFor, uniqueEmail } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
-import { ADMIN_TOKEN, REDIRECT_URI, authorizeCode, exchangeCode, expectTokens, pkce, registerClient, type TestClient } from "../helpers/oidc-client";
+import {
+  ADMIN_TOKEN,
+  authorizeCode,
+  exchangeCode,
+  expectTokens,
+  pkce,
+  REDIRECT_URI,
+  registerClient,
+  type TestClient,
+} from "../helpers/oidc-client";
 import { SoftAuthenticator } from "../helpers/soft-authenticator";
 
 // ---------------------------------------------------------------------------------------------- fixtures
@@ -63,20 +72,60 @@ beforeAll(async () => {
 
 // ---------------------------------------------------------------------------------------------- arbitraries
 
-const printable = (max: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((n) => String.fromCharCode(n)), maxLength: max });
+const printable = (max: number) =>
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((n) => String.fromCharCode(n)), maxLength: max });
 /** Unicode including lone surrogates, NUL, bidi overrides and astral characters. */
 const nastyChar = fc.oneof(
   { weight: 4, arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }) },
   { weight: 1, arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map((n) => String.fromCharCode(n)) },
-  { weight: 1, arbitrary: fc.constantFrom("\u0000", "\u202e", "\u2066", "\ufeff", "\r\n", "%", "%zz", "%ff", "&", "=", "+", '"', "\\", "<script>", "../", "\u{1f600}") },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      "\u0000",
+      "\u202e",
+      "\u2066",
+      "\ufeff",
+      "\r\n",
+      "%",
+      "%zz",
+      "%ff",
+      "&",
+      "=",
+      "+",
+      '"',
+      "\\",
+      "<script>",
+      "../",
+      "\u{1f600}",
+    ),
+  },
 );
 const nastyString = (max = 40) => fc.string({ unit: nastyChar, maxLength: max });
 /** Exactly `n` bytes of ASCII filler. */
 const filler = (n: number) => "a".repeat(Math.max(0, n));
 /** Sizes around the caps: just under, at, just over, well over. */
-const hugeSize = fc.constantFrom(FORM_BODY_LIMIT - 10, FORM_BODY_LIMIT, FORM_BODY_LIMIT + 1, 20_000, JSON_BODY_LIMIT - 10, JSON_BODY_LIMIT, JSON_BODY_LIMIT + 1, 70_000);
+const hugeSize = fc.constantFrom(
+  FORM_BODY_LIMIT - 10,
+  FORM_BODY_LIMIT,
+  FORM_BODY_LIMIT + 1,
+  20_000,
+  JSON_BODY_LIMIT - 10,
+  JSON_BODY_LIMIT,
+  JSON_BODY_LIMIT + 1,
+  70_000,
+);
 
-const scalar = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.double(), nastyString(), fc.constant(""), fc.constant("0"), fc.constant(-1), fc.constant(1e308));
+const scalar = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  nastyString(),
+  fc.constant(""),
+  fc.constant("0"),
+  fc.constant(-1),
+  fc.constant(1e308),
+);
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: scalar },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
@@ -97,13 +146,26 @@ function nest(n: number, leaf: unknown, arrays = false): unknown {
 function plausible(key: string): fc.Arbitrary<unknown> {
   const known: Record<string, unknown[]> = {
     email: ["a@b.example", "A@B.EXAMPLE ", "a@b", "@b.example", `x@${"y".repeat(250)}.example`, "a\ud800@b.example"],
-    return_to: ["/account", "//evil.example", "https://evil.example/", "/\\evil", "/a\u0000b", `/authorize/continue?rid=${"r".repeat(30)}`],
+    return_to: [
+      "/account",
+      "//evil.example",
+      "https://evil.example/",
+      "/\\evil",
+      "/a\u0000b",
+      `/authorize/continue?rid=${"r".repeat(30)}`,
+    ],
     token: ["A".repeat(43), "a".repeat(42), `${"-_".repeat(21)}a`],
     csrf: [CSRF],
     id: ["AAAA", "x".repeat(2000)],
     sid: ["s".repeat(22)],
     confirm: ["yes", "no"],
-    grant_type: ["authorization_code", "refresh_token", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:device_code"],
+    grant_type: [
+      "authorization_code",
+      "refresh_token",
+      "client_credentials",
+      "password",
+      "urn:ietf:params:oauth:grant-type:device_code",
+    ],
     code: [`${"u".repeat(22)}.${"c".repeat(43)}`, "bad.code"],
     code_verifier: ["v".repeat(43), "v".repeat(42), "v".repeat(129)],
     redirect_uri: [REDIRECT_URI, "https://evil.example/cb", "javascript:alert(1)"],
@@ -124,7 +186,15 @@ function plausible(key: string): fc.Arbitrary<unknown> {
     id_token_hint: ["e30.e30.e30", "eyJhbGciOiJub25lIn0.e30."],
     post_logout_redirect_uri: ["https://rp.example/bye", "https://evil.example/"],
     request: ["e30.e30."],
-    redirect_uris: [[REDIRECT_URI], ["http://127.0.0.1:9/cb"], ["com.example.app:/cb"], ["https://a.example/#"], [], "https://a.example/cb", [1]],
+    redirect_uris: [
+      [REDIRECT_URI],
+      ["http://127.0.0.1:9/cb"],
+      ["com.example.app:/cb"],
+      ["https://a.example/#"],
+      [],
+      "https://a.example/cb",
+      [1],
+    ],
     post_logout_redirect_uris: [["https://rp.example/bye"]],
     token_endpoint_auth_method: ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"],
     grant_types: [["authorization_code"], ["refresh_token"], ["implicit"], []],
@@ -144,10 +214,14 @@ function plausible(key: string): fc.Arbitrary<unknown> {
 function fieldObject(fields: string[]): fc.Arbitrary<Record<string, unknown>> {
   const keys = [...fields, "__proto__", "constructor", "toString", ""];
   return fc
-    .array(fc.constantFrom(...keys).chain((k) => plausible(k).map((v) => [k, v] as const)), { maxLength: fields.length + 2 })
+    .array(
+      fc.constantFrom(...keys).chain((k) => plausible(k).map((v) => [k, v] as const)),
+      { maxLength: fields.length + 2 },
+    )
     .map((pairs) => {
       const o: Record<string, unknown> = {};
-      for (const [k, v] of pairs) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+      for (const [k, v] of pairs)
+        Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
       return o;
     });
 }
@@ -163,25 +237,73 @@ function jsonBody(fields: string[], nested: Record<string, fc.Arbitrary<unknown>
     { weight: 6, arbitrary: withNested.map((o) => JSON.stringify(o)) },
     { weight: 2, arbitrary: fc.json({ maxDepth: 4 }) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 30_000 }).map((n) => "[".repeat(n) + "]".repeat(n)) },
-    { weight: 1, arbitrary: fc.integer({ min: 1, max: 12_000 }).map((n) => `${'{"response":'.repeat(n)}{}${"}".repeat(n)}`) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 1, max: 12_000 }).map((n) => `${'{"response":'.repeat(n)}{}${"}".repeat(n)}`),
+    },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 100_000 }).map((n) => "[".repeat(n)) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...fields), hugeSize).map(([k, n]) => `{"${k}":"${filler(n - k.length - 7)}"}`) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...fields), hugeSize)
+        .map(([k, n]) => `{"${k}":"${filler(n - k.length - 7)}"}`),
+    },
     { weight: 1, arbitrary: nastyString(200) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
-    { weight: 1, arbitrary: fc.constantFrom("", "null", "[]", "1", '"s"', "{", '{"a":1}garbage', "\ufeff{}", '{"__proto__":{"admin":true}}') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "",
+        "null",
+        "[]",
+        "1",
+        '"s"',
+        "{",
+        '{"a":1}garbage',
+        "\ufeff{}",
+        '{"__proto__":{"admin":true}}',
+      ),
+    },
   );
 }
 
 /** Random form bodies: known fields (repeats allowed), percent junk, huge, JSON, invalid UTF-8. */
 function formBody(fields: string[]): fc.Arbitrary<Body> {
-  const value = (k: string) => fc.oneof(plausible(k).map((v) => (typeof v === "string" ? v : JSON.stringify(v) ?? "")), nastyString(30));
+  const value = (k: string) =>
+    fc.oneof(
+      plausible(k).map((v) => (typeof v === "string" ? v : (JSON.stringify(v) ?? ""))),
+      nastyString(30),
+    );
   return fc.oneof(
-    { weight: 6, arbitrary: fc.array(fc.constantFrom(...fields, "x", "").chain((k) => value(k).map((v) => [k, v] as [string, string])), { maxLength: fields.length + 3 }).map((pairs) => new URLSearchParams(pairs).toString()) },
+    {
+      weight: 6,
+      arbitrary: fc
+        .array(
+          fc.constantFrom(...fields, "x", "").chain((k) => value(k).map((v) => [k, v] as [string, string])),
+          { maxLength: fields.length + 3 },
+        )
+        .map((pairs) => new URLSearchParams(pairs).toString()),
+    },
     { weight: 2, arbitrary: nastyString(200) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...fields), hugeSize).map(([k, n]) => `${k}=${filler(n - k.length - 1)}`) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.constantFrom(...fields), hugeSize).map(([k, n]) => `${k}=${filler(n - k.length - 1)}`),
+    },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
     { weight: 1, arbitrary: fc.json({ maxDepth: 2 }) },
-    { weight: 1, arbitrary: fc.constantFrom("", "&&&", "=", "a=%", "a=%zz&a=%ff", "a=1&a=2", `csrf=${CSRF}&csrf=${CSRF}`, "%00=%00") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "",
+        "&&&",
+        "=",
+        "a=%",
+        "a=%zz&a=%ff",
+        "a=1&a=2",
+        `csrf=${CSRF}&csrf=${CSRF}`,
+        "%00=%00",
+      ),
+    },
   );
 }
 
@@ -220,7 +342,22 @@ const authorization = fc.oneof(
   { weight: 1, arbitrary: printable(80).map((s) => `Bearer ${s}`) },
   { weight: 1, arbitrary: printable(40).map((s) => `Basic ${s}`) },
   { weight: 1, arbitrary: fc.tuple(printable(30), printable(30)).map(([a, b]) => `Basic ${btoa(`${a}:${b}`)}`) },
-  { weight: 1, arbitrary: fc.constantFrom(`Bearer ${ADMIN_TOKEN}`, `bearer ${ADMIN_TOKEN} `, "Bearer", "Bearer  x", "Basic", "Basic ===", "Basic Og==", "Basic CLIENTBASIC", "Bearer ACCESS", "DPoP ACCESS", `Basic ${btoa("%zz:%zz")}`) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      `Bearer ${ADMIN_TOKEN}`,
+      `bearer ${ADMIN_TOKEN} `,
+      "Bearer",
+      "Bearer  x",
+      "Basic",
+      "Basic ===",
+      "Basic Og==",
+      "Basic CLIENTBASIC",
+      "Bearer ACCESS",
+      "DPoP ACCESS",
+      `Basic ${btoa("%zz:%zz")}`,
+    ),
+  },
 );
 
 interface Extra {
@@ -283,7 +420,12 @@ async function send(r: FuzzRequest): Promise<Response> {
   const browser = who(r.as)?.browser;
   if (browser?.cookies.size) headers.set("cookie", [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
   // Bytes, so that no content type is added on its own.
-  const body = r.method === "GET" || r.body === undefined ? undefined : typeof r.body === "string" ? new TextEncoder().encode(fill(r.body, r.as)) : r.body;
+  const body =
+    r.method === "GET" || r.body === undefined
+      ? undefined
+      : typeof r.body === "string"
+        ? new TextEncoder().encode(fill(r.body, r.as))
+        : r.body;
   const res = await SELF.fetch(ORIGIN + fill(r.path, r.as), { method: r.method, headers, body, redirect: "manual" });
   // Keep the browser's cookies current (a fuzzed /signout may end the victim's session: that is fine).
   if (browser) {
@@ -331,10 +473,16 @@ function errorFormats(kind: Kind, r: FuzzRequest): Format[] {
 /** RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E. */
 const OAUTH_DESCRIPTION = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
 
-function formatOf(res: Response, text: string): { format: Format | "unknown"; problem?: string; body?: Record<string, unknown> } {
+function formatOf(
+  res: Response,
+  text: string,
+): { format: Format | "unknown"; problem?: string; body?: Record<string, unknown> } {
   const type = res.headers.get("content-type") ?? "";
   if (text === "" && !type) return { format: "empty" };
-  if (type.startsWith("text/html")) return text.startsWith("<!doctype html>") ? { format: "html" } : { format: "unknown", problem: "HTML without doctype" };
+  if (type.startsWith("text/html"))
+    return text.startsWith("<!doctype html>")
+      ? { format: "html" }
+      : { format: "unknown", problem: "HTML without doctype" };
   if (!type.startsWith("application/json")) return { format: "unknown", problem: `content-type ${type}` };
   let body: unknown;
   try {
@@ -342,12 +490,14 @@ function formatOf(res: Response, text: string): { format: Format | "unknown"; pr
   } catch {
     return { format: "unknown", problem: "body is not JSON" };
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return { format: "unknown", problem: "body is not an object" };
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return { format: "unknown", problem: "body is not an object" };
   const o = body as Record<string, unknown>;
   if (typeof o.error !== "string") return { format: "unknown", problem: "no error code" };
   const keys = Object.keys(o);
   if (o.error in API_ERRORS && typeof o.message === "string" && keys.length === 2) return { format: "api", body: o };
-  if (o.error in OAUTH_ERRORS && keys.every((k) => ["error", "error_description", "error_uri"].includes(k))) return { format: "oauth", body: o };
+  if (o.error in OAUTH_ERRORS && keys.every((k) => ["error", "error_description", "error_uri"].includes(k)))
+    return { format: "oauth", body: o };
   return { format: "unknown", problem: `members ${keys.join(",")}` };
 }
 
@@ -370,10 +520,13 @@ async function expectWellFormed(kind: Kind, r: FuzzRequest, res: Response): Prom
     if (got.format === "oauth" && body!.error_description !== undefined) {
       expect(typeof body!.error_description, where).toBe("string");
       expect(String(body!.error_description), `${where}: RFC 6749 §5.2 character set`).toMatch(OAUTH_DESCRIPTION);
-      expect(String(body!.error_description).length, `${where}: description echoes no huge input`).toBeLessThanOrEqual(500);
+      expect(String(body!.error_description).length, `${where}: description echoes no huge input`).toBeLessThanOrEqual(
+        500,
+      );
     }
     // RFC 6749 §5.2 / RFC 6750 §3: a 401 of the OAuth endpoints names its authentication scheme.
-    if (res.status === 401 && got.format !== "api" && got.format !== "html") expect(res.headers.get("www-authenticate"), `${where}: 401 without WWW-Authenticate`).toBeTruthy();
+    if (res.status === 401 && got.format !== "api" && got.format !== "html")
+      expect(res.headers.get("www-authenticate"), `${where}: 401 without WWW-Authenticate`).toBeTruthy();
     if (kind === "userinfo") {
       // RFC 6750 §3: the Bearer challenge, carrying the body's error code when there is one.
       expect([400, 401, 403], where).toContain(res.status);
@@ -389,8 +542,15 @@ async function expectWellFormed(kind: Kind, r: FuzzRequest, res: Response): Prom
     expect(location, `${where}: a redirect has a Location`).not.toBe("");
     if (!location.startsWith("/") || location.startsWith("//")) {
       // Only to a URI registered by the client (RFC 6749 §3.1.2, RP-Initiated Logout §3): never an open redirect.
-      const registered = [...fx.publicClient.redirect_uris, ...fx.basicClient.redirect_uris, ...fx.publicClient.post_logout_redirect_uris];
-      expect(registered.some((u) => location === u || location.startsWith(`${u}?`)), `${where}: redirect to ${location}`).toBe(true);
+      const registered = [
+        ...fx.publicClient.redirect_uris,
+        ...fx.basicClient.redirect_uris,
+        ...fx.publicClient.post_logout_redirect_uris,
+      ];
+      expect(
+        registered.some((u) => location === u || location.startsWith(`${u}?`)),
+        `${where}: redirect to ${location}`,
+      ).toBe(true);
     }
     return;
   }
@@ -428,7 +588,13 @@ interface Endpoint {
 }
 
 const clientData = (challenge: fc.Arbitrary<string>) =>
-  fc.record({ type: fc.constantFrom("webauthn.get", "webauthn.create", "x"), challenge, origin: fc.constantFrom(ORIGIN, "https://evil.example") }).map((o) => b64url(JSON.stringify(o)));
+  fc
+    .record({
+      type: fc.constantFrom("webauthn.get", "webauthn.create", "x"),
+      challenge,
+      origin: fc.constantFrom(ORIGIN, "https://evil.example"),
+    })
+    .map((o) => b64url(JSON.stringify(o)));
 
 function b64url(text: string): string {
   let bin = "";
@@ -459,45 +625,254 @@ const credentialResponse = fc.record(
 
 /** Query strings of the endpoint's parameters; mostly each once, sometimes repeated (RFC 6749 §3.1 forbids that). */
 const queryString = (fields: string[]) => {
-  const pair = fc.constantFrom(...fields, "x").chain((k) => fc.oneof(plausible(k).map((v) => (typeof v === "string" ? v : JSON.stringify(v) ?? "")), nastyString(20)).map((v) => [k, v] as [string, string]));
+  const pair = fc.constantFrom(...fields, "x").chain((k) =>
+    fc
+      .oneof(
+        plausible(k).map((v) => (typeof v === "string" ? v : (JSON.stringify(v) ?? ""))),
+        nastyString(20),
+      )
+      .map((v) => [k, v] as [string, string]),
+  );
   return fc
-    .oneof({ weight: 4, arbitrary: fc.uniqueArray(pair, { selector: ([k]) => k, maxLength: fields.length }) }, { weight: 1, arbitrary: fc.array(pair, { maxLength: fields.length + 2 }) })
+    .oneof(
+      { weight: 4, arbitrary: fc.uniqueArray(pair, { selector: ([k]) => k, maxLength: fields.length }) },
+      { weight: 1, arbitrary: fc.array(pair, { maxLength: fields.length + 2 }) },
+    )
     .map((pairs) => new URLSearchParams(pairs).toString());
 };
 
-const AUTHORIZE_FIELDS = ["response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "prompt", "max_age", "login_hint", "id_token_hint", "request", "request_uri", "ui_locales"];
+const AUTHORIZE_FIELDS = [
+  "response_type",
+  "client_id",
+  "redirect_uri",
+  "scope",
+  "state",
+  "nonce",
+  "code_challenge",
+  "code_challenge_method",
+  "prompt",
+  "max_age",
+  "login_hint",
+  "id_token_hint",
+  "request",
+  "request_uri",
+  "ui_locales",
+];
 const LOGOUT_FIELDS = ["id_token_hint", "client_id", "post_logout_redirect_uri", "state", "confirm", "csrf"];
 
 const ENDPOINTS: Endpoint[] = [
-  { kind: "api", method: "POST", path: "/auth/email", as: ["none", "anon", "user"], body: jsonBody(["email", "return_to", "turnstile_token"]), natural: "application/json", runs: 100 },
-  { kind: "api", method: "POST", path: "/auth/passkey/options", as: ["none", "anon", "user"], body: jsonBody(["email"]), natural: "application/json", runs: 100 },
-  { kind: "api", method: "POST", path: "/auth/passkey/verify", as: ["none", "anon", "user"], body: jsonBody(["response", "return_to"], { response: credentialResponse }), natural: "application/json", runs: 120 },
-  { kind: "api", method: "POST", path: "/auth/passkey/register/options", as: ["none", "user"], body: jsonBody(["name"]), natural: "application/json", runs: 60 },
-  { kind: "api", method: "POST", path: "/auth/passkey/register/verify", as: ["none", "user"], body: jsonBody(["response", "name", "return_to"], { response: credentialResponse }), natural: "application/json", runs: 120 },
-  { kind: "form", method: "POST", path: "/auth/link", as: ["none", "anon", "user"], body: formBody(["token", "csrf"]), natural: FORM, runs: 100, valid: { params: `csrf=${CSRF}` } },
-  { kind: "form", method: "POST", path: "/account/passkeys/rename", as: ["none", "anon", "user"], body: formBody(["id", "name", "csrf"]), natural: FORM, runs: 80, valid: { params: `csrf=${CSRF}` } },
-  { kind: "form", method: "POST", path: "/account/passkeys/delete", as: ["none", "anon", "user"], body: formBody(["id", "confirm", "csrf"]), natural: FORM, runs: 80, valid: { params: `csrf=${CSRF}` } },
-  { kind: "form", method: "POST", path: "/account/sessions/end", as: ["none", "anon", "user"], body: formBody(["sid", "csrf"]), natural: FORM, runs: 60, valid: { params: `csrf=${CSRF}` } },
-  { kind: "form", method: "POST", path: "/account/sessions/end-all", as: ["none", "anon", "victim"], body: formBody(["csrf"]), natural: FORM, runs: 60, valid: { params: `csrf=${CSRF}` } },
-  { kind: "form", method: "POST", path: "/signout", as: ["none", "anon", "victim"], body: formBody(["csrf"]), natural: FORM, runs: 60, valid: { params: `csrf=${CSRF}` } },
-  { kind: "oauth", method: "POST", path: "/token", as: ["none"], body: formBody(["grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret", "refresh_token", "scope", "resource"]), natural: FORM, runs: 150, valid: { params: "client_id=CLIENT" } },
-  { kind: "oauth", method: "POST", path: "/revoke", as: ["none"], body: formBody(["token", "token_type_hint", "client_id", "client_secret"]), natural: FORM, runs: 100, valid: { authorization: ["Basic CLIENTBASIC"] } },
+  {
+    kind: "api",
+    method: "POST",
+    path: "/auth/email",
+    as: ["none", "anon", "user"],
+    body: jsonBody(["email", "return_to", "turnstile_token"]),
+    natural: "application/json",
+    runs: 100,
+  },
+  {
+    kind: "api",
+    method: "POST",
+    path: "/auth/passkey/options",
+    as: ["none", "anon", "user"],
+    body: jsonBody(["email"]),
+    natural: "application/json",
+    runs: 100,
+  },
+  {
+    kind: "api",
+    method: "POST",
+    path: "/auth/passkey/verify",
+    as: ["none", "anon", "user"],
+    body: jsonBody(["response", "return_to"], { response: credentialResponse }),
+    natural: "application/json",
+    runs: 120,
+  },
+  {
+    kind: "api",
+    method: "POST",
+    path: "/auth/passkey/register/options",
+    as: ["none", "user"],
+    body: jsonBody(["name"]),
+    natural: "application/json",
+    runs: 60,
+  },
+  {
+    kind: "api",
+    method: "POST",
+    path: "/auth/passkey/register/verify",
+    as: ["none", "user"],
+    body: jsonBody(["response", "name", "return_to"], { response: credentialResponse }),
+    natural: "application/json",
+    runs: 120,
+  },
+  {
+    kind: "form",
+    method: "POST",
+    path: "/auth/link",
+    as: ["none", "anon", "user"],
+    body: formBody(["token", "csrf"]),
+    natural: FORM,
+    runs: 100,
+    valid: { params: `csrf=${CSRF}` },
+  },
+  {
+    kind: "form",
+    method: "POST",
+    path: "/account/passkeys/rename",
+    as: ["none", "anon", "user"],
+    body: formBody(["id", "name", "csrf"]),
+    natural: FORM,
+    runs: 80,
+    valid: { params: `csrf=${CSRF}` },
+  },
+  {
+    kind: "form",
+    method: "POST",
+    path: "/account/passkeys/delete",
+    as: ["none", "anon", "user"],
+    body: formBody(["id", "confirm", "csrf"]),
+    natural: FORM,
+    runs: 80,
+    valid: { params: `csrf=${CSRF}` },
+  },
+  {
+    kind: "form",
+    method: "POST",
+    path: "/account/sessions/end",
+    as: ["none", "anon", "user"],
+    body: formBody(["sid", "csrf"]),
+    natural: FORM,
+    runs: 60,
+    valid: { params: `csrf=${CSRF}` },
+  },
+  {
+    kind: "form",
+    method: "POST",
+    path: "/account/sessions/end-all",
+    as: ["none", "anon", "victim"],
+    body: formBody(["csrf"]),
+    natural: FORM,
+    runs: 60,
+    valid: { params: `csrf=${CSRF}` },
+  },
+  {
+    kind: "form",
+    method: "POST",
+    path: "/signout",
+    as: ["none", "anon", "victim"],
+    body: formBody(["csrf"]),
+    natural: FORM,
+    runs: 60,
+    valid: { params: `csrf=${CSRF}` },
+  },
+  {
+    kind: "oauth",
+    method: "POST",
+    path: "/token",
+    as: ["none"],
+    body: formBody([
+      "grant_type",
+      "code",
+      "redirect_uri",
+      "code_verifier",
+      "client_id",
+      "client_secret",
+      "refresh_token",
+      "scope",
+      "resource",
+    ]),
+    natural: FORM,
+    runs: 150,
+    valid: { params: "client_id=CLIENT" },
+  },
+  {
+    kind: "oauth",
+    method: "POST",
+    path: "/revoke",
+    as: ["none"],
+    body: formBody(["token", "token_type_hint", "client_id", "client_secret"]),
+    natural: FORM,
+    runs: 100,
+    valid: { authorization: ["Basic CLIENTBASIC"] },
+  },
   {
     kind: "register",
     method: "POST",
     path: "/register",
     as: ["none"],
-    body: jsonBody(["redirect_uris", "token_endpoint_auth_method", "grant_types", "response_types", "client_name", "logo_uri", "post_logout_redirect_uris", "id_token_signed_response_alg", "first_party"]),
+    body: jsonBody([
+      "redirect_uris",
+      "token_endpoint_auth_method",
+      "grant_types",
+      "response_types",
+      "client_name",
+      "logo_uri",
+      "post_logout_redirect_uris",
+      "id_token_signed_response_alg",
+      "first_party",
+    ]),
     natural: "application/json",
     runs: 120,
     valid: { authorization: [`Bearer ${ADMIN_TOKEN}`] },
   },
-  { kind: "userinfo", method: "GET", path: "/userinfo", as: ["none"], runs: 60, query: queryString(["access_token"]), valid: { authorization: ["Bearer ACCESS"] } },
-  { kind: "userinfo", method: "POST", path: "/userinfo", as: ["none"], body: formBody(["access_token"]), natural: FORM, runs: 80, valid: { params: "access_token=ACCESS" } },
-  { kind: "authorize", method: "GET", path: "/authorize", as: ["none", "anon", "user"], runs: 120, query: queryString(AUTHORIZE_FIELDS), valid: { params: `client_id=CLIENT&redirect_uri=${encodeURIComponent(REDIRECT_URI)}` } },
-  { kind: "authorize", method: "POST", path: "/authorize", as: ["none", "anon", "user"], body: formBody(AUTHORIZE_FIELDS), natural: FORM, runs: 80, valid: { params: `client_id=CLIENT&redirect_uri=${encodeURIComponent(REDIRECT_URI)}` } },
-  { kind: "logout", method: "GET", path: "/logout", as: ["none", "anon", "victim"], runs: 60, query: queryString(LOGOUT_FIELDS), valid: { params: "client_id=CLIENT" } },
-  { kind: "logout", method: "POST", path: "/logout", as: ["none", "anon", "victim"], body: formBody(LOGOUT_FIELDS), natural: FORM, runs: 60, valid: { params: `csrf=${CSRF}` } },
+  {
+    kind: "userinfo",
+    method: "GET",
+    path: "/userinfo",
+    as: ["none"],
+    runs: 60,
+    query: queryString(["access_token"]),
+    valid: { authorization: ["Bearer ACCESS"] },
+  },
+  {
+    kind: "userinfo",
+    method: "POST",
+    path: "/userinfo",
+    as: ["none"],
+    body: formBody(["access_token"]),
+    natural: FORM,
+    runs: 80,
+    valid: { params: "access_token=ACCESS" },
+  },
+  {
+    kind: "authorize",
+    method: "GET",
+    path: "/authorize",
+    as: ["none", "anon", "user"],
+    runs: 120,
+    query: queryString(AUTHORIZE_FIELDS),
+    valid: { params: `client_id=CLIENT&redirect_uri=${encodeURIComponent(REDIRECT_URI)}` },
+  },
+  {
+    kind: "authorize",
+    method: "POST",
+    path: "/authorize",
+    as: ["none", "anon", "user"],
+    body: formBody(AUTHORIZE_FIELDS),
+    natural: FORM,
+    runs: 80,
+    valid: { params: `client_id=CLIENT&redirect_uri=${encodeURIComponent(REDIRECT_URI)}` },
+  },
+  {
+    kind: "logout",
+    method: "GET",
+    path: "/logout",
+    as: ["none", "anon", "victim"],
+    runs: 60,
+    query: queryString(LOGOUT_FIELDS),
+    valid: { params: "client_id=CLIENT" },
+  },
+  {
+    kind: "logout",
+    method: "POST",
+    path: "/logout",
+    as: ["none", "anon", "victim"],
+    body: formBody(LOGOUT_FIELDS),
+    natural: FORM,
+    runs: 60,
+    valid: { params: `csrf=${CSRF}` },
+  },
 ];
 
 /** Headers of a same-origin request from the page (CSRF header, Origin, Sec-Fetch-Site), for the valid half of the runs. */
@@ -533,7 +908,10 @@ function requestFor(ep: Endpoint): fc.Arbitrary<FuzzRequest> {
       const join = (a: string | undefined, b: string) => (a ? (b ? `${a}&${b}` : a) : b);
       // The caller's own parameters replace the random ones of the same name (a repeat would stop at the parser).
       const named = new Set([...new URLSearchParams(params ?? "").keys()]);
-      const rest = ep.method === "GET" && named.size ? new URLSearchParams([...new URLSearchParams(query)].filter(([k]) => !named.has(k))).toString() : query;
+      const rest =
+        ep.method === "GET" && named.size
+          ? new URLSearchParams([...new URLSearchParams(query)].filter(([k]) => !named.has(k))).toString()
+          : query;
       const q = ep.method === "GET" ? join(params, rest) : query;
       const b = ep.method === "POST" && typeof body === "string" && ep.natural === FORM ? join(params, body) : body;
       return {
@@ -563,7 +941,10 @@ describe("fuzzing every JSON and form endpoint", () => {
       );
       // The runs got past the first gate (CSRF, sign-in, client or bearer authentication) into what is behind it.
       const gates = /^(403|401)\b/;
-      expect([...outcomes.keys()].filter((k) => !gates.test(k)), JSON.stringify([...outcomes])).not.toHaveLength(0);
+      expect(
+        [...outcomes.keys()].filter((k) => !gates.test(k)),
+        JSON.stringify([...outcomes]),
+      ).not.toHaveLength(0);
       expect(outcomes.size, JSON.stringify([...outcomes])).toBeGreaterThanOrEqual(2);
     }, 60_000);
   }
@@ -591,7 +972,11 @@ describe("body size caps", () => {
     it(`JSON: ${JSON_BODY_LIMIT} bytes are read, one more is 413 payload_too_large (${streamed ? "streamed" : "with Content-Length"})`, async () => {
       const json = (pad: string) => `{"email":"","x":"${pad}"}`;
       const post = (size: number) =>
-        fx.anon.browser.fetch("/auth/passkey/options", { method: "POST", body: sized(json, size, streamed), headers: { "content-type": "application/json", "x-csrf-token": fx.anon.csrf } });
+        fx.anon.browser.fetch("/auth/passkey/options", {
+          method: "POST",
+          body: sized(json, size, streamed),
+          headers: { "content-type": "application/json", "x-csrf-token": fx.anon.csrf },
+        });
       expect((await post(JSON_BODY_LIMIT)).status).toBe(200);
       const over = await post(JSON_BODY_LIMIT + 1);
       expect(over.status).toBe(413);
@@ -600,14 +985,23 @@ describe("body size caps", () => {
 
     it(`form: ${FORM_BODY_LIMIT} bytes are read, one more is 413 in each endpoint's format (${streamed ? "streamed" : "with Content-Length"})`, async () => {
       const form = (pad: string) => `grant_type=authorization_code&x=${pad}`;
-      const token = (size: number) => SELF.fetch(`${ORIGIN}/token`, { method: "POST", body: sized(form, size, streamed), headers: { "content-type": FORM } });
+      const token = (size: number) =>
+        SELF.fetch(`${ORIGIN}/token`, {
+          method: "POST",
+          body: sized(form, size, streamed),
+          headers: { "content-type": FORM },
+        });
       const at = await token(FORM_BODY_LIMIT);
       expect(at.status).toBe(401);
       const over = await token(FORM_BODY_LIMIT + 1);
       expect(over.status).toBe(413);
       expect(await over.json()).toMatchObject({ error: "invalid_request" });
       const link = (pad: string) => `csrf=${fx.anon.csrf}&token=${pad}`;
-      const page = await fx.anon.browser.fetch("/auth/link", { method: "POST", body: sized(link, FORM_BODY_LIMIT + 1, streamed), headers: { "content-type": FORM } });
+      const page = await fx.anon.browser.fetch("/auth/link", {
+        method: "POST",
+        body: sized(link, FORM_BODY_LIMIT + 1, streamed),
+        headers: { "content-type": FORM },
+      });
       expect(page.status).toBe(413);
       expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     });
@@ -647,7 +1041,17 @@ const mutation = (paths: string[]) =>
     ),
   });
 
-function applyMutation(response: Json, m: { path: string; how: { kind: "replace"; v: unknown } | { kind: "flip"; at: number } | { kind: "drop" } | { kind: "truncate"; n: number } }): Json {
+function applyMutation(
+  response: Json,
+  m: {
+    path: string;
+    how:
+      | { kind: "replace"; v: unknown }
+      | { kind: "flip"; at: number }
+      | { kind: "drop" }
+      | { kind: "truncate"; n: number };
+  },
+): Json {
   const current = m.path.split(".").reduce<unknown>((o, p) => (o as Json | undefined)?.[p], response);
   switch (m.how.kind) {
     case "replace":
@@ -657,7 +1061,11 @@ function applyMutation(response: Json, m: { path: string; how: { kind: "replace"
     case "drop":
       return mutate(response, m.path, undefined);
     case "truncate":
-      return mutate(response, m.path, typeof current === "string" ? current.slice(0, m.how.n % Math.max(1, current.length)) : current);
+      return mutate(
+        response,
+        m.path,
+        typeof current === "string" ? current.slice(0, m.how.n % Math.max(1, current.length)) : current,
+      );
   }
 }
 
@@ -670,7 +1078,10 @@ function sameJson(a: unknown, b: unknown): boolean {
  * 71-byte signature takes 95 characters, 2 bits to spare) changes the text, not the bytes that are verified.
  */
 function sameBytes(a: unknown, b: unknown): boolean {
-  const decode = (v: unknown) => (typeof v === "string" && /^[A-Za-z0-9_-]*$/.test(v) && v.length % 4 !== 1 ? JSON.stringify([...fromBase64url(v)]) : null);
+  const decode = (v: unknown) =>
+    typeof v === "string" && /^[A-Za-z0-9_-]*$/.test(v) && v.length % 4 !== 1
+      ? JSON.stringify([...fromBase64url(v)])
+      : null;
   const x = decode(a);
   return x !== null && x === decode(b);
 }
@@ -692,24 +1103,55 @@ describe("fuzzing the WebAuthn ceremonies behind a valid challenge", () => {
   const IGNORED_ON_SIGN_IN = new Set(["clientExtensionResults", "authenticatorAttachment", "rawId"]);
 
   it("mutated sign-in assertions never give a 5xx, and sign in only when the mutation changed nothing that counts", async () => {
-    const paths = ["id", "rawId", "type", "response", "response.clientDataJSON", "response.authenticatorData", "response.signature", "response.userHandle", "clientExtensionResults", "authenticatorAttachment"];
+    const paths = [
+      "id",
+      "rawId",
+      "type",
+      "response",
+      "response.clientDataJSON",
+      "response.authenticatorData",
+      "response.signature",
+      "response.userHandle",
+      "clientExtensionResults",
+      "authenticatorAttachment",
+    ];
     const browser = new TestBrowser();
     const csrf = await browser.csrf();
     await fc.assert(
       fc.asyncProperty(mutation(paths), fc.boolean(), async (m, hinted) => {
-        const options = await (await browser.fetch("/auth/passkey/options", { method: "POST", json: hinted ? { email: fx.user.email } : {}, headers: { "x-csrf-token": csrf } })).json();
+        const options = await (
+          await browser.fetch("/auth/passkey/options", {
+            method: "POST",
+            json: hinted ? { email: fx.user.email } : {},
+            headers: { "x-csrf-token": csrf },
+          })
+        ).json();
         const original = (await fx.user.auth.authenticate(options as never, ORIGIN)) as unknown as Json;
         const response = applyMutation(original, m);
-        const r: FuzzRequest = { method: "POST", path: "/auth/passkey/verify", as: "anon", contentType: "application/json", extra: {} };
-        const res = await browser.fetch("/auth/passkey/verify", { method: "POST", json: { response }, headers: { "x-csrf-token": csrf } });
+        const r: FuzzRequest = {
+          method: "POST",
+          path: "/auth/passkey/verify",
+          as: "anon",
+          contentType: "application/json",
+          extra: {},
+        };
+        const res = await browser.fetch("/auth/passkey/verify", {
+          method: "POST",
+          json: { response },
+          headers: { "x-csrf-token": csrf },
+        });
         const status = res.status;
         await expectWellFormed("api", r, res);
         if (status === 200) {
           const current = m.path.split(".").reduce<unknown>((o, p) => (o as Json | undefined)?.[p], response);
           const before = m.path.split(".").reduce<unknown>((o, p) => (o as Json | undefined)?.[p], original);
           // WebAuthn L3 §7.2 step 6: once the user was identified (email hint), userHandle may be absent.
-          const absentHandle = hinted && m.path === "response.userHandle" && (typeof current !== "string" || current === "");
-          expect(sameJson(current, before) || sameBytes(current, before) || IGNORED_ON_SIGN_IN.has(m.path) || absentHandle, `signed in with ${m.path} = ${JSON.stringify(current)?.slice(0, 100)}`).toBe(true);
+          const absentHandle =
+            hinted && m.path === "response.userHandle" && (typeof current !== "string" || current === "");
+          expect(
+            sameJson(current, before) || sameBytes(current, before) || IGNORED_ON_SIGN_IN.has(m.path) || absentHandle,
+            `signed in with ${m.path} = ${JSON.stringify(current)?.slice(0, 100)}`,
+          ).toBe(true);
         }
       }),
       { numRuns: 80 },
@@ -717,22 +1159,57 @@ describe("fuzzing the WebAuthn ceremonies behind a valid challenge", () => {
   }, 60_000);
 
   it("mutated registrations never give a 5xx, and what they store keeps sign-in and registration options well-formed", async () => {
-    const paths = ["id", "rawId", "type", "response", "response.clientDataJSON", "response.attestationObject", "response.transports", "response.transports", "response.transports", "clientExtensionResults", "authenticatorAttachment"];
+    const paths = [
+      "id",
+      "rawId",
+      "type",
+      "response",
+      "response.clientDataJSON",
+      "response.attestationObject",
+      "response.transports",
+      "response.transports",
+      "response.transports",
+      "clientExtensionResults",
+      "authenticatorAttachment",
+    ];
     await fc.assert(
       fc.asyncProperty(mutation(paths), nastyString(70), async (m, name) => {
         // A new account each run, so that a bad record stored by one run cannot blame the next (or the shrinker).
         const owner = await signedIn("fuzz-reg");
         const auth = await SoftAuthenticator.create();
-        const options = await (await owner.browser.fetch("/auth/passkey/register/options", { method: "POST", json: {}, headers: { "x-csrf-token": owner.csrf } })).json();
+        const options = await (
+          await owner.browser.fetch("/auth/passkey/register/options", {
+            method: "POST",
+            json: {},
+            headers: { "x-csrf-token": owner.csrf },
+          })
+        ).json();
         const response = applyMutation((await auth.register(options as never, ORIGIN)) as unknown as Json, m);
-        const r: FuzzRequest = { method: "POST", path: "/auth/passkey/register/verify", as: "user", contentType: "application/json", extra: {} };
-        const res = await owner.browser.fetch("/auth/passkey/register/verify", { method: "POST", json: { response, name }, headers: { "x-csrf-token": owner.csrf } });
+        const r: FuzzRequest = {
+          method: "POST",
+          path: "/auth/passkey/register/verify",
+          as: "user",
+          contentType: "application/json",
+          extra: {},
+        };
+        const res = await owner.browser.fetch("/auth/passkey/register/verify", {
+          method: "POST",
+          json: { response, name },
+          headers: { "x-csrf-token": owner.csrf },
+        });
         await expectWellFormed("api", r, res);
         // Whatever was stored, the next ceremonies still hand browsers well-formed descriptors.
         const signIn = await new TestBrowser().postJson("/auth/passkey/options", { email: owner.email });
         expect(signIn.status).toBe(200);
-        expectDescriptors(((await signIn.json()) as Json).allowCredentials, `after ${m.path} = ${JSON.stringify(m.how).slice(0, 120)} → ${res.status}`);
-        const again = await owner.browser.fetch("/auth/passkey/register/options", { method: "POST", json: {}, headers: { "x-csrf-token": owner.csrf } });
+        expectDescriptors(
+          ((await signIn.json()) as Json).allowCredentials,
+          `after ${m.path} = ${JSON.stringify(m.how).slice(0, 120)} → ${res.status}`,
+        );
+        const again = await owner.browser.fetch("/auth/passkey/register/options", {
+          method: "POST",
+          json: {},
+          headers: { "x-csrf-token": owner.csrf },
+        });
         expect(again.status).toBe(200);
         expectDescriptors(((await again.json()) as Json).excludeCredentials, `after ${m.path}`);
       }),
@@ -741,7 +1218,16 @@ describe("fuzzing the WebAuthn ceremonies behind a valid challenge", () => {
   }, 60_000);
 
   it("token requests built from a real code with one parameter mutated: never a 5xx, tokens only when nothing that counts changed", async () => {
-    const keys = ["grant_type", "code", "redirect_uri", "code_verifier", "client_id", "scope", "resource", "extra"] as const;
+    const keys = [
+      "grant_type",
+      "code",
+      "redirect_uri",
+      "code_verifier",
+      "client_id",
+      "scope",
+      "resource",
+      "extra",
+    ] as const;
     /** Parameters whose change must be refused (RFC 6749 §4.1.3, RFC 7636 §4.6, §2.3). */
     const binding = new Set(["grant_type", "code", "redirect_uri", "code_verifier", "client_id"]);
     const change = fc.record({
@@ -749,7 +1235,9 @@ describe("fuzzing the WebAuthn ceremonies behind a valid challenge", () => {
       how: fc.oneof(
         fc.constant({ kind: "drop" as const }),
         fc.constant({ kind: "repeat" as const }),
-        fc.oneof(plausible("code"), plausible("scope"), plausible("resource"), nastyString(50)).map((v) => ({ kind: "set" as const, v: typeof v === "string" ? v : JSON.stringify(v) ?? "" })),
+        fc
+          .oneof(plausible("code"), plausible("scope"), plausible("resource"), nastyString(50))
+          .map((v) => ({ kind: "set" as const, v: typeof v === "string" ? v : (JSON.stringify(v) ?? "") })),
       ),
     });
     await fc.assert(
@@ -777,7 +1265,8 @@ describe("fuzzing the WebAuthn ceremonies behind a valid challenge", () => {
         const r: FuzzRequest = { method: "POST", path: "/token", as: "none", contentType: FORM, body, extra: {} };
         await expectWellFormed("oauth", r, res);
         if (status === 200) {
-          const unchanged = how.kind === "set" ? original.get(key) === how.v : how.kind === "drop" && !original.has(key);
+          const unchanged =
+            how.kind === "set" ? original.get(key) === how.v : how.kind === "drop" && !original.has(key);
           expect(unchanged || !binding.has(key), `tokens for ${key} ${JSON.stringify(how)}`).toBe(true);
         }
       }),

@@ -17,7 +17,9 @@ async function sessionCount(userId: string): Promise<number> {
 }
 
 async function credentialCount(userId: string): Promise<number> {
-  return (await testEnv.DB.prepare("SELECT count(*) AS n FROM credentials WHERE user_id = ?").bind(userId).first<{ n: number }>())!.n;
+  return (await testEnv.DB.prepare("SELECT count(*) AS n FROM credentials WHERE user_id = ?")
+    .bind(userId)
+    .first<{ n: number }>())!.n;
 }
 
 /** A signed-in account made through the real redeem (token minted straight into KV). */
@@ -56,7 +58,8 @@ function gateCredentialReads(d1: D1Database, hold: Promise<void>): { db: D1Datab
         if (prop === "bind") return (...values: unknown[]) => gate(target.bind(...values), sql);
         const value = Reflect.get(target, prop, target) as unknown;
         if (typeof value !== "function") return value;
-        if (!/^select .* from "credentials"/i.test(sql) || !["raw", "first", "all"].includes(String(prop))) return (value as (...a: unknown[]) => unknown).bind(target);
+        if (!/^select .* from "credentials"/i.test(sql) || !["raw", "first", "all"].includes(String(prop)))
+          return (value as (...a: unknown[]) => unknown).bind(target);
         return async (...args: unknown[]) => {
           const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
           signal();
@@ -86,17 +89,28 @@ describe("races on single-use values", () => {
     // Counter 0 (a synced passkey's): the sign counter cannot tell replays apart, only the challenge can.
     const response = await auth.authenticate(options as never, ORIGIN, { counter: 0 });
     const results = await Promise.all(
-      Array.from({ length: PARALLEL }, () => browser.fetch("/auth/passkey/verify", { method: "POST", json: { response }, headers: { "x-csrf-token": csrf } })),
+      Array.from({ length: PARALLEL }, () =>
+        browser.fetch("/auth/passkey/verify", {
+          method: "POST",
+          json: { response },
+          headers: { "x-csrf-token": csrf },
+        }),
+      ),
     );
     const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 200), JSON.stringify(statuses)).toHaveLength(1);
+    expect(
+      statuses.filter((s) => s === 200),
+      JSON.stringify(statuses),
+    ).toHaveLength(1);
     const losers = results.filter((r) => r.status !== 200);
     expect(losers.map((r) => r.status)).toEqual(Array(PARALLEL - 1).fill(400));
     expect(new Set(await Promise.all(losers.map(errorOf)))).toEqual(new Set(["challenge_replayed"]));
     expect(await sessionCount(userId)).toBe(before + 1);
     // The counter stayed at 0 and the passkey still works for the next, fresh ceremony.
     const again = await (await browser.postJson("/auth/passkey/options", {})).json();
-    const next = await browser.postJson("/auth/passkey/verify", { response: await auth.authenticate(again as never, ORIGIN, { counter: 0 }) });
+    const next = await browser.postJson("/auth/passkey/verify", {
+      response: await auth.authenticate(again as never, ORIGIN, { counter: 0 }),
+    });
     expect(next.status).toBe(200);
   });
 
@@ -116,7 +130,11 @@ describe("races on single-use values", () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const gated = gateCredentialReads(testEnv.DB, held);
-    const verify = (c: typeof first, env: Env) => direct(c.browser, env, "/auth/passkey/verify", { json: { response: c.response }, headers: { "x-csrf-token": c.csrf } });
+    const verify = (c: typeof first, env: Env) =>
+      direct(c.browser, env, "/auth/passkey/verify", {
+        json: { response: c.response },
+        headers: { "x-csrf-token": c.csrf },
+      });
     const copyRes = verify(copy, { ...testEnv, DB: gated.db });
     await gated.read;
     const firstRes = await verify(first, testEnv);
@@ -126,7 +144,9 @@ describe("races on single-use values", () => {
     expect(late.status).toBe(400);
     expect(await errorOf(late)).toBe("counter_regression");
     expect(await sessionCount(userId)).toBe(before + 1);
-    const row = await testEnv.DB.prepare("SELECT counter FROM credentials WHERE id = ?").bind(auth.credentialId).first<{ counter: number }>();
+    const row = await testEnv.DB.prepare("SELECT counter FROM credentials WHERE id = ?")
+      .bind(auth.credentialId)
+      .first<{ counter: number }>();
     expect(row!.counter).toBe(7);
   });
 
@@ -136,7 +156,10 @@ describe("races on single-use values", () => {
     const before = await sessionCount(userId);
     const browsers = await browsersWithCsrf(PARALLEL);
     const results = await Promise.all(browsers.map((b) => redeemLink(b, token)));
-    expect(results.filter((r) => r.status === 303).map((r) => r.status), JSON.stringify(results.map((r) => r.status))).toHaveLength(1);
+    expect(
+      results.filter((r) => r.status === 303).map((r) => r.status),
+      JSON.stringify(results.map((r) => r.status)),
+    ).toHaveLength(1);
     expect(results.filter((r) => r.status === 400)).toHaveLength(PARALLEL - 1);
     expect(browsers.filter((b) => b.sessionCookie !== undefined)).toHaveLength(1);
     expect(await sessionCount(userId)).toBe(before + 1);
@@ -147,7 +170,10 @@ describe("races on single-use values", () => {
     const token = await requestLinkToken(new TestBrowser(), email);
     const browsers = await browsersWithCsrf(PARALLEL);
     const results = await Promise.all(browsers.map((b) => redeemLink(b, token)));
-    expect(results.filter((r) => r.status === 303), JSON.stringify(results.map((r) => r.status))).toHaveLength(1);
+    expect(
+      results.filter((r) => r.status === 303),
+      JSON.stringify(results.map((r) => r.status)),
+    ).toHaveLength(1);
     const users = await testEnv.DB.prepare("SELECT id FROM users WHERE email = ?").bind(email).all<{ id: string }>();
     expect(users.results).toHaveLength(1);
     expect(await sessionCount(users.results[0]!.id)).toBe(1);
@@ -159,7 +185,15 @@ describe("races on single-use values", () => {
     const options = await (await browser.postJson("/auth/passkey/register/options", {})).json();
     const [a, b] = await Promise.all([SoftAuthenticator.create(), SoftAuthenticator.create()]);
     const responses = [await a.register(options as never, ORIGIN), await b.register(options as never, ORIGIN)];
-    const results = await Promise.all(responses.map((response) => browser.fetch("/auth/passkey/register/verify", { method: "POST", json: { response }, headers: { "x-csrf-token": csrf } })));
+    const results = await Promise.all(
+      responses.map((response) =>
+        browser.fetch("/auth/passkey/register/verify", {
+          method: "POST",
+          json: { response },
+          headers: { "x-csrf-token": csrf },
+        }),
+      ),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 400]);
     expect(await errorOf(results.find((r) => r.status === 400)!)).toBe("challenge_replayed");
     expect(await credentialCount(userId)).toBe(1);
@@ -170,7 +204,15 @@ describe("races on single-use values", () => {
     const csrf = await browser.csrf();
     const options = await (await browser.postJson("/auth/passkey/register/options", {})).json();
     const response = await (await SoftAuthenticator.create()).register(options as never, ORIGIN);
-    const results = await Promise.all([1, 2].map(() => browser.fetch("/auth/passkey/register/verify", { method: "POST", json: { response }, headers: { "x-csrf-token": csrf } })));
+    const results = await Promise.all(
+      [1, 2].map(() =>
+        browser.fetch("/auth/passkey/register/verify", {
+          method: "POST",
+          json: { response },
+          headers: { "x-csrf-token": csrf },
+        }),
+      ),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 400]);
     expect(await credentialCount(userId)).toBe(1);
   });

@@ -3,8 +3,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config";
 import { sha256b64url } from "../../src/lib/crypto";
+import { type BrowserFacts, startSession, type VerifiedSignIn } from "../../src/signin/start-session";
 import { userObject } from "../../src/user/user-object";
-import { startSession, type BrowserFacts, type VerifiedSignIn } from "../../src/signin/start-session";
 
 const E = env as unknown as Env;
 const browser: BrowserFacts = { current: null, userAgent: "Test/1.0", country: "CH" };
@@ -27,29 +27,28 @@ describe("startSession (the sign-in seam)", () => {
     expect(started.cookie.value).toMatch(/^seam-user-1\.[A-Za-z0-9_-]{43}$/);
     expect(started.cookie.maxAgeS).toBe(90 * 24 * 3600);
     expect(started.session).toMatchObject({ userId: "seam-user-1", method: "email", amr: ["otp"], country: "CH" });
-    expect(await sessionOf(started.cookie.value, now)).toMatchObject(
-      { sid: started.session.sid, userAgent: "Test/1.0" },
-    );
+    expect(await sessionOf(started.cookie.value, now)).toMatchObject({
+      sid: started.session.sid,
+      userAgent: "Test/1.0",
+    });
   });
 
   it("replay: a one-time id already consumed starts nothing", async () => {
     const now = Date.now();
     expect((await startSession(E, signIn("seam-user-2", "link:seam-2"), browser, now)).ok).toBe(true);
-    expect(await startSession(E, signIn("seam-user-2", "link:seam-2"), browser, now)).toEqual(
-      { ok: false, reason: "replayed" },
-    );
+    expect(await startSession(E, signIn("seam-user-2", "link:seam-2"), browser, now)).toEqual({
+      ok: false,
+      reason: "replayed",
+    });
   });
 
-  it(
-    "session fixation across accounts: another user's session held by this browser ends when this one starts",
-    async () => {
-      const now = Date.now();
-      const first = await startSession(E, signIn("seam-user-3", null), browser, now);
-      if (!first.ok) throw new Error("expected a session");
-      const holding: BrowserFacts = { ...browser, current: { userId: "seam-user-3", sid: first.session.sid } };
-      const second = await startSession(E, signIn("seam-user-4", null), holding, now);
-      expect(second.ok).toBe(true);
-      expect(await sessionOf(first.cookie.value, now)).toBeNull();
-    },
-  );
+  it("session fixation across accounts: another user's session held by this browser ends when this one starts", async () => {
+    const now = Date.now();
+    const first = await startSession(E, signIn("seam-user-3", null), browser, now);
+    if (!first.ok) throw new Error("expected a session");
+    const holding: BrowserFacts = { ...browser, current: { userId: "seam-user-3", sid: first.session.sid } };
+    const second = await startSession(E, signIn("seam-user-4", null), holding, now);
+    expect(second.ok).toBe(true);
+    expect(await sessionOf(first.cookie.value, now)).toBeNull();
+  });
 });

@@ -25,27 +25,49 @@ function freshStub() {
 
 function sessionInput(sid: string): SessionInput {
   return {
-    secretHash: `secret-${sid}`, sid, userAgent: "test", country: null, amr: ["pop", "user"], method: "passkey",
-    credentialId: `cred-${sid}`, crossDevice: false, idleTtlMs: HOUR, absoluteTtlMs: 24 * HOUR,
+    secretHash: `secret-${sid}`,
+    sid,
+    userAgent: "test",
+    country: null,
+    amr: ["pop", "user"],
+    method: "passkey",
+    credentialId: `cred-${sid}`,
+    crossDevice: false,
+    idleTtlMs: HOUR,
+    absoluteTtlMs: 24 * HOUR,
   };
 }
 
 function codeGrant(sid: string, scope: string): CodeGrant {
   return {
-    userId: "u", clientId: "client-1", redirectUri: "https://app.example/cb", redirectUriSent: true, scope,
-    nonce: null, codeChallenge: null, sid, authTime: 1, amr: ["pop", "user"],
+    userId: "u",
+    clientId: "client-1",
+    redirectUri: "https://app.example/cb",
+    redirectUriSent: true,
+    scope,
+    nonce: null,
+    codeChallenge: null,
+    sid,
+    authTime: 1,
+    amr: ["pop", "user"],
     claims: { email: "a@example.com", email_verified: true, name: null },
   };
 }
 
 /** Writes, through the object's RPC methods, two sessions, their consumed ids and a refresh family for each. */
 async function writeData(stub: ReturnType<typeof freshStub>, now: number): Promise<void> {
-  for (const [sid, scope] of [["s1", "openid"], ["s2", "openid offline_access"]] as const) {
+  for (const [sid, scope] of [
+    ["s1", "openid"],
+    ["s2", "openid offline_access"],
+  ] as const) {
     expect((await stub.signIn({ id: `link:${sid}`, expiresAt: now + HOUR }, sessionInput(sid), now)).ok).toBe(true);
     expect(await stub.storeCode(`code-${sid}`, codeGrant(sid, scope), now + 60_000)).toBe(true);
     const request = { clientId: "client-1", redirectUri: "https://app.example/cb", verifierChallenge: null };
     const issue = {
-      familyId: `fam-${sid}`, refreshHash: `rt-${sid}-0`, refreshExpiresAt: now + HOUR, grantExpiresAt: now + HOUR,
+      familyId: `fam-${sid}`,
+      refreshHash: `rt-${sid}-0`,
+      refreshExpiresAt: now + HOUR,
+      grantExpiresAt: now + HOUR,
     };
     expect((await stub.redeemCode(`code-${sid}`, request, issue, now)).ok).toBe(true);
   }
@@ -53,8 +75,12 @@ async function writeData(stub: ReturnType<typeof freshStub>, now: number): Promi
 
 /** Row counts of every table but the version's own. */
 function tableCounts(sql: SqlStorage): Record<string, number> {
-  const names = sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
-    .toArray().map((r) => String(r.name)).filter((n) => n !== "schema_version").sort();
+  const names = sql
+    .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+    .toArray()
+    .map((r) => String(r.name))
+    .filter((n) => n !== "schema_version")
+    .sort();
   return Object.fromEntries(names.map((n) => [n, Number(sql.exec(`SELECT count(*) AS n FROM ${n}`).one().n)]));
 }
 
@@ -93,11 +119,16 @@ describe("user object schema versions", () => {
         version: version(state.storage.sql),
         counts: tableCounts(state.storage.sql),
         hasColumn: /\bdevice_label\b/.test(columns),
-        sessions: next.listSessions(later).map((s) => s.sid).sort(),
+        sessions: next
+          .listSessions(later)
+          .map((s) => s.sid)
+          .sort(),
         s1: next.getSession("secret-s1", later)?.credentialId,
         replay: next.consumeOnce({ id: "link:s1", expiresAt: later + HOUR }),
-        rotated: [next.rotateRefresh("rt-s1-0", "rt-s1-1", "client-1", later + HOUR, later).ok,
-          next.rotateRefresh("rt-s2-0", "rt-s2-1", "client-1", later + HOUR, later).ok],
+        rotated: [
+          next.rotateRefresh("rt-s1-0", "rt-s1-1", "client-1", later + HOUR, later).ok,
+          next.rotateRefresh("rt-s2-0", "rt-s2-1", "client-1", later + HOUR, later).ok,
+        ],
         reused: next.rotateRefresh("rt-s1-0", "rt-s1-x", "client-1", later + HOUR, later),
       };
     });

@@ -9,8 +9,16 @@ describe("the user's Durable Object", () => {
     const stub = env.USER.get(env.USER.idFromName("user:purge-test-user-0001"));
     const now = Date.now();
     const input = {
-      secretHash: "h1", sid: "s1", userAgent: "t", country: null, amr: ["email" as const], method: "email" as const,
-      credentialId: null, crossDevice: false, idleTtlMs: 1000, absoluteTtlMs: 5000,
+      secretHash: "h1",
+      sid: "s1",
+      userAgent: "t",
+      country: null,
+      amr: ["email" as const],
+      method: "email" as const,
+      credentialId: null,
+      crossDevice: false,
+      idleTtlMs: 1000,
+      absoluteTtlMs: 5000,
     };
     await stub.signIn({ id: "challenge:x", expiresAt: now + 1000 }, input, now);
     expect(await stub.listSessions(now)).toHaveLength(1);

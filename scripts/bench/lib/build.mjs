@@ -1,10 +1,11 @@
 // Builds what the bench measures: the wrangler upload (dist/worker via `wrangler deploy --dry-run`), the bench
 // entry (same esbuild options), the trivial baseline, and the one-bundle layout for comparison.
-import { build } from "esbuild";
+
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
 import { workerBuildOptions } from "../../build-worker.mjs";
 import { ROOT } from "./tools.mjs";
 
@@ -55,12 +56,16 @@ function describeModules(dir, metafile) {
 /** `wrangler deploy --dry-run`: runs the [build] command and writes the exact upload; returns its own size line. */
 function wranglerUpload(outdir) {
   rmSync(outdir, { recursive: true, force: true });
-  const log = execFileSync(process.execPath, [resolve(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], {
-    cwd: ROOT,
-    env: { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const log = execFileSync(
+    process.execPath,
+    [resolve(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir],
+    {
+      cwd: ROOT,
+      env: { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const m = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(log);
   if (!m) throw new Error(`could not read the upload size from wrangler:\n${log}`);
   return { rawKiB: Number(m[1]), gzipKiB: Number(m[2]) };
@@ -79,11 +84,15 @@ export async function buildAll() {
   const wrangler = wranglerUpload(uploadDir);
   // The upload directory holds the modules wrangler uploads; the metafile of the same build tells which load at startup.
   const metaPath = join(OUT, "worker-meta.json");
-  execFileSync(process.execPath, [resolve(ROOT, "scripts/build-worker.mjs"), "--metafile", metaPath, "--quiet"], { cwd: ROOT, stdio: "inherit" });
+  execFileSync(process.execPath, [resolve(ROOT, "scripts/build-worker.mjs"), "--metafile", metaPath, "--quiet"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   const production = describeModules(resolve(ROOT, "dist/worker"), JSON.parse(readFileSync(metaPath, "utf8")));
   const uploaded = jsFiles(uploadDir);
   const built = production.modules.map((m) => m.name);
-  if (uploaded.join() !== built.join()) throw new Error(`wrangler uploaded ${uploaded.join(", ")} but the build has ${built.join(", ")}`);
+  if (uploaded.join() !== built.join())
+    throw new Error(`wrangler uploaded ${uploaded.join(", ")} but the build has ${built.join(", ")}`);
   // The trivial worker uploaded together with Latchkey's on-demand modules, which it never imports: what those
   // modules cost a cold start when they are only compiled.
   const trivial = await esbuildDir("scripts/bench/trivial-worker.ts", join(OUT, "trivial"));
@@ -100,7 +109,10 @@ export async function buildAll() {
     bench: { dir: join(OUT, "bench"), ...(await esbuildDir("scripts/bench/bench-worker.ts", join(OUT, "bench"))) },
     trivial: { dir: join(OUT, "trivial"), ...trivial },
     // The same app as one module (what `wrangler deploy` bundles without code splitting), for comparison only.
-    oneBundle: { dir: join(OUT, "one-bundle"), ...(await esbuildDir("src/index.ts", join(OUT, "one-bundle"), { splitting: false })) },
+    oneBundle: {
+      dir: join(OUT, "one-bundle"),
+      ...(await esbuildDir("src/index.ts", join(OUT, "one-bundle"), { splitting: false })),
+    },
   };
 }
 

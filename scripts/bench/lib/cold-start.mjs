@@ -35,7 +35,10 @@ function writeConfig(dir, { profile, flags = [] }) {
     );
     modules.unshift('(name = "__profile.js", esModule = embed "__profile.js")');
   } else {
-    bindings.push('(name = "USER", durableObjectNamespace = "UserDO")', '(name = "LIMITER", durableObjectNamespace = "LimiterDO")');
+    bindings.push(
+      '(name = "USER", durableObjectNamespace = "UserDO")',
+      '(name = "LIMITER", durableObjectNamespace = "LimiterDO")',
+    );
     objects = `durableObjectNamespaces = [(className = "UserDO", uniqueKey = "bench-user", enableSql = true), (className = "LimiterDO", uniqueKey = "bench-limiter", enableSql = true)],
   durableObjectStorage = (inMemory = void),`;
   }
@@ -60,7 +63,9 @@ const worker :Workerd.Worker = (
 
 /** Starts workerd and resolves with its ports once it reports listening (control fd 3). */
 function startWorkerd(configPath, extraArgs = []) {
-  const child = spawn(WORKERD, ["serve", "--experimental", "--control-fd=3", ...extraArgs, configPath], { stdio: ["ignore", "ignore", "pipe", "pipe"] });
+  const child = spawn(WORKERD, ["serve", "--experimental", "--control-fd=3", ...extraArgs, configPath], {
+    stdio: ["ignore", "ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
   const ports = {};
@@ -92,7 +97,8 @@ function startWorkerd(configPath, extraArgs = []) {
 /** CPU time (ms) a process has used so far, all threads, from the scheduler's nanosecond counters. */
 function processCpuMs(pid) {
   let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+  for (const tid of readdirSync(`/proc/${pid}/task`))
+    ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
   return ns / 1e6;
 }
 
@@ -107,7 +113,12 @@ async function coldStartOnce(configPath) {
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
     const tFirst = performance.now();
-    return { listenMs: tListen - t0, firstRequestMs: tFirst - tListen, totalMs: tFirst - t0, cpuMs: processCpuMs(w.child.pid) };
+    return {
+      listenMs: tListen - t0,
+      firstRequestMs: tFirst - tListen,
+      totalMs: tFirst - t0,
+      cpuMs: processCpuMs(w.child.pid),
+    };
   } finally {
     await w.stop();
   }
@@ -149,12 +160,18 @@ export const median = (xs) => {
  */
 export async function measureColdStarts(variants, { runs, profileRuns }) {
   const configs = Object.fromEntries(
-    Object.entries(variants).map(([name, { dir, flags }]) => [name, { cold: writeConfig(dir, { profile: false, flags }), profile: writeConfig(dir, { profile: true, flags }) }]),
+    Object.entries(variants).map(([name, { dir, flags }]) => [
+      name,
+      { cold: writeConfig(dir, { profile: false, flags }), profile: writeConfig(dir, { profile: true, flags }) },
+    ]),
   );
-  const samples = Object.fromEntries(Object.keys(variants).map((n) => [n, { cold: [], startupCpu: [], startupAndFirstCpu: [] }]));
+  const samples = Object.fromEntries(
+    Object.keys(variants).map((n) => [n, { cold: [], startupCpu: [], startupAndFirstCpu: [] }]),
+  );
   // One unmeasured start each: page cache, binary loading.
   for (const name of Object.keys(variants)) await coldStartOnce(configs[name].cold);
-  for (let i = 0; i < runs; i++) for (const name of Object.keys(variants)) samples[name].cold.push(await coldStartOnce(configs[name].cold));
+  for (let i = 0; i < runs; i++)
+    for (const name of Object.keys(variants)) samples[name].cold.push(await coldStartOnce(configs[name].cold));
   for (let i = 0; i < profileRuns; i++) {
     for (const name of Object.keys(variants)) {
       samples[name].startupCpu.push(await profileOnce(configs[name].profile, "/"));

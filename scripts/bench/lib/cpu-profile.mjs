@@ -83,7 +83,22 @@ export function sourceLocator(dir) {
   };
 }
 
-const CRYPTO_NATIVES = new Set(["sign", "verify", "digest", "importKey", "exportKey", "generateKey", "getRandomValues", "randomUUID", "encrypt", "decrypt", "deriveBits", "deriveKey", "wrapKey", "unwrapKey"]);
+const CRYPTO_NATIVES = new Set([
+  "sign",
+  "verify",
+  "digest",
+  "importKey",
+  "exportKey",
+  "generateKey",
+  "getRandomValues",
+  "randomUUID",
+  "encrypt",
+  "decrypt",
+  "deriveBits",
+  "deriveKey",
+  "wrapKey",
+  "unwrapKey",
+]);
 const SQL_NATIVES = new Set(["exec", "one", "toArray", "raw", "next", "columnNames", "rowsRead", "rowsWritten"]);
 
 /**
@@ -107,8 +122,18 @@ export function summarizeProfile(profile, locate) {
     let key;
     if (functionName === "(garbage collector)") key = "garbage collector";
     else if (functionName === "(program)") key = "V8 / workerd (no JS frame)";
-    else if (!url) key = CRYPTO_NATIVES.has(functionName) ? "WebCrypto (native)" : SQL_NATIVES.has(functionName) ? "Durable Object SQLite (native)" : "other native builtins (fetch, streams, JSON, RPC…)";
-    else if (url.startsWith("cloudflare-internal:") || url.startsWith("cloudflare:") || url.startsWith("node-internal:")) key = "workerd binding code (D1 client, RPC, tracing)";
+    else if (!url)
+      key = CRYPTO_NATIVES.has(functionName)
+        ? "WebCrypto (native)"
+        : SQL_NATIVES.has(functionName)
+          ? "Durable Object SQLite (native)"
+          : "other native builtins (fetch, streams, JSON, RPC…)";
+    else if (
+      url.startsWith("cloudflare-internal:") ||
+      url.startsWith("cloudflare:") ||
+      url.startsWith("node-internal:")
+    )
+      key = "workerd binding code (D1 client, RPC, tracing)";
     else if (lineNumber < 0) key = `top-level code of ${url.replace(/^.*\//, "")} (module evaluation)`;
     else {
       const at = locate(url, lineNumber, columnNumber);
@@ -120,7 +145,8 @@ export function summarizeProfile(profile, locate) {
     }
     buckets.set(key, (buckets.get(key) ?? 0) + dt);
   });
-  const rank = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: us / 1000, share: us / total }));
+  const rank = (m) =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: us / 1000, share: us / total }));
   return { busyMs: total / 1000, idleMs: idle / 1000, shares: rank(buckets), functions: rank(files).slice(0, 40) };
 }
 
@@ -136,6 +162,7 @@ export function mergeSummaries(list) {
     for (const x of s.shares) ms.set(x.name, (ms.get(x.name) ?? 0) + x.ms);
     for (const x of s.functions) fns.set(x.name, (fns.get(x.name) ?? 0) + x.ms);
   }
-  const rank = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([name, v]) => ({ name, ms: v, share: v / busyMs }));
+  const rank = (m) =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).map(([name, v]) => ({ name, ms: v, share: v / busyMs }));
   return { busyMs, idleMs, shares: rank(ms), functions: rank(fns).slice(0, 40) };
 }

@@ -42,9 +42,21 @@ async function startDev({ dir, workDir, runWorkerFirst }) {
     base_dir: relative(workDir, dir),
     rules: [{ type: "ESModule", globs: ["**/*.js"], fallthrough: false }],
     assets: { directory: relative(workDir, join(ROOT, "public")), binding: "ASSETS", run_worker_first: runWorkerFirst },
-    d1_databases: [{ binding: "DB", database_name: "latchkey", database_id: "00000000-0000-0000-0000-000000000000", migrations_dir: relative(workDir, join(ROOT, "migrations")) }],
+    d1_databases: [
+      {
+        binding: "DB",
+        database_name: "latchkey",
+        database_id: "00000000-0000-0000-0000-000000000000",
+        migrations_dir: relative(workDir, join(ROOT, "migrations")),
+      },
+    ],
     kv_namespaces: [{ binding: "KV", id: "00000000000000000000000000000000" }],
-    durable_objects: { bindings: [{ name: "USER", class_name: "UserDO" }, { name: "LIMITER", class_name: "LimiterDO" }] },
+    durable_objects: {
+      bindings: [
+        { name: "USER", class_name: "UserDO" },
+        { name: "LIMITER", class_name: "LimiterDO" },
+      ],
+    },
     migrations: [{ tag: "v1", new_sqlite_classes: ["UserDO", "LimiterDO"] }],
     vars: { ...vars, ADMIN_TOKEN, KEY_ENCRYPTION_SECRET },
   };
@@ -53,8 +65,29 @@ async function startDev({ dir, workDir, runWorkerFirst }) {
   writeFileSync(join(workDir, "empty.env"), "");
   const env = { ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
   const persist = join(workDir, "state");
-  await run(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--config", configPath, "--persist-to", persist], env);
-  const args = [WRANGLER, "dev", "--config", configPath, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--env-file", join(workDir, "empty.env"), "--show-interactive-dev-session=false", "--live-reload=false", "--inspector-port", String(await freePort())];
+  await run(
+    process.execPath,
+    [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--config", configPath, "--persist-to", persist],
+    env,
+  );
+  const args = [
+    WRANGLER,
+    "dev",
+    "--config",
+    configPath,
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--persist-to",
+    persist,
+    "--env-file",
+    join(workDir, "empty.env"),
+    "--show-interactive-dev-session=false",
+    "--live-reload=false",
+    "--inspector-port",
+    String(await freePort()),
+  ];
   const child = spawn(process.execPath, args, { cwd: workDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (c) => (output = (output + c).slice(-4000)));
@@ -88,7 +121,9 @@ function run(cmd, args, env) {
     const child = spawn(cmd, args, { env, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     child.stderr.on("data", (c) => (err += c));
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${args.slice(1, 4).join(" ")} failed:\n${err}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${args.slice(1, 4).join(" ")} failed:\n${err}`)),
+    );
   });
 }
 
@@ -106,17 +141,29 @@ async function measureVariant({ dir, runWorkerFirst, seconds, concurrency, users
     const rp = await flows.registerClient();
     const browser = await flows.browser();
     const sessions = [];
-    await closedLoop({ concurrency, count: Math.min(userCount, 100), job: async (i) => sessions.push((await flows.signInVerify(browser, flows.signInBody(users[i], await flows.signInOptions(browser)))).session) });
+    await closedLoop({
+      concurrency,
+      count: Math.min(userCount, 100),
+      job: async (i) =>
+        sessions.push(
+          (await flows.signInVerify(browser, flows.signInBody(users[i], await flows.signInOptions(browser)))).session,
+        ),
+    });
     const loop = (job) => closedLoop({ concurrency, seconds, job });
     // Codes are prepared untimed; only the exchanges are timed.
     const codes = [];
-    await closedLoop({ concurrency, count: 600, job: async (i) => codes.push(await flows.authorize(rp, sessions[i % sessions.length])) });
+    await closedLoop({
+      concurrency,
+      count: 600,
+      job: async (i) => codes.push(await flows.authorize(rp, sessions[i % sessions.length])),
+    });
     const refreshTokens = [];
     const token = await closedLoop({
       concurrency,
       count: codes.length,
       seconds,
-      job: async (i) => refreshTokens.push((await flows.exchange(rp, codes[i].code, codes[i].verifier)).tokens.refresh_token),
+      job: async (i) =>
+        refreshTokens.push((await flows.exchange(rp, codes[i].code, codes[i].verifier)).tokens.refresh_token),
     });
     const refresh = await loop(async () => {
       const r = await flows.refresh(rp, refreshTokens.shift());
@@ -134,7 +181,9 @@ async function measureVariant({ dir, runWorkerFirst, seconds, concurrency, users
 
 /** Both variants, `rounds` times in alternation; per flow the requests per second of each round. */
 export async function measureDevRouting({ dir, seconds, concurrency, rounds = 2, users = 100, log }) {
-  const out = Object.fromEntries(Object.keys(ROUTING_VARIANTS).map((k) => [k, { jwks: [], token: [], refresh: [], errors: 0 }]));
+  const out = Object.fromEntries(
+    Object.keys(ROUTING_VARIANTS).map((k) => [k, { jwks: [], token: [], refresh: [], errors: 0 }]),
+  );
   for (let r = 0; r < rounds; r++) {
     for (const [name, runWorkerFirst] of Object.entries(ROUTING_VARIANTS)) {
       log(`  wrangler dev, run_worker_first = ${JSON.stringify(runWorkerFirst)} (round ${r + 1} of ${rounds})`);
@@ -142,7 +191,8 @@ export async function measureDevRouting({ dir, seconds, concurrency, rounds = 2,
       for (const flow of ["jwks", "token", "refresh"]) {
         out[name][flow].push(m[flow].perSecond);
         out[name].errors += m[flow].errors;
-        if (m[flow].errors) out[name].errorSamples = [...(out[name].errorSamples ?? []), ...m[flow].errorSamples].slice(0, 5);
+        if (m[flow].errors)
+          out[name].errorSamples = [...(out[name].errorSamples ?? []), ...m[flow].errorSamples].slice(0, 5);
       }
     }
   }

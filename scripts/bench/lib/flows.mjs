@@ -24,7 +24,10 @@ export class Flows {
   async seedUsers(n) {
     const users = Array.from({ length: n }, (_, i) => newPasskeyUser(i));
     for (let i = 0; i < users.length; i += 100) {
-      const res = await this.#req("POST", "/__bench/seed", { headers: { "content-type": "application/json" }, body: JSON.stringify(users.slice(i, i + 100).map((u) => u.seed)) });
+      const res = await this.#req("POST", "/__bench/seed", {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(users.slice(i, i + 100).map((u) => u.seed)),
+      });
       expectStatus(res, 200, "seed");
     }
     return users;
@@ -37,15 +40,29 @@ export class Flows {
   async registerClient() {
     const res = await this.#req("POST", "/register", {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ client_name: "Bench RP", redirect_uris: [REDIRECT_URI], grant_types: ["authorization_code", "refresh_token"], token_endpoint_auth_method: "client_secret_basic", first_party: true, id_token_signed_response_alg: "ES256" }),
+      body: JSON.stringify({
+        client_name: "Bench RP",
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ["authorization_code", "refresh_token"],
+        token_endpoint_auth_method: "client_secret_basic",
+        first_party: true,
+        id_token_signed_response_alg: "ES256",
+      }),
     });
     const info = JSON.parse(expectStatus(res, 201, "register").text);
-    return { id: info.client_id, basic: `Basic ${Buffer.from(`${encodeURIComponent(info.client_id)}:${encodeURIComponent(info.client_secret)}`).toString("base64")}` };
+    return {
+      id: info.client_id,
+      basic: `Basic ${Buffer.from(`${encodeURIComponent(info.client_id)}:${encodeURIComponent(info.client_secret)}`).toString("base64")}`,
+    };
   }
 
   /** Loads the sign-in page: the browser cookie and the CSRF token bound to it. */
   async browser() {
-    const res = expectStatus(await this.#req("GET", "/signin", { headers: { accept: "text/html" } }), 200, "GET /signin");
+    const res = expectStatus(
+      await this.#req("GET", "/signin", { headers: { accept: "text/html" } }),
+      200,
+      "GET /signin",
+    );
     const cookie = setCookies(res).lk_browser;
     const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(res.text)?.[1];
     if (!cookie || !csrf) throw new Error("the sign-in page set no browser cookie or CSRF token");
@@ -54,7 +71,10 @@ export class Flows {
 
   /** POST /auth/passkey/options (usernameless): the challenge. */
   async signInOptions(browser) {
-    const res = await this.#req("POST", "/auth/passkey/options", { headers: { cookie: browser.cookie, "x-csrf-token": browser.csrf, "content-type": "application/json" }, body: "{}" });
+    const res = await this.#req("POST", "/auth/passkey/options", {
+      headers: { cookie: browser.cookie, "x-csrf-token": browser.csrf, "content-type": "application/json" },
+      body: "{}",
+    });
     return JSON.parse(expectStatus(res, 200, "passkey options").text).challenge;
   }
 
@@ -65,7 +85,10 @@ export class Flows {
 
   /** POST /auth/passkey/verify: the session cookie. */
   async signInVerify(browser, body) {
-    const res = await this.#req("POST", "/auth/passkey/verify", { headers: { cookie: browser.cookie, "x-csrf-token": browser.csrf, "content-type": "application/json" }, body });
+    const res = await this.#req("POST", "/auth/passkey/verify", {
+      headers: { cookie: browser.cookie, "x-csrf-token": browser.csrf, "content-type": "application/json" },
+      body,
+    });
     expectStatus(res, 200, "passkey verify");
     const session = setCookies(res).lk_session;
     if (!session) throw new Error("passkey verify set no session cookie");
@@ -94,19 +117,32 @@ export class Flows {
 
   /** POST /token, authorization_code: the token response. */
   async exchange(client, code, verifier) {
-    const body = new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier }).toString();
-    const res = await this.#req("POST", "/token", { headers: { authorization: client.basic, "content-type": "application/x-www-form-urlencoded" }, body });
+    const body = new URLSearchParams({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+    }).toString();
+    const res = await this.#req("POST", "/token", {
+      headers: { authorization: client.basic, "content-type": "application/x-www-form-urlencoded" },
+      body,
+    });
     const tokens = JSON.parse(expectStatus(res, 200, "code exchange").text);
-    if (!tokens.id_token || !tokens.refresh_token) throw new Error("code exchange returned no ID token or refresh token");
+    if (!tokens.id_token || !tokens.refresh_token)
+      throw new Error("code exchange returned no ID token or refresh token");
     return { res, tokens };
   }
 
   /** POST /token, refresh_token: the rotated refresh token. */
   async refresh(client, refreshToken) {
     const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken }).toString();
-    const res = await this.#req("POST", "/token", { headers: { authorization: client.basic, "content-type": "application/x-www-form-urlencoded" }, body });
+    const res = await this.#req("POST", "/token", {
+      headers: { authorization: client.basic, "content-type": "application/x-www-form-urlencoded" },
+      body,
+    });
     const tokens = JSON.parse(expectStatus(res, 200, "refresh").text);
-    if (!tokens.refresh_token || tokens.refresh_token === refreshToken) throw new Error("refresh did not rotate the refresh token");
+    if (!tokens.refresh_token || tokens.refresh_token === refreshToken)
+      throw new Error("refresh did not rotate the refresh token");
     return { res, tokens };
   }
 
@@ -125,12 +161,25 @@ export class Flows {
   /** A bound of a flow (scripts/bench/crypto-bounds.ts), sent a body like the flow's request, answering `answerBytes`. */
   async bound(name, { type, body }, answerBytes) {
     const headers = { "content-type": type, "x-bound-answer-bytes": String(answerBytes) };
-    return { res: expectStatus(await this.#req("POST", `/__bench/bound/${encodeURIComponent(name)}`, { headers, body }), 200, `bound ${name}`) };
+    return {
+      res: expectStatus(
+        await this.#req("POST", `/__bench/bound/${encodeURIComponent(name)}`, { headers, body }),
+        200,
+        `bound ${name}`,
+      ),
+    };
   }
 
   /** Serves `body` from the static bound (what JWKS and discovery are measured against). */
   async setStatic(name, res) {
-    expectStatus(await this.#req("PUT", `/__bench/bound/static/${name}`, { headers: { "content-type": res.headers["content-type"] }, body: res.text }), 204, "static bound");
+    expectStatus(
+      await this.#req("PUT", `/__bench/bound/static/${name}`, {
+        headers: { "content-type": res.headers["content-type"] },
+        body: res.text,
+      }),
+      204,
+      "static bound",
+    );
   }
 
   async staticBound(name) {

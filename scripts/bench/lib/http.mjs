@@ -6,7 +6,8 @@ import { performance } from "node:perf_hooks";
 export class Client {
   constructor(base, concurrency) {
     const url = new URL(base);
-    if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") throw new Error(`the bench only talks to loopback, not ${url.hostname}`);
+    if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost")
+      throw new Error(`the bench only talks to loopback, not ${url.hostname}`);
     this.host = url.hostname;
     this.port = Number(url.port);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
@@ -17,11 +18,20 @@ export class Client {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(body);
       const req = http.request(
-        { host: this.host, port: this.port, method, path, agent: this.agent, headers: payload ? { ...headers, "content-length": payload.length } : headers },
+        {
+          host: this.host,
+          port: this.port,
+          method,
+          path,
+          agent: this.agent,
+          headers: payload ? { ...headers, "content-length": payload.length } : headers,
+        },
         (res) => {
           const chunks = [];
           res.on("data", (c) => chunks.push(c));
-          res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+          res.on("end", () =>
+            resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+          );
           res.on("error", reject);
         },
       );
@@ -79,7 +89,8 @@ export async function closedLoop({ concurrency, job, count = Infinity, seconds =
 
 /** Throws with the response when the status is not the expected one. */
 export function expectStatus(res, status, what) {
-  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 200)}`);
+  if (res.status !== status)
+    throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 200)}`);
   return res;
 }
 

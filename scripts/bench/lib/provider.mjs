@@ -42,7 +42,10 @@ export function memoryKiB(pid) {
 
 /** CPU seconds (user + system) a process has used. */
 export function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").trim().replace(/^.*\) /, "").split(" ");
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+    .trim()
+    .replace(/^.*\) /, "")
+    .split(" ");
   // utime and stime are fields 14 and 15 of /proc/<pid>/stat (1-based), i.e. 11 and 12 after "(comm) ".
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
@@ -50,7 +53,9 @@ export function cpuSeconds(pid) {
 async function applyMigrations(mf) {
   const d1 = await mf.getD1Database("DB");
   const dir = join(ROOT, "migrations");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     const statements = readFileSync(join(dir, file), "utf8")
       .split("--> statement-breakpoint")
       .map((s) => s.trim())
@@ -77,7 +82,10 @@ export async function startProvider({ dir, persistRoot, migrate }) {
     bindings: { ...vars, ADMIN_TOKEN, KEY_ENCRYPTION_SECRET },
     d1Databases: { DB: "latchkey-bench" },
     kvNamespaces: { KV: "latchkey-bench" },
-    durableObjects: { USER: { className: "UserDO", useSQLite: true }, LIMITER: { className: "LimiterDO", useSQLite: true } },
+    durableObjects: {
+      USER: { className: "UserDO", useSQLite: true },
+      LIMITER: { className: "LimiterDO", useSQLite: true },
+    },
     defaultPersistRoot: persistRoot,
     // The inspector lets the bench take CPU profiles of the Worker's isolate (idle unless a profile is running).
     inspectorPort: 0,
@@ -93,7 +101,15 @@ export async function startProvider({ dir, persistRoot, migrate }) {
   const pids = [...workerdChildren()].filter((p) => !before.has(p));
   if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
   const inspector = await mf.getInspectorURL();
-  return { mf, base: url.href.replace(/\/$/, ""), pid: pids[0], logs, profiler: () => profiler(inspector, dir), heaps: () => heapSampler(inspector), dispose: () => mf.dispose() };
+  return {
+    mf,
+    base: url.href.replace(/\/$/, ""),
+    pid: pids[0],
+    logs,
+    profiler: () => profiler(inspector, dir),
+    heaps: () => heapSampler(inspector),
+    dispose: () => mf.dispose(),
+  };
 }
 
 /**

@@ -14,7 +14,13 @@ const verdict = (ok) => (ok ? "**met**" : "**missed**");
  * "No growth in memory", made checkable: over the second half of the run (after warm-up) the median of the last
  * 10 % is within 5 % of the median at 50–60 %, and the least-squares trend is under 1 % of the level per minute.
  */
-const TARGETS = { ratio: 0.5, startupGzipBytes: 80_000, coldStartRatio: 1.6, memoryGrowth: 0.05, memoryTrendPerMinute: 0.01 };
+const TARGETS = {
+  ratio: 0.5,
+  startupGzipBytes: 80_000,
+  coldStartRatio: 1.6,
+  memoryGrowth: 0.05,
+  memoryTrendPerMinute: 0.01,
+};
 
 const flat = (m) => m.growth <= TARGETS.memoryGrowth && m.slopePerMinute / m.mid < TARGETS.memoryTrendPerMinute;
 
@@ -22,7 +28,13 @@ const flat = (m) => m.growth <= TARGETS.memoryGrowth && m.slopePerMinute / m.mid
 function countsOf(runs) {
   const max = (k) => Math.max(...runs.map((r) => r[k]));
   const same = runs.every((r) => r.ops.join() === runs[0].ops.join());
-  return { kv: max("kv"), d1: max("d1"), do: max("do"), ops: same ? runs[0].ops : [...new Set(runs.flatMap((r) => r.ops))], same };
+  return {
+    kv: max("kv"),
+    d1: max("d1"),
+    do: max("do"),
+    ops: same ? runs[0].ops : [...new Set(runs.flatMap((r) => r.ops))],
+    same,
+  };
 }
 
 /**
@@ -38,7 +50,9 @@ function memorySummary(samples, field) {
     const inside = xs.filter((s) => s.t >= from * end && s.t <= to * end);
     // Sparse samples (heaps every 30 s, short runs): the sample nearest the window's middle.
     const mid = ((from + to) / 2) * end;
-    return (inside.length ? inside : [xs.reduce((a, b) => (Math.abs(b.t - mid) < Math.abs(a.t - mid) ? b : a))]).map((s) => s[field]);
+    return (inside.length ? inside : [xs.reduce((a, b) => (Math.abs(b.t - mid) < Math.abs(a.t - mid) ? b : a))]).map(
+      (s) => s[field],
+    );
   };
   const med = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   const mid = med(window(0.5, 0.6));
@@ -46,30 +60,61 @@ function memorySummary(samples, field) {
   const half = xs.filter((s) => s.t >= 0.5 * end);
   const mt = half.reduce((n, s) => n + s.t, 0) / half.length;
   const mv = half.reduce((n, s) => n + s[field], 0) / half.length;
-  const slopePerMinute = (half.reduce((n, s) => n + (s.t - mt) * (s[field] - mv), 0) / half.reduce((n, s) => n + (s.t - mt) ** 2, 0)) * 60;
+  const slopePerMinute =
+    (half.reduce((n, s) => n + (s.t - mt) * (s[field] - mv), 0) / half.reduce((n, s) => n + (s.t - mt) ** 2, 0)) * 60;
   const values = xs.map((s) => s[field]);
   return { mid, late, growth: (late - mid) / mid, slopePerMinute, max: Math.max(...values), min: Math.min(...values) };
 }
 
 const FLOWS = [
-  ["signIn", "Passkey sign-in verification", "`POST /auth/passkey/verify`: assertion checked, credential read and updated, session created", "CSRF HMAC sign (key cached), 3 × SHA-256, COSE key import, 1 ES256 verify", "1 KV get, 2 D1 statements (credential read, update), the DO's sign-in call"],
-  ["token", "Code → token exchange", "`POST /token` (`authorization_code`, client_secret_basic, PKCE): ID, access and refresh token", "4 × SHA-256, 2 ES256 signatures, at_hash SHA-256", "1 DO call writing one row"],
-  ["refresh", "Refresh grant", "`POST /token` (`refresh_token`, rotation): ID, access and refresh token", "3 × SHA-256, 2 ES256 signatures, at_hash SHA-256", "1 DO call writing one row"],
+  [
+    "signIn",
+    "Passkey sign-in verification",
+    "`POST /auth/passkey/verify`: assertion checked, credential read and updated, session created",
+    "CSRF HMAC sign (key cached), 3 × SHA-256, COSE key import, 1 ES256 verify",
+    "1 KV get, 2 D1 statements (credential read, update), the DO's sign-in call",
+  ],
+  [
+    "token",
+    "Code → token exchange",
+    "`POST /token` (`authorization_code`, client_secret_basic, PKCE): ID, access and refresh token",
+    "4 × SHA-256, 2 ES256 signatures, at_hash SHA-256",
+    "1 DO call writing one row",
+  ],
+  [
+    "refresh",
+    "Refresh grant",
+    "`POST /token` (`refresh_token`, rotation): ID, access and refresh token",
+    "3 × SHA-256, 2 ES256 signatures, at_hash SHA-256",
+    "1 DO call writing one row",
+  ],
   ["jwks", "JWKS", "`GET /jwks.json`", "none; bound = a bare response of the same bytes"],
-  ["discovery", "Discovery", "`GET /.well-known/openid-configuration`", "none; bound = a bare response of the same bytes"],
+  [
+    "discovery",
+    "Discovery",
+    "`GET /.well-known/openid-configuration`",
+    "none; bound = a bare response of the same bytes",
+  ],
 ];
 
 /** Heap samples grouped: the Worker's isolate, miniflare's D1/KV simulators and entry worker, the rest. */
 function groupHeaps(samples) {
-  return samples.map((h) => {
-    const sum = (pred) => Object.entries(h).filter(([k]) => k !== "t" && pred(k)).reduce((n, [, v]) => n + v, 0);
-    const worker = h["core:user:"];
-    const d1 = sum((k) => k.startsWith("d1:"));
-    const kv = sum((k) => k.startsWith("kv:"));
-    const entry = sum((k) => k === "core:entry");
-    const other = sum((k) => k !== "core:user:" && !k.startsWith("d1:") && !k.startsWith("kv:") && k !== "core:entry");
-    return { t: h.t, worker, d1, kv, entry, other, simulators: d1 + kv };
-  }).filter((h) => Number.isFinite(h.worker));
+  return samples
+    .map((h) => {
+      const sum = (pred) =>
+        Object.entries(h)
+          .filter(([k]) => k !== "t" && pred(k))
+          .reduce((n, [, v]) => n + v, 0);
+      const worker = h["core:user:"];
+      const d1 = sum((k) => k.startsWith("d1:"));
+      const kv = sum((k) => k.startsWith("kv:"));
+      const entry = sum((k) => k === "core:entry");
+      const other = sum(
+        (k) => k !== "core:user:" && !k.startsWith("d1:") && !k.startsWith("kv:") && k !== "core:entry",
+      );
+      return { t: h.t, worker, d1, kv, entry, other, simulators: d1 + kv };
+    })
+    .filter((h) => Number.isFinite(h.worker));
 }
 
 function shareOf(profile, name) {
@@ -86,7 +131,18 @@ export function writeReport(path, r) {
   const t = r.throughput;
   const rows = FLOWS.map(([key, name, what, crypto, storage]) => {
     const withStorage = t[`${key}StorageBound`] ?? null;
-    return { key, name, what, crypto, storage, flow: t[key], bound: t[`${key}Bound`], ratio: t[key].perSecond / t[`${key}Bound`].perSecond, withStorage, storageRatio: withStorage ? t[key].perSecond / withStorage.perSecond : null };
+    return {
+      key,
+      name,
+      what,
+      crypto,
+      storage,
+      flow: t[key],
+      bound: t[`${key}Bound`],
+      ratio: t[key].perSecond / t[`${key}Bound`].perSecond,
+      withStorage,
+      storageRatio: withStorage ? t[key].perSecond / withStorage.perSecond : null,
+    };
   });
   const load = r.load;
   const total = load ? memorySummary(load.rss, "rss") : null;
@@ -104,17 +160,54 @@ export function writeReport(path, r) {
       `${rate(row.flow.perSecond)} vs ${rate(row.bound.perSecond)} req/s = ${pct(row.ratio)}${row.withStorage ? ` (crypto + its storage round trips alone: ${rate(row.withStorage.perSecond)} req/s = ${pct(row.withStorage.perSecond / row.bound.perSecond)} of the bound; the flow is ${pct(row.storageRatio)} of that)` : ""}`,
       verdict(row.ratio >= TARGETS.ratio),
     ]),
-    ["Storage: passkey sign-in verify", "≤ 1 KV + 2 D1 + 1 DO", `${signIn.kv} KV + ${signIn.d1} D1 + ${signIn.do} DO`, verdict(signIn.kv <= 1 && signIn.d1 <= 2 && signIn.do <= 1)],
-    ["Storage: token exchange, warm isolate", "≤ 1 DO, no D1", `${tokenWarm.do} DO, ${tokenWarm.d1} D1, ${tokenWarm.kv} KV`, verdict(tokenWarm.do <= 1 && tokenWarm.d1 === 0)],
-    ["Bundle: what is evaluated at startup (gzip)", "≤ 80 kB", `${kB(prod.startup.gzip)} (${startupModules.map((m) => `\`${m.name}\``).join(" + ")}); whole upload ${kB(prod.total.gzip)}`, verdict(prod.startup.gzip <= TARGETS.startupGzipBytes)],
-    ["Cold start: spawn → first 200", "≤ 1.6 × trivial worker", `${ms(cold.latchkey.totalMs)} vs ${ms(cold.trivial.totalMs)} = ${coldRatio.toFixed(2)} ×`, verdict(coldRatio <= TARGETS.coldStartRatio)],
+    [
+      "Storage: passkey sign-in verify",
+      "≤ 1 KV + 2 D1 + 1 DO",
+      `${signIn.kv} KV + ${signIn.d1} D1 + ${signIn.do} DO`,
+      verdict(signIn.kv <= 1 && signIn.d1 <= 2 && signIn.do <= 1),
+    ],
+    [
+      "Storage: token exchange, warm isolate",
+      "≤ 1 DO, no D1",
+      `${tokenWarm.do} DO, ${tokenWarm.d1} D1, ${tokenWarm.kv} KV`,
+      verdict(tokenWarm.do <= 1 && tokenWarm.d1 === 0),
+    ],
+    [
+      "Bundle: what is evaluated at startup (gzip)",
+      "≤ 80 kB",
+      `${kB(prod.startup.gzip)} (${startupModules.map((m) => `\`${m.name}\``).join(" + ")}); whole upload ${kB(prod.total.gzip)}`,
+      verdict(prod.startup.gzip <= TARGETS.startupGzipBytes),
+    ],
+    [
+      "Cold start: spawn → first 200",
+      "≤ 1.6 × trivial worker",
+      `${ms(cold.latchkey.totalMs)} vs ${ms(cold.trivial.totalMs)} = ${coldRatio.toFixed(2)} ×`,
+      verdict(coldRatio <= TARGETS.coldStartRatio),
+    ],
     ...(load
       ? [
-          ["Load run: errors", "zero", `${loadErrors} in ${load.requestsTotal} requests over ${Math.round(load.seconds)} s (${rate(load.requestsPerSecond)} req/s)`, verdict(loadErrors === 0)],
+          [
+            "Load run: errors",
+            "zero",
+            `${loadErrors} in ${load.requestsTotal} requests over ${Math.round(load.seconds)} s (${rate(load.requestsPerSecond)} req/s)`,
+            verdict(loadErrors === 0),
+          ],
           ...(workerHeap
-            ? [["Load run: memory of the Worker (V8 heap of its isolate)", "no growth", `${workerHeap.mid.toFixed(1)} → ${workerHeap.late.toFixed(1)} MiB over the second half (${(workerHeap.growth * 100).toFixed(1)} %, trend ${workerHeap.slopePerMinute.toFixed(2)} MiB/min)`, verdict(flat(workerHeap))]]
+            ? [
+                [
+                  "Load run: memory of the Worker (V8 heap of its isolate)",
+                  "no growth",
+                  `${workerHeap.mid.toFixed(1)} → ${workerHeap.late.toFixed(1)} MiB over the second half (${(workerHeap.growth * 100).toFixed(1)} %, trend ${workerHeap.slopePerMinute.toFixed(2)} MiB/min)`,
+                  verdict(flat(workerHeap)),
+                ],
+              ]
             : []),
-          ["Load run: memory of the workerd process (RSS, with miniflare's simulators)", "no growth", `${MiB(total.mid)} → ${MiB(total.late)} over the second half (${(total.growth * 100).toFixed(1)} %, trend ${(total.slopePerMinute / 1024).toFixed(1)} MiB/min)`, verdict(flat(total))],
+          [
+            "Load run: memory of the workerd process (RSS, with miniflare's simulators)",
+            "no growth",
+            `${MiB(total.mid)} → ${MiB(total.late)} over the second half (${(total.growth * 100).toFixed(1)} %, trend ${(total.slopePerMinute / 1024).toFixed(1)} MiB/min)`,
+            verdict(flat(total)),
+          ],
         ]
       : [["Load run", "zero errors, no memory growth", "not run (`--load-seconds 0`)", "—"]]),
   ];
@@ -137,7 +230,13 @@ export function writeReport(path, r) {
     `| command | \`npm run bench -- --seconds ${r.opts.seconds} --concurrency ${r.opts.concurrency} --load-seconds ${r.opts["load-seconds"]} --cold-runs ${r.opts["cold-runs"]} --users ${r.opts.users} --batch ${r.opts.batch}\` (local state in \`${r.opts["state-dir"]}\`) |`,
   );
 
-  p("## Summary", "", "| what | target | measured | |", "|---|---|---|---|", ...summary.map((row) => `| ${row.join(" | ")} |`));
+  p(
+    "## Summary",
+    "",
+    "| what | target | measured | |",
+    "|---|---|---|---|",
+    ...summary.map((row) => `| ${row.join(" | ")} |`),
+  );
 
   // ---------------------------------------------------------------- layout
   p(
@@ -146,9 +245,9 @@ export function writeReport(path, r) {
     "`@simplewebauthn/server` brings about 320 kB (minified) of attestation, ASN.1 and X.509 code (`asn1js`, `@peculiar/*`,",
     "`tsyringe`, `reflect-metadata`), and part of it runs at import. Only the passkey ceremonies use it, so",
     "`src/passkeys/authentication.ts` and `src/passkeys/registration.ts` import it inside the ceremony functions",
-    "(`await import(\"@simplewebauthn/server\")`), and `scripts/build-worker.mjs` builds the Worker with esbuild code splitting:",
+    '(`await import("@simplewebauthn/server")`), and `scripts/build-worker.mjs` builds the Worker with esbuild code splitting:',
     "each dynamic import becomes a separate module that wrangler uploads next to the main one. `wrangler.toml` points `main` at",
-    "`dist/worker/index.js` with `no_bundle`, `find_additional_modules` and `base_dir = \"dist/worker\"`, and its `[build]` command",
+    '`dist/worker/index.js` with `no_bundle`, `find_additional_modules` and `base_dir = "dist/worker"`, and its `[build]` command',
     "runs the script before `wrangler dev`, `wrangler deploy` and `wrangler deploy --dry-run`. An isolate that serves tokens, JWKS,",
     "discovery, userinfo or pages never evaluates the WebAuthn code; the first passkey ceremony on an isolate loads it.",
     "The build is minified, with linked source maps that wrangler uploads (`upload_source_maps = true`). The tests don't use this",
@@ -159,7 +258,10 @@ export function writeReport(path, r) {
     "",
     "| module | evaluated | raw | gzip | contents |",
     "|---|---|---|---|---|",
-    ...prod.modules.map((m) => `| \`${m.name}\` | ${m.startup ? "at startup" : "on first use"} | ${kB(m.raw)} | ${kB(m.gzip)} | ${m.packages.slice(0, 6).join(", ")}${m.packages.length > 6 ? `, … (${m.packages.length} packages)` : ""} |`),
+    ...prod.modules.map(
+      (m) =>
+        `| \`${m.name}\` | ${m.startup ? "at startup" : "on first use"} | ${kB(m.raw)} | ${kB(m.gzip)} | ${m.packages.slice(0, 6).join(", ")}${m.packages.length > 6 ? `, … (${m.packages.length} packages)` : ""} |`,
+    ),
     `| **evaluated at startup** | | ${kB(prod.startup.raw)} | **${kB(prod.startup.gzip)}** | |`,
     `| all modules | | ${kB(prod.total.raw)} | ${kB(prod.total.gzip)} | |`,
     `| *for comparison: the same app as one bundle* | at startup | ${kB(r.builds.oneBundle.total.raw)} | ${kB(r.builds.oneBundle.total.gzip)} | |`,
@@ -169,7 +271,10 @@ export function writeReport(path, r) {
     ["trivial worker (baseline)", cold.trivial],
     ["**Latchkey as deployed** (split)", cold.latchkey],
     ["trivial worker + Latchkey's on-demand modules, never imported", cold.trivialPlusOnDemand],
-    ["Latchkey, split, with workerd's experimental lazy module registry (`new_module_registry`, not deployable)", cold.latchkeyLazyRegistry],
+    [
+      "Latchkey, split, with workerd's experimental lazy module registry (`new_module_registry`, not deployable)",
+      cold.latchkeyLazyRegistry,
+    ],
     ["Latchkey as one bundle (the layout before)", cold.oneBundle],
   ];
   p(
@@ -184,11 +289,16 @@ export function writeReport(path, r) {
     "",
     "| variant | spawn → first 200 | until listening | first request | p90 | CPU | evaluation CPU | + first request |",
     "|---|---|---|---|---|---|---|---|",
-    ...coldRows.map(([n, c]) => `| ${n} | ${ms(c.totalMs)} | ${ms(c.listenMs)} | ${ms(c.firstRequestMs)} | ${ms(c.p90TotalMs)} | ${ms(c.cpuMs)} | ${ms(c.startupCpuMs)} | ${ms(c.startupAndFirstCpuMs)} |`),
+    ...coldRows.map(
+      ([n, c]) =>
+        `| ${n} | ${ms(c.totalMs)} | ${ms(c.listenMs)} | ${ms(c.firstRequestMs)} | ${ms(c.p90TotalMs)} | ${ms(c.cpuMs)} | ${ms(c.startupCpuMs)} | ${ms(c.startupAndFirstCpuMs)} |`,
+    ),
     "",
     `Compared with the trivial worker, the deployed layout takes **${coldRatio.toFixed(2)} ×** as long (${ms(cold.latchkey.totalMs - cold.trivial.totalMs)} more); the one bundle takes ${(cold.oneBundle.totalMs / cold.trivial.totalMs).toFixed(2)} × (${ms(cold.oneBundle.totalMs - cold.trivial.totalMs)} more).`,
     "With the lazy registry, the main module is compiled at import, inside the profiled window, which is why its evaluation CPU is higher.",
-    r.firstCeremony ? `The first passkey ceremony on a fresh isolate (\`POST /auth/passkey/options\`) took ${ms(r.firstCeremony.firstMs)}. Later ceremonies took ${ms(r.firstCeremony.laterMedianMs)} (median of 20). The first one includes evaluating the WebAuthn module and V8 compiling, for the first time, everything that request runs.` : "",
+    r.firstCeremony
+      ? `The first passkey ceremony on a fresh isolate (\`POST /auth/passkey/options\`) took ${ms(r.firstCeremony.firstMs)}. Later ceremonies took ${ms(r.firstCeremony.laterMedianMs)} (median of 20). The first one includes evaluating the WebAuthn module and V8 compiling, for the first time, everything that request runs.`
+      : "",
   );
   p(
     "What the variants show:",
@@ -254,7 +364,11 @@ export function writeReport(path, r) {
     `measured requests were timed, for at least ${r.opts.seconds} s per row. Every answer was checked: status, tokens present, refresh token rotated.`,
     "The *bound* (crypto only) is an endpoint of the bench entry in the same process (`scripts/bench/crypto-bounds.ts`). It receives",
     "a request with a body like the flow's and reads it (every flow must), does exactly that flow's WebCrypto work and nothing else,",
-    `and answers with as many bytes as the flow's response (${Object.entries(r.boundAnswerBytes ?? {}).map(([k, v]) => `${k} ${v} B`).join(", ") || "not recorded"}); it was driven the same way.`,
+    `and answers with as many bytes as the flow's response (${
+      Object.entries(r.boundAnswerBytes ?? {})
+        .map(([k, v]) => `${k} ${v} B`)
+        .join(", ") || "not recorded"
+    }); it was driven the same way.`,
     "The *storage bound* does the same and then the flow's storage budget: KV and D1 calls made",
     "directly on the bindings (no Hono, drizzle-orm or library code), and a Durable Object call: for sign-in the flow's own `signIn`",
     "call (one-time id and session rows); for the token flows a call that writes one row, lighter than the flows' own (three rows),",
@@ -270,7 +384,19 @@ export function writeReport(path, r) {
     ),
   );
   if (rows.every((row) => row.flow.profile)) {
-    const cats = ["WebCrypto (native)", "src (Latchkey)", "drizzle-orm", "workerd binding code (D1 client, RPC, tracing)", "Durable Object SQLite (native)", "hono", "jose", "@simplewebauthn/server", "other native builtins (fetch, streams, JSON, RPC…)", "V8 / workerd (no JS frame)", "garbage collector"];
+    const cats = [
+      "WebCrypto (native)",
+      "src (Latchkey)",
+      "drizzle-orm",
+      "workerd binding code (D1 client, RPC, tracing)",
+      "Durable Object SQLite (native)",
+      "hono",
+      "jose",
+      "@simplewebauthn/server",
+      "other native builtins (fetch, streams, JSON, RPC…)",
+      "V8 / workerd (no JS frame)",
+      "garbage collector",
+    ];
     p(
       "### Where the Worker's CPU goes",
       "",
@@ -290,7 +416,9 @@ export function writeReport(path, r) {
       `The bound's own profile for sign-in is ${pct(shareOf(t.signInBound.profile, "WebCrypto (native)"))} WebCrypto. The flows spend ${rows
         .slice(0, 3)
         .map((row) => `${pct(shareOf(row.flow.profile, "WebCrypto (native)"))} (${row.name.toLowerCase()})`)
-        .join(", ")} of their isolate time in WebCrypto. The ratio to the bound can't be much higher than that share unless the rest gets cheaper.`,
+        .join(
+          ", ",
+        )} of their isolate time in WebCrypto. The ratio to the bound can't be much higher than that share unless the rest gets cheaper.`,
     );
   }
   if (rows.slice(0, 3).every((row) => row.withStorage)) {
@@ -300,7 +428,9 @@ export function writeReport(path, r) {
       `- Storage alone takes a large part. With nothing but its storage budget added, the crypto bound drops to ${rows
         .slice(0, 3)
         .map((row) => `${pct(row.withStorage.perSecond / row.bound.perSecond)} (${row.name.toLowerCase()})`)
-        .join(", ")} of itself. Locally each D1 statement and each KV read is a subrequest from the Worker's isolate to miniflare's`,
+        .join(
+          ", ",
+        )} of itself. Locally each D1 statement and each KV read is a subrequest from the Worker's isolate to miniflare's`,
       "  simulators, through workerd's binding code (a fetch, a tracing span, JSON), all on the same workerd thread; a Durable Object",
       "  call serializes its arguments and runs the object's method and its SQLite statements in this process too. On Cloudflare,",
       "  D1, KV and the object run elsewhere, and their cost becomes latency rather than this isolate's CPU.",
@@ -327,7 +457,10 @@ export function writeReport(path, r) {
       const w = load.windows.filter((x) => x.t > m * 60 - 60 && x.t <= m * 60 + 0.5);
       const h = heapGroups.filter((x) => x.t <= m * 60 + 2.5 && x.t > m * 60 - 30).at(-1);
       const v = (x) => (h ? `${x.toFixed(0)}` : "—");
-      if (s) perMinute.push(`| ${m} | ${MiB(s.rss)} | ${MiB(s.anon)} | ${MiB(s.file + s.shmem)} | ${h ? v(h.worker) : "—"} | ${h ? v(h.d1) : "—"} | ${h ? v(h.kv) : "—"} | ${h ? v(h.entry + h.other) : "—"} | ${w.length ? rate(w.reduce((n, x) => n + x.perSecond, 0) / w.length) : "—"} |`);
+      if (s)
+        perMinute.push(
+          `| ${m} | ${MiB(s.rss)} | ${MiB(s.anon)} | ${MiB(s.file + s.shmem)} | ${h ? v(h.worker) : "—"} | ${h ? v(h.d1) : "—"} | ${h ? v(h.kv) : "—"} | ${h ? v(h.entry + h.other) : "—"} | ${w.length ? rate(w.reduce((n, x) => n + x.perSecond, 0) / w.length) : "—"} |`,
+        );
     }
     p(
       "## Load run",
@@ -338,7 +471,11 @@ export function writeReport(path, r) {
       "refresh 30 %, JWKS 20 %, discovery 20 %. Every answer is checked, and workerd's warnings and errors are counted. The workerd",
       "process's memory was sampled every 5 s.",
       "",
-      `Requests: ${load.requestsTotal} (${Object.entries(load.requests).map(([k, v]) => `${k} ${v}`).join(", ")}), **${rate(load.requestsPerSecond)} req/s**. Client-side errors: **${load.errors}**${load.errorSamples.length ? ` (${load.errorSamples.join("; ")})` : ""}. Errors logged by workerd: **${r.serverLogs.load?.count.error ?? 0}**; warnings: ${r.serverLogs.load?.count.warn ?? 0}.`,
+      `Requests: ${load.requestsTotal} (${Object.entries(load.requests)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(
+          ", ",
+        )}), **${rate(load.requestsPerSecond)} req/s**. Client-side errors: **${load.errors}**${load.errorSamples.length ? ` (${load.errorSamples.join("; ")})` : ""}. Errors logged by workerd: **${r.serverLogs.load?.count.error ?? 0}**; warnings: ${r.serverLogs.load?.count.warn ?? 0}.`,
       "",
       `Memory: workerd's RSS rises while the run warms up. A trivial worker on bare workerd does the same at full load: V8 heaps and`,
       "the allocator grow to their working size. So growth is judged over the second half of the run. *No growth* is taken to mean",
@@ -358,7 +495,11 @@ export function writeReport(path, r) {
   if (r.devRouting) {
     const d = r.devRouting;
     const avg = (xs) => xs.reduce((n, x) => n + x, 0) / xs.length;
-    const flows = [["jwks", "JWKS"], ["token", "Code → token exchange"], ["refresh", "Refresh grant"]];
+    const flows = [
+      ["jwks", "JWKS"],
+      ["token", "Code → token exchange"],
+      ["refresh", "Refresh grant"],
+    ];
     p(
       "### The asset router under `wrangler dev`",
       "",
@@ -370,7 +511,10 @@ export function writeReport(path, r) {
       "",
       "| flow | assets first (before) | worker first (now) | now / before |",
       "|---|---|---|---|",
-      ...flows.map(([k, name]) => `| ${name} | ${rate(avg(d.assetsFirst[k]))} (${d.assetsFirst[k].map(rate).join(", ")}) | ${rate(avg(d.workerFirst[k]))} (${d.workerFirst[k].map(rate).join(", ")}) | ${(avg(d.workerFirst[k]) / avg(d.assetsFirst[k])).toFixed(2)} × |`),
+      ...flows.map(
+        ([k, name]) =>
+          `| ${name} | ${rate(avg(d.assetsFirst[k]))} (${d.assetsFirst[k].map(rate).join(", ")}) | ${rate(avg(d.workerFirst[k]))} (${d.workerFirst[k].map(rate).join(", ")}) | ${(avg(d.workerFirst[k]) / avg(d.assetsFirst[k])).toFixed(2)} × |`,
+      ),
       "",
       `Errors: ${d.assetsFirst.errors} before, ${d.workerFirst.errors} now.`,
     );
@@ -386,7 +530,14 @@ export function writeReport(path, r) {
     "  measures the disk, not the Worker. On Cloudflare, D1 and Durable Object writes are durable on other machines.",
     "- The crypto-only bounds read a request body like their flow's, do its WebCrypto work and answer as many bytes. Everything else a flow",
     "  does is counted as its overhead, on purpose.",
-    `- workerd's own logs during the counting and throughput phases: ${r.serverLogs.bench?.count.error ?? 0} errors, ${r.serverLogs.bench?.count.warn ?? 0} warnings${r.serverLogs.bench?.samples.length ? ` (first: ${r.serverLogs.bench.samples.slice(0, 2).map((x) => `\`${x.replace(/`/g, "'").replace(/\s+/g, " ").slice(0, 160)}\``).join("; ")})` : ""}.`,
+    `- workerd's own logs during the counting and throughput phases: ${r.serverLogs.bench?.count.error ?? 0} errors, ${r.serverLogs.bench?.count.warn ?? 0} warnings${
+      r.serverLogs.bench?.samples.length
+        ? ` (first: ${r.serverLogs.bench.samples
+            .slice(0, 2)
+            .map((x) => `\`${x.replace(/`/g, "'").replace(/\s+/g, " ").slice(0, 160)}\``)
+            .join("; ")})`
+        : ""
+    }.`,
   );
   p(
     "## Running it",

@@ -1,13 +1,13 @@
 /** RFC 6749 §4.1.3 authorization_code with RFC 7636 PKCE: the code is spent exactly once in the user's DO. */
 import { OAuthError } from "../../errors";
 import { randomToken, sha256b64url } from "../../lib/crypto";
+import { isCodeVerifier, s256Challenge } from "../../lib/pkce";
+import { REFRESH_TOKEN_TTL_S } from "../../lib/token-lifetimes";
 import { newUserToken, splitUserToken } from "../../lib/user-token";
 import { userObject } from "../../user/user-object";
 import { refuseGrant } from "../grant-refusal";
 import { issueTokens, prepareSigning } from "../issue-tokens";
-import { isCodeVerifier, s256Challenge } from "../../lib/pkce";
 import { parseScope } from "../scope";
-import { REFRESH_TOKEN_TTL_S } from "../../lib/token-lifetimes";
 import { audienceOf } from "./audience";
 import type { Grant } from "./grant";
 

@@ -2,7 +2,7 @@
  * The grant type registry: /token looks the grant up here. A new grant (client_credentials) is one new module and
  * one entry below (and its name in capabilities.ts GRANT_TYPES); no other grant changes.
  */
-import { isOneOf, GRANT_TYPES, type GrantType } from "../capabilities";
+import { GRANT_TYPES, type GrantType, isOneOf } from "../capabilities";
 import { authorizationCodeGrant } from "./authorization-code";
 import type { Grant } from "./grant";
 import { refreshTokenGrant } from "./refresh-token";

@@ -1,13 +1,13 @@
 /** RFC 6749 §6 refresh_token: rotated on every use, reuse revokes the family (RFC 9700 §4.14.2), in the user's DO. */
 import { OAuthError } from "../../errors";
 import { sha256b64url } from "../../lib/crypto";
+import { REFRESH_TOKEN_TTL_S } from "../../lib/token-lifetimes";
 import { newUserToken, splitUserToken } from "../../lib/user-token";
 import { userObject } from "../../user/user-object";
 import { SCOPES } from "../capabilities";
 import { refuseGrant } from "../grant-refusal";
 import { issueTokens, prepareSigning } from "../issue-tokens";
 import { parseScope, scopeWithin } from "../scope";
-import { REFRESH_TOKEN_TTL_S } from "../../lib/token-lifetimes";
 import { audienceOf } from "./audience";
 import type { Grant } from "./grant";
 

@@ -12,7 +12,10 @@ class LeanSettingsService {
 
   setRootCertificates({ identifier, certificates }: RootCertificates): void {
     // PEM strings only: the shipped build has no DER → PEM converter, and nothing of Latchkey's sets any.
-    this.#certificates.set(identifier, certificates.filter((c): c is string => typeof c === "string"));
+    this.#certificates.set(
+      identifier,
+      certificates.filter((c): c is string => typeof c === "string"),
+    );
   }
 
   getRootCertificates({ identifier }: { identifier: string }): string[] {

@@ -19,19 +19,32 @@ interface PackedOptions {
   credentialPublicKey: Bytes;
 }
 
-export async function verifyAttestationPacked({ attStmt, clientDataHash, authData, credentialPublicKey }: PackedOptions): Promise<boolean> {
+export async function verifyAttestationPacked({
+  attStmt,
+  clientDataHash,
+  authData,
+  credentialPublicKey,
+}: PackedOptions): Promise<boolean> {
   const sig = attStmt.get("sig") as Bytes | undefined;
   const alg = attStmt.get("alg");
   // WebAuthn L3 §8.2 syntax: sig is a byte string, alg a COSE algorithm identifier.
-  if (!(sig instanceof Uint8Array)) throw new Error("No attestation signature provided in attestation statement (Packed)");
-  if (typeof alg !== "number" || !cose.isCOSEAlg(alg)) throw new Error("Attestation statement did not contain a valid alg (Packed)");
+  if (!(sig instanceof Uint8Array))
+    throw new Error("No attestation signature provided in attestation statement (Packed)");
+  if (typeof alg !== "number" || !cose.isCOSEAlg(alg))
+    throw new Error("Attestation statement did not contain a valid alg (Packed)");
   // Full attestation (x5c present): not accepted when no attestation was asked for (docs/attestation.md).
   if (attStmt.get("x5c") !== undefined) throw new Error("Full packed attestation is not accepted (Packed|Full)");
   // WebAuthn L3 §8.2 verification, self attestation: "Validate that alg matches the algorithm of the
   // credentialPublicKey in authenticatorData" ...
   const key = decodeCredentialPublicKey(credentialPublicKey);
-  if (key.get(cose.COSEKEYS.alg) !== alg) throw new Error("Attestation alg does not match the credential public key (Packed|Self)");
+  if (key.get(cose.COSEKEYS.alg) !== alg)
+    throw new Error("Attestation alg does not match the credential public key (Packed|Self)");
   // ... "Verify that sig is a valid signature over the concatenation of authenticatorData and clientDataHash using
   // the credential public key with alg."
-  return verifySignature({ signature: sig, data: isoUint8Array.concat([authData, clientDataHash]), credentialPublicKey, hashAlgorithm: alg });
+  return verifySignature({
+    signature: sig,
+    data: isoUint8Array.concat([authData, clientDataHash]),
+    credentialPublicKey,
+    hashAlgorithm: alg,
+  });
 }

@@ -30,7 +30,8 @@ async function postJson(path: string, body: unknown): Promise<Record<string, unk
 
 function explain(err: unknown): string {
   if (err instanceof Error) {
-    if (err.name === "NotAllowedError" || err.name === "AbortError") return "The passkey request was cancelled or timed out.";
+    if (err.name === "NotAllowedError" || err.name === "AbortError")
+      return "The passkey request was cancelled or timed out.";
     if (err.name === "InvalidStateError") return "This device already has a passkey for your account.";
     return err.message;
   }

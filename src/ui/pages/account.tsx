@@ -1,8 +1,8 @@
 /** The account page: passkeys (list, rename, delete, add) and sessions (list, end one, end all). */
 import type { Credential } from "../../db/credentials";
 import type { SessionInfo } from "../../user/types";
-import { Layout, Status } from "../layout";
 import { describeDevice, formatTime } from "../format";
+import { Layout, Status } from "../layout";
 
 export interface AccountProps {
   csrf: string;
@@ -44,7 +44,8 @@ export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notic
               <div>
                 <strong>{p.name}</strong>
                 <small>
-                  Added {formatTime(p.createdAt)} · {p.lastUsedAt ? `last used ${formatTime(p.lastUsedAt)}` : "never used"}
+                  Added {formatTime(p.createdAt)} ·{" "}
+                  {p.lastUsedAt ? `last used ${formatTime(p.lastUsedAt)}` : "never used"}
                   {p.backupState ? " · synced" : ""}
                 </small>
               </div>
@@ -82,8 +83,8 @@ export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notic
                 <strong>{describeDevice(s.userAgent)}</strong>
                 {s.sid === currentSid ? <span class="badge">This device</span> : null}
                 <small>
-                  Signed in {formatTime(s.createdAt)} with {s.method === "passkey" ? "a passkey" : "an email link"} · last active{" "}
-                  {formatTime(s.lastSeenAt)}
+                  Signed in {formatTime(s.createdAt)} with {s.method === "passkey" ? "a passkey" : "an email link"} ·
+                  last active {formatTime(s.lastSeenAt)}
                   {s.country ? ` · ${s.country}` : ""}
                 </small>
               </div>
@@ -129,8 +130,8 @@ export function ConfirmDeleteLastPage({ csrf, id, name }: { csrf: string; id: st
     <Layout title="Delete your last passkey?" csrf={csrf}>
       <h1>Delete your last passkey?</h1>
       <p>
-        <strong>{name}</strong> is your only passkey. Without it you can still sign in with an email link, but it will take
-        longer and depends on access to your mailbox.
+        <strong>{name}</strong> is your only passkey. Without it you can still sign in with an email link, but it will
+        take longer and depends on access to your mailbox.
       </p>
       <form method="post" action="/account/passkeys/delete">
         <input type="hidden" name="csrf" value={csrf} />

@@ -8,7 +8,21 @@ const SCOPE_TEXT: Record<string, string> = {
   offline_access: "Stay connected when you are not using it",
 };
 
-export function ConsentPage({ csrf, rid, clientName, logoUri, scopes, email }: { csrf: string; rid: string; clientName: string; logoUri: string | null; scopes: string[]; email: string }) {
+export function ConsentPage({
+  csrf,
+  rid,
+  clientName,
+  logoUri,
+  scopes,
+  email,
+}: {
+  csrf: string;
+  rid: string;
+  clientName: string;
+  logoUri: string | null;
+  scopes: string[];
+  email: string;
+}) {
   return (
     <Layout title={`Allow ${clientName}?`} csrf={csrf}>
       <header class="client">

@@ -12,13 +12,24 @@ export interface CrossDeviceRequest {
   country: string | null;
 }
 
-export function LinkConfirmPage({ csrf, token, email, crossDevice }: { csrf: string; token: string; email: string; crossDevice: CrossDeviceRequest | null }) {
+export function LinkConfirmPage({
+  csrf,
+  token,
+  email,
+  crossDevice,
+}: {
+  csrf: string;
+  token: string;
+  email: string;
+  crossDevice: CrossDeviceRequest | null;
+}) {
   if (!crossDevice) {
     return (
       <Layout title="Finish signing in" csrf={csrf}>
         <h1>Finish signing in</h1>
         <p>
-          Press the button to sign in on this device as <strong>{email}</strong>. If that is not your address, close this page.
+          Press the button to sign in on this device as <strong>{email}</strong>. If that is not your address, close
+          this page.
         </p>
         <ConfirmForm csrf={csrf} token={token} label="Continue" />
       </Layout>
@@ -43,8 +54,8 @@ export function LinkConfirmPage({ csrf, token, email, crossDevice }: { csrf: str
         ) : null}
       </dl>
       <p>
-        Continue only if you asked for this link yourself and <strong>{email}</strong> is your address. If someone sent you
-        this link, close this page: it would sign you in to their account.
+        Continue only if you asked for this link yourself and <strong>{email}</strong> is your address. If someone sent
+        you this link, close this page: it would sign you in to their account.
       </p>
       <ConfirmForm csrf={csrf} token={token} label="Yes, sign in on this device" />
     </Layout>

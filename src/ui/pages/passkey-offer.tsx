@@ -1,7 +1,15 @@
 /** After an email-link sign-in: offer to create a passkey, with a way to skip. */
 import { Layout, Status } from "../layout";
 
-export function PasskeyOfferPage({ csrf, returnTo, newAccount }: { csrf: string; returnTo: string; newAccount: boolean }) {
+export function PasskeyOfferPage({
+  csrf,
+  returnTo,
+  newAccount,
+}: {
+  csrf: string;
+  returnTo: string;
+  newAccount: boolean;
+}) {
   return (
     <Layout title="Create a passkey" csrf={csrf} page="passkey-offer">
       <h1>{newAccount ? "Your account is ready" : "You are signed in"}</h1>

@@ -42,7 +42,9 @@ export function SignInPage({ csrf, returnTo, loginHint, client, message, turnsti
         </button>
       </form>
       <Status />
-      <p class="hint">No password needed. New here? Enter your email and we will send you a link to create your account.</p>
+      <p class="hint">
+        No password needed. New here? Enter your email and we will send you a link to create your account.
+      </p>
     </Layout>
   );
 }
