@@ -58,7 +58,10 @@ export interface Config {
   resources: string[];
   /** Cloudflare Turnstile on the magic-link form, when both keys are set. */
   turnstile: { siteKey: string; secret: string; verifyUrl: string } | null;
-  /** WebAuthn L3 §5.8.6: "required" (default) refuses a passkey ceremony without user verification; "preferred" lets it through with a lower acr. */
+  /**
+   * WebAuthn L3 §5.8.6: "required" (default) refuses a passkey ceremony without user verification; "preferred" lets it
+   * through with a lower acr.
+   */
   passkeyUserVerification: "required" | "preferred";
 }
 
@@ -128,7 +131,9 @@ export function parseConfig(env: Env): Config {
       const value = env[name]?.trim();
       if (value && (PUBLISHED_EXAMPLE_SECRETS.has(value) || /change-me/i.test(value))) {
         throw new ConfigError(
-          `${name} is a published example value (from .dev.vars.example, or it contains "change-me"); set a random secret, e.g. openssl rand -base64 48`,
+          `${name} is a published example value (from .dev.vars.example, or it contains "change-me"); set a ` +
+            `random secret, e.g. openssl rand -base64 ` +
+            `48`,
         );
       }
     }

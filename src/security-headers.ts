@@ -38,7 +38,10 @@ export function allowFormRedirect(c: Context<AppEnv>, uri: string): void {
   if (!targets.includes(source)) c.set("formActionTargets", [...targets, source]);
 }
 
-/** No inline script anywhere; Turnstile's origin is allowed only when Turnstile is configured; forms post to our own origin. */
+/**
+ * No inline script anywhere; Turnstile's origin is allowed only when Turnstile is configured; forms post to our own
+ * origin.
+ */
 function contentSecurityPolicy(turnstile: boolean, formTargets: readonly string[]): string {
   return [
     "default-src 'none'",
@@ -59,7 +62,8 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
     await next();
     const h = c.res.headers;
     h.set("X-Content-Type-Options", "nosniff");
-    // RFC 9700 §4.2.4: no Referer leaks of codes or state to other sites (same-origin keeps Origin on our own form posts).
+    // RFC 9700 §4.2.4: no Referer leaks of codes or state to other sites (same-origin keeps Origin on our own form
+    // posts).
     h.set("Referrer-Policy", "same-origin");
     if ((h.get("Content-Type") ?? "").startsWith("text/html")) {
       h.set(
@@ -69,7 +73,8 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
       h.set("X-Frame-Options", "DENY");
       h.set(
         "Permissions-Policy",
-        "publickey-credentials-get=(self), publickey-credentials-create=(self), camera=(), microphone=(), geolocation=()",
+        "publickey-credentials-get=(self), publickey-credentials-create=(self), camera=(), microphone=(), " +
+          "geolocation=()",
       );
       h.set("Cross-Origin-Opener-Policy", "same-origin");
     }

@@ -19,7 +19,10 @@ export function clientIp(c: Context<AppEnv>): string | null {
   return ip && ip.length <= 64 ? limitKeyForIp(ip) : null;
 }
 
-/** The visitor's own address (CF-Connecting-IP) as given, for services that want it (Turnstile's remoteip); null when absent or not an IP. */
+/**
+ * The visitor's own address (CF-Connecting-IP) as given, for services that want it (Turnstile's remoteip); null when
+ * absent or not an IP.
+ */
 export function visitorIp(c: Context<AppEnv>): string | null {
   const ip = c.req.header("cf-connecting-ip");
   return ip && ip.length <= 45 && /^[0-9A-Fa-f.:]+$/.test(ip) && /[.:]/.test(ip) ? ip : null;

@@ -29,12 +29,17 @@ function passkeyChangeEmail(input: PasskeyChange, rpName: string, accountUrl: st
       ? `The passkey "${name}" was added to your ${rp} account`
       : `The passkey "${name}" was removed from your ${rp} account`;
   const when = `${what} on ${formatTime(input.at)} from ${describeDevice(input.userAgent)}.`;
-  const advice = `If this was you, there is nothing to do. If it was not, open ${accountUrl}, sign in with an emailed link, remove any passkey you do not recognise and choose "Sign out everywhere".`;
+  const advice =
+    `If this was you, there is nothing to do. If it was not, open ${accountUrl}, sign in with an ` +
+    `emailed link, remove any passkey you do not recognise and choose "Sign out ` +
+    `everywhere".`;
   const text = [when, "", advice, "", `— ${rp}`, ""].join("\n");
   const html = [
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
-    '<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;line-height:1.5;color:#1a1a1a;max-width:32rem;margin:0 auto;padding:1.5rem">',
+    '<body style="font-family:system-ui,-apple-system,Segoe ' +
+      "UI,Roboto,sans-serif;line-height:1.5;color:#1a1a1a;max-width:32rem;margin:0 " +
+      'auto;padding:1.5rem">',
     `<p>${escapeHtml(when)}</p>`,
     `<p>${escapeHtml(advice)}</p>`,
     `<p>— ${escapeHtml(rp)}</p>`,

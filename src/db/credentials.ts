@@ -77,7 +77,8 @@ export async function recordAssertion(
       .where(
         and(
           eq(credentials.id, sql.placeholder("id")),
-          sql`(${sql.placeholder("counter")} > ${credentials.counter} OR (${sql.placeholder("counter")} = 0 AND ${credentials.counter} = 0))`,
+          sql`(${sql.placeholder("counter")} > ${credentials.counter}
+            OR (${sql.placeholder("counter")} = 0 AND ${credentials.counter} = 0))`,
         ),
       )
       .prepare(),

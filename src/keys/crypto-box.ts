@@ -48,7 +48,10 @@ export async function encryptString(secret: string, plaintext: string, aad: stri
   return base64url(out);
 }
 
-/** Reverses `encryptString`; throws (a plain Error: this is our own data, not caller input) when the secret, aad or bytes do not match. */
+/**
+ * Reverses `encryptString`; throws (a plain Error: this is our own data, not caller input) when the secret, aad or
+ * bytes do not match.
+ */
 export async function decryptString(secret: string, sealed: string, aad: string): Promise<string> {
   const bytes = fromBase64url(sealed);
   // 12-byte IV + at least the 16-byte GCM tag.

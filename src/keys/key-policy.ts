@@ -1,4 +1,7 @@
-/** Pure signing-key policy: which key signs, which keys are published, and what rotation must change (times in epoch ms). */
+/**
+ * Pure signing-key policy: which key signs, which keys are published, and what rotation must change (times in epoch
+ * ms).
+ */
 import {
   KEY_ROTATE_AFTER_S,
   KEY_SIGN_LEAD_S,
@@ -51,7 +54,10 @@ export function selectSigningKey<K extends KeyTimes>(keys: readonly K[], alg: Si
   return usable[0] ?? null;
 }
 
-/** RFC 7517 §5: the JWKS holds every key a verifier may meet: pending (published before it signs), active, and retired until unpublishAt. */
+/**
+ * RFC 7517 §5: the JWKS holds every key a verifier may meet: pending (published before it signs), active, and retired
+ * until unpublishAt.
+ */
 export function isPublished(k: KeyTimes, now: number): boolean {
   return k.createdAt <= now && (k.unpublishAt === null || k.unpublishAt > now);
 }
@@ -60,7 +66,10 @@ export function selectPublishedKeys<K extends KeyTimes>(keys: readonly K[], now:
   return keys.filter((k) => isPublished(k, now)).sort(newestFirst);
 }
 
-/** When a key that stopped signing at `retiredAt` may leave the JWKS: after every token it signed has expired, plus a margin. */
+/**
+ * When a key that stopped signing at `retiredAt` may leave the JWKS: after every token it signed has expired, plus a
+ * margin.
+ */
 export function unpublishTime(retiredAt: number): number {
   return retiredAt + (MAX_SIGNED_TOKEN_TTL_S + KEY_UNPUBLISH_MARGIN_S) * S;
 }

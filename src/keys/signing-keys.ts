@@ -116,7 +116,9 @@ export async function createSigningKey(
   return row.kid;
 }
 
-/** The advertised algorithms (discovery's id_token_signing_alg_values_supported) without a key that can sign at `now`. */
+/**
+ * The advertised algorithms (discovery's id_token_signing_alg_values_supported) without a key that can sign at `now`.
+ */
 function algsWithoutSigningKey(rows: readonly SigningKeyRow[], now: number): SigningAlg[] {
   return SIGNING_ALGS.filter((alg) => !selectSigningKey(rows, alg, now));
 }
@@ -165,7 +167,10 @@ async function importPrivateKey(config: Config, row: SigningKeyRow): Promise<Cry
   return key;
 }
 
-/** The key that signs for `alg` at `now` (the newest whose signFrom has passed and that is not retired); first key setup on first need. */
+/**
+ * The key that signs for `alg` at `now` (the newest whose signFrom has passed and that is not retired); first key setup
+ * on first need.
+ */
 export async function getSigningKey(env: Env, config: Config, alg: SigningAlg, now: number): Promise<SigningKey> {
   let row = selectSigningKey(await loadRows(env, now), alg, now);
   if (!row) {
@@ -182,7 +187,9 @@ export async function getPublicJwks(env: Env, now: number, fresh = false): Promi
   return { keys: selectPublishedKeys(rows, now).map((r) => ({ ...publicJwks.get(r.kid)! })) };
 }
 
-/** The JWKS served at jwks_uri: runs first key setup when an advertised algorithm has no key yet (a fresh deployment). */
+/**
+ * The JWKS served at jwks_uri: runs first key setup when an advertised algorithm has no key yet (a fresh deployment).
+ */
 export async function servedJwks(env: Env, config: Config, now: number): Promise<PublicJwks> {
   if (algsWithoutSigningKey((await loadCache(env, now)).rows, now).length > 0)
     await ensureSigningKeys(env, config, now);

@@ -32,7 +32,9 @@ export function parseEmailAddress(raw: string): EmailParse {
     return {
       ok: false,
       message:
-        "Addresses with characters other than English letters, digits and . _ + - before the @ cannot receive our mail.",
+        "Addresses with characters other than English letters, digits and . _ + - before the @ cannot receive " +
+        "our " +
+        "mail.",
     };
   }
   if (/[^\x20-\x7e]/.test(domain)) {

@@ -9,7 +9,9 @@ export const REFRESH_TOKEN_TTL_S = 30 * 24 * 60 * 60;
 /** Authorization code: RFC 6749 §4.1.2 recommends at most 10 minutes; one minute is plenty for a redirect. */
 export const CODE_TTL_S = 60;
 
-/** The longest-lived JWT a signing key produces: a key must stay in the JWKS at least this long after it stops signing. */
+/**
+ * The longest-lived JWT a signing key produces: a key must stay in the JWKS at least this long after it stops signing.
+ */
 export const MAX_SIGNED_TOKEN_TTL_S = Math.max(ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S);
 /**
  * Publish-before-sign lead: a new key is in the JWKS this long before it signs anything, so relying

@@ -34,7 +34,10 @@ export function requiredObject(o: Fields, key: string): Fields {
   return v as Fields;
 }
 
-/** An address as Latchkey stores and mails it (src/lib/email-address.ts: NFC, lower case, A-label domain, ASCII local part). */
+/**
+ * An address as Latchkey stores and mails it (src/lib/email-address.ts: NFC, lower case, A-label domain, ASCII local
+ * part).
+ */
 export function normalizeEmail(raw: unknown): string {
   if (typeof raw !== "string") throw new ApiError("invalid_request", "Enter an email address.");
   const parsed = parseEmailAddress(raw);

@@ -27,7 +27,10 @@ export function magicLinkEmail(input: MagicLinkEmailInput): EmailMessage {
   const copy = input.isNewAccount
     ? {
         subject: `Finish creating your ${rp} account`,
-        intro: `Someone, hopefully you, asked to create a ${rp} account with this email address. Open this link to confirm the address and finish:`,
+        intro:
+          `Someone, hopefully you, asked to create a ${rp} account with this email address. Open this ` +
+          `link to confirm the address and ` +
+          `finish:`,
         action: `Create my ${rp} account`,
         ignore:
           "If you did not ask for this, you can ignore this email: no account is created unless the link is used.",
@@ -46,10 +49,15 @@ export function magicLinkEmail(input: MagicLinkEmailInput): EmailMessage {
   const html = [
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
-    '<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;line-height:1.5;color:#1a1a1a;max-width:32rem;margin:0 auto;padding:1.5rem">',
+    '<body style="font-family:system-ui,-apple-system,Segoe ' +
+      "UI,Roboto,sans-serif;line-height:1.5;color:#1a1a1a;max-width:32rem;margin:0 " +
+      'auto;padding:1.5rem">',
     `<p>${escapeHtml(copy.intro)}</p>`,
-    `<p><a href="${url}" style="display:inline-block;padding:.6rem 1.2rem;background:#1a56db;color:#fff;text-decoration:none;border-radius:.4rem">${escapeHtml(copy.action)}</a></p>`,
-    `<p style="font-size:.9rem;color:#555">Or copy this address into your browser:<br><span style="word-break:break-all">${url}</span></p>`,
+    `<p><a href="${url}" style="display:inline-block;padding:.6rem ` +
+      `1.2rem;background:#1a56db;color:#fff;text-decoration:none;border-radius:.4rem">` +
+      `${escapeHtml(copy.action)}</a></p>`,
+    `<p style="font-size:.9rem;color:#555">Or copy this address into your browser:<br><span ` +
+      `style="word-break:break-all">${url}</span></p>`,
     `<p>${escapeHtml(validity)}</p>`,
     `<p style="font-size:.9rem;color:#555">${escapeHtml(copy.ignore)}</p>`,
     `<p>— ${escapeHtml(rp)}</p>`,

@@ -1,4 +1,7 @@
-/** "Email me a sign-in link": store the token's record and mail it. Same answer whether or not the address has an account. */
+/**
+ * "Email me a sign-in link": store the token's record and mail it. Same answer whether or not the address has an
+ * account.
+ */
 import type { Config, Env } from "../config";
 import { findUserByEmail } from "../db/users";
 import { sendEmail } from "../email/send";

@@ -33,7 +33,8 @@ export function checkClientAndRedirect(
     if (client.redirectUris.length !== 1) return { ok: false, message: "The request has no redirect_uri." };
     uri = client.redirectUris[0]!;
   }
-  // RFC 9700 §4.1.3: exact string matching of the redirect URI (for native apps, any port on a loopback IP, RFC 8252 §7.3).
+  // RFC 9700 §4.1.3: exact string matching of the redirect URI (for native apps, any port on a loopback IP, RFC 8252
+  // §7.3).
   if (!isRegisteredRedirectUri(client.redirectUris, uri, client.applicationType))
     return { ok: false, message: "The redirect_uri is not registered for this application." };
   return { ok: true, client, redirectUri: uri, state: state && state.length <= MAX_PARAM ? state : null };

@@ -322,7 +322,9 @@ function redirectToClient(c: Context<AppEnv>, location: string, status: 302 | 30
 function otherBrowserPage(c: Context<AppEnv>): Promise<Response> {
   return errorPage(
     c,
-    "This sign-in request was started in another browser, so it cannot be finished here. Open the application in this browser and sign in again.",
+    "This sign-in request was started in another browser, so it cannot be finished here. Open the application " +
+      "in this browser and sign in " +
+      "again.",
   );
 }
 

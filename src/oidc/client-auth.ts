@@ -1,4 +1,7 @@
-/** Client authentication at the token and revocation endpoints (RFC 6749 §2.3): client_secret_basic, client_secret_post, none. */
+/**
+ * Client authentication at the token and revocation endpoints (RFC 6749 §2.3): client_secret_basic, client_secret_post,
+ * none.
+ */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
 import { OAuthError } from "../errors";
@@ -77,11 +80,14 @@ export function presentedCredentials(
 
 const FAILED = "Client authentication failed.";
 
-/** Authenticates the client of a token or revocation request; every failure is invalid_client (401) or invalid_request. */
+/**
+ * Authenticates the client of a token or revocation request; every failure is invalid_client (401) or invalid_request.
+ */
 export async function authenticateClient(c: Context<AppEnv>, form: Map<string, string>): Promise<ClientRecord> {
   const presented = presentedCredentials(c.req.header("authorization"), form);
   const client = await getClient(c.env, presented.clientId);
-  // RFC 6749 §5.2 invalid_client: unknown client. The wire message is the same for every failure; the detail goes to logs.
+  // RFC 6749 §5.2 invalid_client: unknown client. The wire message is the same for every failure; the detail goes to
+  // logs.
   if (!client) throw new OAuthError("invalid_client", FAILED);
   // RFC 7591 §2: the client uses the method it registered, and no other.
   if (presented.method !== client.tokenEndpointAuthMethod) {

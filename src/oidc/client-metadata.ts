@@ -102,7 +102,11 @@ function applicationTypeProblem(raw: string, applicationType: ApplicationType, i
   // RFC 9700 §2.6: http redirect URIs only for native clients using loopback redirection (RFC 8252 §7.3).
   // On a localhost issuer (development) a web client may keep its loopback http URI, matched exactly.
   if (scheme === "http" && !insecureDev)
-    return 'uses http, which only native apps may register (send "application_type": "native"), except on a localhost issuer';
+    return (
+      'uses http, which only native apps may register (send "application_type": "native"), except on a ' +
+      "localhost " +
+      "issuer"
+    );
   return null;
 }
 

@@ -1,4 +1,7 @@
-/** Provider metadata: OIDC Discovery 1.0 §3 at /.well-known/openid-configuration, RFC 8414 §2 at /.well-known/oauth-authorization-server. */
+/**
+ * Provider metadata: OIDC Discovery 1.0 §3 at /.well-known/openid-configuration, RFC 8414 §2 at
+ * /.well-known/oauth-authorization-server.
+ */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import type { Config } from "../config";
@@ -39,7 +42,8 @@ export function providerMetadata(config: Config): ProviderMetadata {
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     // RFC 7636 §4.2: plain is not offered.
     code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
-    // OIDC Core §2 / §3.1.2.1: the classes acr takes and acr_values is checked against, weakest first (sessions/assurance.ts).
+    // OIDC Core §2 / §3.1.2.1: the classes acr takes and acr_values is checked against, weakest first
+    // (sessions/assurance.ts).
     acr_values_supported: [...ACR_VALUES],
     claims_supported: [
       "sub",

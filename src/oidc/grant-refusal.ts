@@ -8,7 +8,9 @@ import type { GrantType } from "./capabilities";
 
 /** RFC 6749 §5.2 invalid_grant, in the RFC's own words: the same text whatever the reason. */
 export const INVALID_GRANT_DESCRIPTION =
-  "the authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI, or was issued to another client";
+  "the authorization grant or refresh token is invalid, expired, revoked, does not match the redirection URI, " +
+  "or was issued to another " +
+  "client";
 
 export function refuseGrant(grantType: GrantType, reason: string, clientId: string, detail?: string): OAuthError {
   console.warn(JSON.stringify({ event: "grant_refused", grantType, reason, ...(detail ? { detail } : {}), clientId }));

@@ -1,4 +1,6 @@
-/** Mints an authorization code `<userId>.<secret>` (lib/user-token.ts): the prefix routes redemption to the user's DO. */
+/**
+ * Mints an authorization code `<userId>.<secret>` (lib/user-token.ts): the prefix routes redemption to the user's DO.
+ */
 import type { CurrentSession } from "../app-types";
 import type { Env } from "../config";
 import type { User } from "../db/users";

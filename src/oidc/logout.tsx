@@ -29,7 +29,8 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
 
   // RP-Initiated Logout §2: id_token_hint is an ID token we issued (expired is fine).
   const hintRaw = get("id_token_hint");
-  // RFC 8725 §3.11 / RFC 9068 §2.1: an access token (typ at+jwt) is not an ID token, so it cannot sign anyone out silently.
+  // RFC 8725 §3.11 / RFC 9068 §2.1: an access token (typ at+jwt) is not an ID token, so it cannot sign anyone out
+  // silently.
   const hint = hintRaw ? claimsEvenIfExpired(await verifyOwnJwt(c.env, config, hintRaw, now, { typ: "JWT" })) : null;
   if (hintRaw && !hint) return message(c, "This sign-out request is not valid.", 400);
   const hintAud = hint ? (Array.isArray(hint.aud) ? hint.aud[0] : hint.aud) : undefined;

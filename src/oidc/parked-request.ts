@@ -23,7 +23,10 @@ export interface ParkedRequest {
   prompt: string[];
   /** Earliest acceptable auth_time (ms) after prompt=login, so the resumed request needs a fresh sign-in. */
   freshAfter: number | null;
-  /** OIDC Core §3.1.2.1 acr_values: the sign-in must be of one of these classes or a stronger one (absent in older records). */
+  /**
+   * OIDC Core §3.1.2.1 acr_values: the sign-in must be of one of these classes or a stronger one (absent in older
+   * records).
+   */
   acrValues?: string[];
   /** SHA-256 of the browser binding cookie's id (src/sessions/browser.ts): only that browser may resume it. */
   browserHash: string;

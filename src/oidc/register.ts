@@ -20,7 +20,10 @@ interface ClientInformation extends ClientMetadata {
   client_secret_expires_at?: number;
 }
 
-/** Stores a client for validated metadata; the clear secret exists only in the returned response (DESIGN: secrets at rest are hashes). */
+/**
+ * Stores a client for validated metadata; the clear secret exists only in the returned response (DESIGN: secrets at
+ * rest are hashes).
+ */
 async function registerClient(env: Env, metadata: ClientMetadata, now: number): Promise<ClientInformation> {
   const clientId = randomToken(24);
   const confidential = metadata.token_endpoint_auth_method !== "none";

@@ -28,7 +28,9 @@ export function scopedClaims(scope: Scope, claims: UserClaims): Record<string, u
   return out;
 }
 
-/** amr says how the person signed in (RFC 8176 §2), acr the class that makes (OIDC Core §2); see sessions/assurance.ts. */
+/**
+ * amr says how the person signed in (RFC 8176 §2), acr the class that makes (OIDC Core §2); see sessions/assurance.ts.
+ */
 export function idTokenClaims(
   s: TokenSubject,
   nonce: string | null,

@@ -166,7 +166,9 @@ export async function verifyAuthentication(
     if (!accepted)
       throw new ApiError(
         "verification_failed",
-        "This passkey no longer matches the one that was registered, so we did not accept it. Sign in with an email link and review your passkeys.",
+        "This passkey no longer matches the one that was registered, so we did not accept it. Sign in with an " +
+          "email link and review your " +
+          "passkeys.",
       );
   }
 
@@ -219,7 +221,8 @@ async function refuseCounter(
 }
 
 /**
- * Stores the assertion's counter and backup flags (WebAuthn L3 §7.2 steps 19-22; backup eligibility only ever grows). The write itself
+ * Stores the assertion's counter and backup flags (WebAuthn L3 §7.2 steps 19-22; backup eligibility only ever grows).
+ * The write itself
  * re-checks the counter rule (step 22), so of two assertions racing with one counter value only one gets through.
  */
 export async function recordSignIn(env: Env, signIn: PasskeySignIn, now: number): Promise<void> {

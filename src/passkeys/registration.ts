@@ -75,7 +75,8 @@ export async function finishRegistration(
   const { verifyRegistrationResponse } = await import("@simplewebauthn/server");
   let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
-    // WebAuthn L3 §7.1 steps 7-12 (type, challenge, origin, RP ID hash), 14-15 (UP; UV unless PASSKEY_USER_VERIFICATION=preferred), 17 (alg), 19-21 (attestation "none").
+    // WebAuthn L3 §7.1 steps 7-12 (type, challenge, origin, RP ID hash), 14-15 (UP; UV unless
+    // PASSKEY_USER_VERIFICATION=preferred), 17 (alg), 19-21 (attestation "none").
     verification = await verifyRegistrationResponse({
       response,
       expectedChallenge: challenge,

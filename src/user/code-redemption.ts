@@ -1,4 +1,7 @@
-/** The pure checks at an authorization code's redemption (RFC 6749 §4.1.3, RFC 7636 §4.6); the record is in user/types.ts. */
+/**
+ * The pure checks at an authorization code's redemption (RFC 6749 §4.1.3, RFC 7636 §4.6); the record is in
+ * user/types.ts.
+ */
 
 import { pkceMismatch } from "../lib/pkce";
 import type { CodeGrant, CodeRedemptionRequest } from "./types";

@@ -7,7 +7,9 @@
  */
 import { ecdsaComponentBytes, isDerEcdsaSignature } from "../ecdsa-signature";
 
-/** Same contract as the library's: `crv` is the COSE curve (RFC 9053 §7.1); throws on anything not a valid signature. */
+/**
+ * Same contract as the library's: `crv` is the COSE curve (RFC 9053 §7.1); throws on anything not a valid signature.
+ */
 export function unwrapEC2Signature(signature: Uint8Array, crv: number): Uint8Array {
   const size = ecdsaComponentBytes(crv);
   if (size === null) throw new Error(`Unexpected COSE crv value of ${crv} (EC2)`);
