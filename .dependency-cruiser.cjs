@@ -8,6 +8,8 @@ const LAYERS = [
   ["src/user/", "src/limiter/"],
   ["src/config\\.ts$", "src/app-types\\.ts$", "src/security-headers\\.ts$"],
   ["src/db/", "src/email/", "src/keys/", "src/abuse/"],
+  ["src/audit/"],
+  ["src/webhooks/"],
   ["src/ui/"],
   ["src/middleware/"],
   ["src/sessions/"],
@@ -16,6 +18,7 @@ const LAYERS = [
   ["src/magic-link/"],
   ["src/account/"],
   ["src/passkeys/"],
+  ["src/admin/"],
   ["src/demo/", "src/app\\.tsx$", "src/scheduled\\.ts$", "src/index\\.ts$"],
 ];
 

@@ -15,5 +15,7 @@ export interface AppEnv {
     session: CurrentSession | null;
     /** CSP form-action sources besides 'self' for this page (see allowFormRedirect in src/security-headers.ts). */
     formActionTargets?: string[];
+    /** Who is calling the admin API or console ("admin:token", "admin:<user id>"): the actor of its audit events. */
+    adminActor?: string;
   };
 }

@@ -10,6 +10,7 @@ import { demoRoutes } from "./demo/routes";
 import { ApiError, OAuthError } from "./errors";
 import { magicLinkApiRoutes, magicLinkPageRoutes } from "./magic-link/routes";
 import { ErrorFormats, formatError, formatNotFound } from "./middleware/error-format";
+import { handToSubApp } from "./middleware/sub-app";
 import { authorizeRoutes } from "./oidc/authorize";
 import { discoveryRoutes } from "./oidc/discovery";
 import { jwksRoutes } from "./oidc/jwks";
@@ -89,6 +90,11 @@ formats.mount(
   "page",
   demoRoutes(async (req, c) => app.fetch(req, c.env, c.executionCtx)),
 );
+
+// The admin API is its own app, imported on the first admin request (docs/performance.md): no cold start pays for it.
+const loadAdminApi = async () => (await import("./admin/api/app")).adminApiApp;
+app.all("/admin/api", (c) => handToSubApp(c, loadAdminApi));
+app.all("/admin/api/*", (c) => handToSubApp(c, loadAdminApi));
 
 app.onError((err, c) => formatError(c, err, formats.of(c.req.path)));
 app.notFound((c) => formatNotFound(c, formats.of(c.req.path)));

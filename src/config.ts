@@ -30,6 +30,10 @@ export interface Env {
   TURNSTILE_SECRET?: string;
   TURNSTILE_VERIFY_URL?: string;
   PASSKEY_USER_VERIFICATION?: string;
+  /** Webhook deliveries and their retries (src/webhooks/). */
+  WEBHOOKS?: Queue;
+  AUDIT_RETENTION_DAYS?: string;
+  WEBHOOK_RETRY_DELAYS?: string;
 }
 
 type EmailTransportName = "log" | "smtp" | "http" | "cloudflare";

@@ -1,14 +1,26 @@
 /** Drizzle schema for D1. Times are epoch milliseconds. Migrations are generated into migrations/. */
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-export const users = sqliteTable("users", {
-  id: text("id").primaryKey(),
-  /** Normalized (trimmed, lower-cased) address; unique. */
-  email: text("email").notNull().unique(),
-  emailVerifiedAt: integer("email_verified_at"),
-  name: text("name"),
-  createdAt: integer("created_at").notNull(),
-});
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    /** Normalized (trimmed, lower-cased) address; unique. */
+    email: text("email").notNull().unique(),
+    emailVerifiedAt: integer("email_verified_at"),
+    name: text("name"),
+    createdAt: integer("created_at").notNull(),
+    /** JSON array of role names ("admin" opens the console). */
+    roles: text("roles").notNull().default("[]"),
+    /** Set while the account is disabled: no sign-in, no token, no userinfo. */
+    disabledAt: integer("disabled_at"),
+    /** Access tokens issued before this time are refused (set when the account is disabled). */
+    tokensValidAfter: integer("tokens_valid_after"),
+    updatedAt: integer("updated_at"),
+    lastSignInAt: integer("last_sign_in_at"),
+  },
+  (t) => [index("users_created_id").on(t.createdAt, t.id)],
+);
 
 export const credentials = sqliteTable(
   "credentials",
@@ -49,6 +61,10 @@ export const clients = sqliteTable("clients", {
   /** OIDC Registration 1.0 §2: "web" or "native" (RFC 8252 loopback port rule applies to native only). */
   applicationType: text("application_type").notNull().default("web"),
   createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at"),
+  /** The secret replaced by the last rotation, accepted until previousSecretExpiresAt (SHA-256, base64url). */
+  previousSecretHash: text("previous_secret_hash"),
+  previousSecretExpiresAt: integer("previous_secret_expires_at"),
 });
 
 export const signingKeys = sqliteTable("signing_keys", {
@@ -72,8 +88,60 @@ export const auditEvents = sqliteTable(
     id: text("id").primaryKey(),
     at: integer("at").notNull(),
     type: text("type").notNull(),
+    /** "success" or "failure". */
+    outcome: text("outcome").notNull().default("success"),
     userId: text("user_id"),
+    clientId: text("client_id"),
+    /** Who caused it: "user", "admin:token", "admin:<user id>", "system". */
+    actor: text("actor"),
+    ip: text("ip"),
+    country: text("country"),
+    userAgent: text("user_agent"),
+    /** A small JSON object whose fields depend on the type (docs/events.md). */
     detail: text("detail").notNull().default("{}"),
   },
-  (t) => [index("audit_events_user_at").on(t.userId, t.at)],
+  (t) => [
+    index("audit_events_user_at").on(t.userId, t.at),
+    index("audit_events_at_id").on(t.at, t.id),
+    index("audit_events_client_at").on(t.clientId, t.at),
+    index("audit_events_type_at").on(t.type, t.at),
+  ],
+);
+
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  description: text("description"),
+  /** JSON array of subscribed event types. */
+  events: text("events").notNull(),
+  /** The whsec_ signing secret, AES-GCM encrypted under KEY_ENCRYPTION_SECRET (it must be usable to sign). */
+  secretEnc: text("secret_enc").notNull(),
+  /** "active", or "failing" once a message exhausted every retry. */
+  status: text("status").notNull().default("active"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    /** One row per attempt. */
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    /** The webhook-id header: the same for every attempt of one message. */
+    messageId: text("message_id").notNull(),
+    eventType: text("event_type").notNull(),
+    attempt: integer("attempt").notNull(),
+    at: integer("at").notNull(),
+    /** HTTP status of the receiver's answer; null when none came (timeout, refused connection). */
+    statusCode: integer("status_code"),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+    /** "succeeded", "retrying" (another attempt is scheduled) or "failed" (the schedule is exhausted). */
+    outcome: text("outcome").notNull(),
+    nextAttemptAt: integer("next_attempt_at"),
+  },
+  (t) => [index("webhook_deliveries_endpoint_at").on(t.endpointId, t.at, t.id)],
 );

@@ -4,14 +4,17 @@ import type { AppEnv } from "../app-types";
 import { BearerError } from "../errors";
 import { sha256b64url, timingSafeEqual } from "../lib/crypto";
 
-/** One way a bearer token can carry admin rights (the configured ADMIN_TOKEN today; OAuth admin tokens later). */
-export type AdminTokenVerifier = (token: string, c: Context<AppEnv>) => Promise<boolean>;
+/**
+ * One way a bearer token can carry admin rights (the configured ADMIN_TOKEN today; OAuth admin tokens later): the
+ * actor the audit log names for it ("admin:token"), or null when this verifier does not accept the token.
+ */
+export type AdminTokenVerifier = (token: string, c: Context<AppEnv>) => Promise<string | null>;
 
 /** The configured ADMIN_TOKEN. Hashing both sides first makes the comparison constant-time whatever the length. */
 export const configuredAdminToken: AdminTokenVerifier = async function configuredAdminToken(token, c) {
   const adminToken = c.get("config").adminToken;
-  if (!adminToken) return false;
-  return timingSafeEqual(await sha256b64url(token), await sha256b64url(adminToken));
+  if (!adminToken) return null;
+  return timingSafeEqual(await sha256b64url(token), await sha256b64url(adminToken)) ? "admin:token" : null;
 };
 
 // RFC 6750 §2.1: "Bearer" 1*SP b64token; the scheme name in any case (RFC 7235 §2.1).
@@ -26,26 +29,37 @@ export interface AdminBearerOptions {
 export interface AdminBearer {
   /** Whether the request carries a bearer token some verifier accepts (for limiters that spare admin calls). */
   isAdmin(c: Context<AppEnv>): Promise<boolean>;
-  /** Refuses the request unless isAdmin: RFC 6750 §3.1 invalid_token, in the challenge only if credentials came. */
+  /** The actor of the first verifier that accepts the request's bearer token; null when none does. */
+  actorOf(c: Context<AppEnv>): Promise<string | null>;
+  /**
+   * Refuses the request unless a verifier accepts it (RFC 6750 §3.1 invalid_token, in the challenge only if
+   * credentials came); sets c.var.adminActor.
+   */
   middleware: MiddlewareHandler<AppEnv>;
 }
 
 export function adminBearer(options: AdminBearerOptions = {}): AdminBearer {
   const verifiers = options.verifiers ?? [configuredAdminToken];
-  async function isAdmin(c: Context<AppEnv>): Promise<boolean> {
+  async function actorOf(c: Context<AppEnv>): Promise<string | null> {
     const match = BEARER.exec(c.req.header("authorization") ?? "");
-    if (!match) return false;
-    for (const verify of verifiers) if (await verify(match[1]!, c)) return true;
-    return false;
+    if (!match) return null;
+    for (const verify of verifiers) {
+      const actor = await verify(match[1]!, c);
+      if (actor) return actor;
+    }
+    return null;
   }
+  const isAdmin = async (c: Context<AppEnv>) => (await actorOf(c)) !== null;
   const middleware: MiddlewareHandler<AppEnv> = async function adminBearerMiddleware(c, next) {
     const disabled = options.disabled?.(c);
     if (disabled) throw disabled;
-    if (!(await isAdmin(c))) {
+    const actor = await actorOf(c);
+    if (!actor) {
       const sent = c.req.header("authorization") !== undefined;
       throw new BearerError("invalid_token", "A valid admin bearer token is required.", 401, sent);
     }
+    c.set("adminActor", actor);
     await next();
   };
-  return { isAdmin, middleware };
+  return { isAdmin, actorOf, middleware };
 }

@@ -285,6 +285,17 @@ export class UserDO extends DurableObject<object> {
     }
   }
 
+  /**
+   * Account deletion: every session, grant, consent and counter of this user goes, with the purge alarm. The object
+   * is then as if new (no tables until the next write), so a token minted before the deletion finds nothing.
+   */
+  async wipe(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#ready = false;
+    this.#alarmArmed = false;
+  }
+
   /** Deletes everything that expired before `now`. Returns how many rows went. */
   purge(now: number): number {
     if (!this.#ready) return 0;

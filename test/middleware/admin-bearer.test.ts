@@ -43,7 +43,8 @@ describe("adminBearer", () => {
   });
 
   it("another verifier (e.g. OAuth admin tokens later) plugs in beside the configured token", async () => {
-    const oauthAdmin: AdminTokenVerifier = async (token) => token === "an-oauth-admin-access-token";
+    const oauthAdmin: AdminTokenVerifier = async (token) =>
+      token === "an-oauth-admin-access-token" ? "admin:oauth" : null;
     const call = appWith([configuredAdminToken, oauthAdmin]);
     expect((await call("Bearer an-oauth-admin-access-token")).status).toBe(200);
     expect((await call(`Bearer ${TOKEN}`)).status).toBe(200);

@@ -1,0 +1,43 @@
+/**
+ * The admin API under /admin/api, loaded on first use (src/app.tsx): bearer authorization on every route,
+ * operations declared once (operation.ts) and described by the OpenAPI document they generate, RFC 9457 errors.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../../app-types";
+import { auditSink, recordEvents } from "../../audit/record";
+import { adminBearer } from "../../middleware/admin-bearer";
+import { adoptVariables } from "../../middleware/sub-app";
+import { openApiDocument } from "./openapi";
+import { mountOperations, type Operation } from "./operation";
+import { Problem, problemResponse, toProblem } from "./problem";
+import { userOperations } from "./users";
+
+export const OPERATIONS: readonly Operation[] = [...userOperations];
+
+const bearer = adminBearer();
+
+export const adminApiApp = new Hono<AppEnv>().basePath("/admin/api");
+
+adminApiApp.use("*", adoptVariables);
+// The document describes the API; it holds no data, so it is readable without a token.
+let document: Record<string, unknown> | null = null;
+adminApiApp.get("/openapi.json", (c) => {
+  document ??= openApiDocument(OPERATIONS, c.get("config").issuer);
+  return c.json(document);
+});
+adminApiApp.use("*", bearer.middleware);
+// Every call that may change something is in the audit log with its actor, whatever its outcome.
+adminApiApp.use("*", async function auditAdminRequest(c, next) {
+  await next();
+  if (c.req.method === "GET" || c.req.method === "HEAD") return;
+  recordEvents(auditSink(c), {
+    type: "admin.request",
+    outcome: c.res.status < 400 ? "success" : "failure",
+    actor: c.get("adminActor") ?? null,
+    detail: { method: c.req.method, path: c.req.path, status: c.res.status },
+  });
+});
+mountOperations(adminApiApp, OPERATIONS);
+
+adminApiApp.onError((err) => problemResponse(toProblem(err)));
+adminApiApp.notFound(() => problemResponse(new Problem(404, "not-found", "There is nothing at this address.")));
