@@ -31,7 +31,9 @@ export const app = new Hono<AppEnv>();
  * tests the path instead of one registration per path: every registration is work for the router on a cold start.
  */
 // "/x" and "/x/anything" (any character, line breaks included, as Hono's "/x/*" matched).
-const BROWSER_PATH = /^\/(?:|signin|signout|logout|(?:auth|passkey|account|authorize|demo)(?:\/[\s\S]*)?)$/;
+// The console's pages (/admin, /admin/…) are a browser's; the admin API (/admin/api, /admin/api/…) is a bearer API.
+const BROWSER_PATH =
+  /^\/(?:|signin|signout|logout|(?:auth|passkey|account|authorize|demo)(?:\/[\s\S]*)?|admin(?:\/(?!api(?:\/|$))[\s\S]*)?)$/;
 const bindBrowser = browserBinding();
 const readSession = loadSession();
 
@@ -96,6 +98,10 @@ app.all("/demo/*", (c) => handToSubApp(c, loadDemo));
 const loadAdminApi = async () => (await import("./admin/api/app")).adminApiApp;
 app.all("/admin/api", (c) => handToSubApp(c, loadAdminApi));
 app.all("/admin/api/*", (c) => handToSubApp(c, loadAdminApi));
+// The console likewise, with the request's session (BROWSER_PATH): its pages are the admin API's sibling.
+const loadConsole = async () => (await import("./admin/console/app")).consoleApp;
+app.all("/admin", (c) => handToSubApp(c, loadConsole));
+app.all("/admin/*", (c) => handToSubApp(c, loadConsole));
 
 app.onError((err, c) => formatError(c, err, formats.of(c.req.path)));
 app.notFound((c) => formatNotFound(c, formats.of(c.req.path)));

@@ -7,9 +7,11 @@ export interface LayoutProps {
   children: Child;
   /** Page name for the script (data-page on <body>). */
   page?: string;
+  /** A wider card, for tables (the admin console). */
+  wide?: boolean;
 }
 
-export function Layout({ title, csrf, children, page }: LayoutProps) {
+export function Layout({ title, csrf, children, page, wide }: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -22,7 +24,7 @@ export function Layout({ title, csrf, children, page }: LayoutProps) {
         <script type="module" src="/assets/app.js" defer></script>
       </head>
       <body data-page={page ?? ""}>
-        <main class="card">{children}</main>
+        <main class={wide ? "card wide" : "card"}>{children}</main>
       </body>
     </html>
   );

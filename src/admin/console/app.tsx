@@ -1,0 +1,31 @@
+/**
+ * The admin console under /admin: server-rendered pages loaded on first use (src/app.tsx), for signed-in users with
+ * the "admin" role (access.tsx). Errors are the one HTML error page; problems from the admin model keep their status.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../../app-types";
+import { formatError, formatNotFound } from "../../middleware/error-format";
+import { adoptVariables } from "../../middleware/sub-app";
+import { ErrorPage } from "../../ui/pages/error";
+import { renderPage } from "../../ui/render";
+import { Problem } from "../api/problem";
+import { requireAdmin } from "./access";
+import { consoleUserRoutes } from "./users";
+
+export const consoleApp = new Hono<AppEnv>().basePath("/admin");
+
+consoleApp.use("*", adoptVariables);
+consoleApp.use("*", requireAdmin());
+consoleApp.get("/", (c) => c.redirect("/admin/users", 302));
+consoleApp.route("/", consoleUserRoutes);
+
+type PageStatus = Parameters<typeof renderPage>[2];
+
+consoleApp.onError((err, c) => {
+  if (err instanceof Problem && err.status < 500) {
+    const page = <ErrorPage title="That did not work" message={err.detail} link={{ href: "/admin", label: "Back" }} />;
+    return renderPage(c, page, err.status as PageStatus);
+  }
+  return formatError(c, err, "page");
+});
+consoleApp.notFound((c) => formatNotFound(c, "page"));

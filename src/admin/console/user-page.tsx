@@ -1,0 +1,123 @@
+/** One user: profile, passkeys, sessions, recent events, and what an admin can do about them. */
+import type { Credential } from "../../db/credentials";
+import { describeDevice, formatTime } from "../../ui/format";
+import type { SessionInfo } from "../../user/types";
+import type { UserWire } from "../model/users";
+import { ConsoleLayout, Csrf } from "./layout";
+
+export interface UserPageProps {
+  csrf: string;
+  user: UserWire;
+  passkeys: Credential[];
+  sessions: SessionInfo[];
+  notice?: string | undefined;
+}
+
+const when = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "never");
+
+export function UserPage({ csrf, user, passkeys, sessions, notice }: UserPageProps) {
+  const base = `/admin/users/${encodeURIComponent(user.id)}`;
+  return (
+    <ConsoleLayout title={user.email} section="users" csrf={csrf} notice={notice}>
+      <section aria-labelledby="profile-heading">
+        <h2 id="profile-heading">Profile</h2>
+        <dl class="facts">
+          <dt>User id</dt>
+          <dd>
+            <code>{user.id}</code>
+          </dd>
+          <dt>Name</dt>
+          <dd>{user.name ?? "—"}</dd>
+          <dt>Email verified</dt>
+          <dd>{user.email_verified ? "Yes" : "No"}</dd>
+          <dt>Roles</dt>
+          <dd>{user.roles.length ? user.roles.join(", ") : "none"}</dd>
+          <dt>Status</dt>
+          <dd>{user.disabled ? "Disabled" : "Active"}</dd>
+          <dt>Created</dt>
+          <dd>{when(user.created_at)}</dd>
+          <dt>Last sign-in</dt>
+          <dd>{when(user.last_sign_in_at)}</dd>
+        </dl>
+        <div class="actions">
+          <a class="button danger" href={`${base}/delete`}>
+            Delete user…
+          </a>
+          <a href={`/admin/events?user_id=${encodeURIComponent(user.id)}`}>All events of this user</a>
+        </div>
+      </section>
+
+      <section aria-labelledby="passkeys-heading">
+        <h2 id="passkeys-heading">Passkeys</h2>
+        {passkeys.length === 0 ? (
+          <p>No passkeys: this user signs in with email links.</p>
+        ) : (
+          <ul class="list" aria-label="Passkeys">
+            {passkeys.map((p) => (
+              <li>
+                <div>
+                  <strong>{p.name}</strong>
+                  <small>
+                    Added {formatTime(p.createdAt)} ·{" "}
+                    {p.lastUsedAt ? `last used ${formatTime(p.lastUsedAt)}` : "never used"}
+                    {p.backupState ? " · synced" : ""}
+                  </small>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading">Sessions</h2>
+        {sessions.length === 0 ? <p>No live sessions.</p> : null}
+        <ul class="list" aria-label="Sessions">
+          {sessions.map((s) => (
+            <li>
+              <div>
+                <strong>{describeDevice(s.userAgent)}</strong>
+                <small>
+                  Signed in {formatTime(s.createdAt)} with {s.method === "passkey" ? "a passkey" : "an email link"} ·
+                  last active {formatTime(s.lastSeenAt)}
+                  {s.country ? ` · ${s.country}` : ""}
+                </small>
+              </div>
+            </li>
+          ))}
+        </ul>
+        {sessions.length > 0 ? (
+          <form method="post" action={`${base}/sessions/end`}>
+            <Csrf token={csrf} />
+            <button type="submit" class="danger">
+              End all sessions
+            </button>
+          </form>
+        ) : null}
+      </section>
+    </ConsoleLayout>
+  );
+}
+
+/** The confirmation step before a delete: what goes, and a button that says so. */
+export function ConfirmDeleteUserPage({ csrf, user }: { csrf: string; user: UserWire }) {
+  const base = `/admin/users/${encodeURIComponent(user.id)}`;
+  return (
+    <ConsoleLayout title={`Delete ${user.email}?`} section="users" csrf={csrf}>
+      <p>
+        This deletes the account for good: its passkeys, sessions, tokens and stored data. The audit log keeps only a
+        record that the account existed and who deleted it.
+      </p>
+      <form method="post" action={`${base}/delete`}>
+        <Csrf token={csrf} />
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit" class="danger">
+          Delete this user
+        </button>
+      </form>
+      <p>
+        <a href={base}>Keep this user</a>
+      </p>
+    </ConsoleLayout>
+  );
+}

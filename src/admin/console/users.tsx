@@ -1,0 +1,100 @@
+/** Console routes for users: the table, one user's page, and the actions on it. */
+import { type Context, Hono } from "hono";
+import * as v from "valibot";
+import { deleteAccount } from "../../account/delete-account";
+import type { AppEnv } from "../../app-types";
+import { auditSink, recordEvents } from "../../audit/record";
+import { listCredentials } from "../../db/credentials";
+import { findUserById } from "../../db/users";
+import { ApiError } from "../../errors";
+import { csrfToken } from "../../sessions/browser";
+import { renderPage } from "../../ui/render";
+import { userObject } from "../../user/user-object";
+import { pageRequest } from "../api/pagination";
+import { idParam } from "../api/wire";
+import { listUsers, userWire } from "../model/users";
+import { actorOf, consoleForm } from "./form";
+import { ConfirmDeleteUserPage, UserPage } from "./user-page";
+import { UsersPage } from "./users-page";
+
+export const consoleUserRoutes = new Hono<AppEnv>();
+
+const NOTICES: Record<string, string> = {
+  "sessions-ended": "Every session of this user has ended.",
+  deleted: "The user has been deleted.",
+};
+
+const MAX_EMAIL_PREFIX = 320;
+
+consoleUserRoutes.get("/users", async (c) => {
+  const email = (c.req.query("email") ?? "").trim().slice(0, MAX_EMAIL_PREFIX);
+  const page = await listUsers(c.env.DB, { email }, pageRequest({ cursor: c.req.query("cursor") }));
+  const next = page.next_cursor
+    ? `/admin/users?${new URLSearchParams({ ...(email ? { email } : {}), cursor: page.next_cursor })}`
+    : null;
+  return renderPage(
+    c,
+    <UsersPage
+      csrf={await csrfToken(c)}
+      email={email}
+      users={page.rows.map(userWire)}
+      next={next}
+      notice={NOTICES[c.req.query("done") ?? ""]}
+    />,
+  );
+});
+
+/** The user the path names, or a 404 page (an id that cannot be one of ours is never looked up). */
+async function pathUser(c: Context<AppEnv>) {
+  const id = c.req.param("id") ?? "";
+  const user = v.is(idParam, id) ? await findUserById(c.env.DB, id) : null;
+  if (!user) throw new ApiError("not_found", "There is no user with this id.");
+  return user;
+}
+
+consoleUserRoutes.get("/users/:id", async (c) => {
+  const user = await pathUser(c);
+  const [passkeys, sessions] = await Promise.all([
+    listCredentials(c.env.DB, user.id),
+    userObject(c.env, user.id).listSessions(Date.now()),
+  ]);
+  return renderPage(
+    c,
+    <UserPage
+      csrf={await csrfToken(c)}
+      user={userWire(user)}
+      passkeys={passkeys}
+      sessions={sessions}
+      notice={NOTICES[c.req.query("done") ?? ""]}
+    />,
+  );
+});
+
+consoleUserRoutes.post("/users/:id/sessions/end", async (c) => {
+  await consoleForm(c);
+  const user = await pathUser(c);
+  const ended = await userObject(c.env, user.id).endAllSessions();
+  recordEvents(auditSink(c), {
+    type: "session.ended",
+    userId: user.id,
+    actor: actorOf(c),
+    detail: { reason: "admin", sessions: ended },
+  });
+  return c.redirect(`/admin/users/${encodeURIComponent(user.id)}?done=sessions-ended`, 303);
+});
+
+consoleUserRoutes.get("/users/:id/delete", async (c) => {
+  const user = await pathUser(c);
+  return renderPage(c, <ConfirmDeleteUserPage csrf={await csrfToken(c)} user={userWire(user)} />);
+});
+
+consoleUserRoutes.post("/users/:id/delete", async (c) => {
+  const form = await consoleForm(c);
+  const user = await pathUser(c);
+  // The confirmation step: a post without it (a stray or replayed form) shows the question again.
+  if (form.get("confirm") !== "yes") {
+    return renderPage(c, <ConfirmDeleteUserPage csrf={await csrfToken(c)} user={userWire(user)} />, 409);
+  }
+  await deleteAccount(c.env, auditSink(c), user.id, actorOf(c));
+  return c.redirect("/admin/users?done=deleted", 303);
+});
