@@ -154,6 +154,35 @@ describe("admin console", { timeout: TIMEOUT * 3 }, () => {
       assert.match(await event.first().innerText(), new RegExp(`admin:${adminId}`));
       await assertAccessible(page, "the audit log");
 
+      // Clients: register one (its secret shown once), rotate the secret (a new one, shown once).
+      await page.getByRole("link", { name: "Clients" }).click();
+      await page.getByRole("heading", { name: "Clients" }).waitFor();
+      await assertAccessible(page, "the clients page");
+      await page.getByLabel("Name").fill("Console test app");
+      await page.getByLabel("Redirect URIs (one per line)").fill("https://app.example/callback");
+      await page.getByLabel("Client authentication").selectOption("client_secret_basic");
+      await page.getByRole("button", { name: "Register client" }).click();
+      await page.getByRole("heading", { name: "Client registered" }).waitFor();
+      const clientId = await page.locator("dl.facts dd").first().innerText();
+      const firstSecret = await page.locator("dd.secret").innerText();
+      assert.match(firstSecret, /^[A-Za-z0-9_-]{43}$/);
+      await assertAccessible(page, "a client secret shown once");
+      assert.equal((await adminApi(origin, "GET", `/clients/${clientId}`)).body.client_name, "Console test app");
+      await page.goto(`${origin}/admin/clients`);
+      await page.getByRole("button", { name: "Rotate the secret of Console test app" }).click();
+      await page.getByRole("heading", { name: "Secret rotated" }).waitFor();
+      const rotated = await page.locator("dd.secret").innerText();
+      assert.match(rotated, /^[A-Za-z0-9_-]{43}$/);
+      assert.notEqual(rotated, firstSecret);
+      const { body: rotations } = await adminApi(origin, "GET", `/events?client_id=${clientId}`);
+      assert.deepEqual(
+        rotations.data.map((e) => [e.type, e.actor]),
+        [
+          ["client.secret_rotated", `admin:${adminId}`],
+          ["client.registered", `admin:${adminId}`],
+        ],
+      );
+
       // Delete has a confirmation step; the confirmed delete removes bob.
       await page.goto(`${origin}/admin/users/${bobId}`);
       await page.getByRole("link", { name: "Delete user…" }).click();
