@@ -9,7 +9,7 @@ import { renderPage } from "../../ui/render";
 import { parseRoles } from "../model/users";
 import { ForbiddenPage } from "./forbidden-page";
 
-export const ADMIN_ROLE = "admin";
+const ADMIN_ROLE = "admin";
 
 export function requireAdmin(): MiddlewareHandler<AppEnv> {
   return async function requireAdminMiddleware(c, next) {

@@ -2,7 +2,7 @@
 import type { Child } from "hono/jsx";
 import { Layout } from "../../ui/layout";
 
-export type ConsoleSection = "users" | "clients" | "webhooks" | "events";
+type ConsoleSection = "users" | "clients" | "webhooks" | "events";
 
 const SECTIONS: readonly { id: ConsoleSection; href: string; label: string }[] = [
   { id: "users", href: "/admin/users", label: "Users" },
