@@ -6,7 +6,7 @@ import type { Env } from "../config";
 
 /** Rows per DELETE statement, and statements per table per run. */
 export const RETENTION_BATCH = 1000;
-export const RETENTION_MAX_BATCHES = 50;
+const RETENTION_MAX_BATCHES = 50;
 
 const TABLES = ["audit_events", "webhook_deliveries"] as const;
 
