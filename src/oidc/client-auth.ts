@@ -82,8 +82,8 @@ const FAILED = "Client authentication failed.";
 
 /**
  * RFC 6749 §2.3.1: whether `secret` is the client's: its current secret, or the one a rotation replaced while its
- * grace period lasts. Only SHA-256 digests are stored; both are compared in constant time, always, so the answer
- * takes as long whichever matched.
+ * grace period lasts. Only SHA-256 digests are stored; each stored digest is compared in constant time, the
+ * previous one whether or not the current one matched, so the time taken does not tell which one did.
  */
 async function secretMatches(client: ClientRecord, secret: string, now: number): Promise<boolean> {
   const given = await sha256b64url(secret);

@@ -1,4 +1,4 @@
-/** Admin API: OAuth clients (RFC 7591 metadata), their secret rotation. Queries and rules: src/admin/model/clients.ts. */
+/** Admin API: OAuth clients (RFC 7591 metadata) and their secret rotation; queries and rules: model/clients.ts. */
 import * as v from "valibot";
 import { auditSink } from "../../audit/record";
 import {
