@@ -169,7 +169,7 @@ describe("admin console", { timeout: TIMEOUT * 3 }, () => {
       await assertAccessible(page, "a client secret shown once");
       assert.equal((await adminApi(origin, "GET", `/clients/${clientId}`)).body.client_name, "Console test app");
       await page.goto(`${origin}/admin/clients`);
-      await page.getByRole("button", { name: "Rotate the secret of Console test app" }).click();
+      await page.getByRole("button", { name: "Rotate secret of Console test app" }).click();
       await page.getByRole("heading", { name: "Secret rotated" }).waitFor();
       const rotated = await page.locator("dd.secret").innerText();
       assert.match(rotated, /^[A-Za-z0-9_-]{43}$/);

@@ -10,6 +10,8 @@ import { ErrorPage } from "../../ui/pages/error";
 import { renderPage } from "../../ui/render";
 import { Problem } from "../api/problem";
 import { requireAdmin } from "./access";
+import { consoleClientRoutes } from "./clients";
+import { consoleEventRoutes } from "./events";
 import { consoleUserRoutes } from "./users";
 
 export const consoleApp = new Hono<AppEnv>().basePath("/admin");
@@ -18,12 +20,17 @@ consoleApp.use("*", adoptVariables);
 consoleApp.use("*", requireAdmin());
 consoleApp.get("/", (c) => c.redirect("/admin/users", 302));
 consoleApp.route("/", consoleUserRoutes);
+consoleApp.route("/", consoleClientRoutes);
+consoleApp.route("/", consoleEventRoutes);
 
 type PageStatus = Parameters<typeof renderPage>[2];
 
 consoleApp.onError((err, c) => {
   if (err instanceof Problem && err.status < 500) {
-    const page = <ErrorPage title="That did not work" message={err.detail} link={{ href: "/admin", label: "Back" }} />;
+    // The invalid fields' own words (RFC 9457 `errors`), so the person can correct the form or the address.
+    const advice = err.errors?.map((e) => e.detail).join("; ");
+    const link = { href: "/admin", label: "Back to the console" };
+    const page = <ErrorPage title="That did not work" message={err.detail} advice={advice} link={link} />;
     return renderPage(c, page, err.status as PageStatus);
   }
   return formatError(c, err, "page");

@@ -3,6 +3,7 @@ import type { Credential } from "../../db/credentials";
 import { describeDevice, formatTime } from "../../ui/format";
 import type { SessionInfo } from "../../user/types";
 import type { UserWire } from "../model/users";
+import { type EventRowView, EventsTable } from "./events-page";
 import { ConsoleLayout, Csrf } from "./layout";
 
 export interface UserPageProps {
@@ -10,12 +11,14 @@ export interface UserPageProps {
   user: UserWire;
   passkeys: Credential[];
   sessions: SessionInfo[];
+  /** The newest few events of this user. */
+  events: EventRowView[];
   notice?: string | undefined;
 }
 
 const when = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "never");
 
-export function UserPage({ csrf, user, passkeys, sessions, notice }: UserPageProps) {
+export function UserPage({ csrf, user, passkeys, sessions, events, notice }: UserPageProps) {
   const base = `/admin/users/${encodeURIComponent(user.id)}`;
   return (
     <ConsoleLayout title={user.email} section="users" csrf={csrf} notice={notice}>
@@ -43,7 +46,6 @@ export function UserPage({ csrf, user, passkeys, sessions, notice }: UserPagePro
           <a class="button danger" href={`${base}/delete`}>
             Delete user…
           </a>
-          <a href={`/admin/events?user_id=${encodeURIComponent(user.id)}`}>All events of this user</a>
         </div>
       </section>
 
@@ -94,6 +96,14 @@ export function UserPage({ csrf, user, passkeys, sessions, notice }: UserPagePro
             </button>
           </form>
         ) : null}
+      </section>
+
+      <section aria-labelledby="events-heading">
+        <h2 id="events-heading">Recent events</h2>
+        {events.length === 0 ? <p>No events recorded.</p> : <EventsTable events={events} caption="Recent events" />}
+        <p>
+          <a href={`/admin/events?user_id=${encodeURIComponent(user.id)}`}>All events of this user</a>
+        </p>
       </section>
     </ConsoleLayout>
   );

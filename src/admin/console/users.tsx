@@ -12,6 +12,7 @@ import { renderPage } from "../../ui/render";
 import { userObject } from "../../user/user-object";
 import { pageRequest } from "../api/pagination";
 import { idParam } from "../api/wire";
+import { eventWire, listEvents } from "../model/events";
 import { listUsers, userWire } from "../model/users";
 import { actorOf, consoleForm } from "./form";
 import { ConfirmDeleteUserPage, UserPage } from "./user-page";
@@ -25,6 +26,7 @@ const NOTICES: Record<string, string> = {
 };
 
 const MAX_EMAIL_PREFIX = 320;
+const RECENT_EVENTS = 10;
 
 consoleUserRoutes.get("/users", async (c) => {
   const email = (c.req.query("email") ?? "").trim().slice(0, MAX_EMAIL_PREFIX);
@@ -54,9 +56,10 @@ async function pathUser(c: Context<AppEnv>) {
 
 consoleUserRoutes.get("/users/:id", async (c) => {
   const user = await pathUser(c);
-  const [passkeys, sessions] = await Promise.all([
+  const [passkeys, sessions, events] = await Promise.all([
     listCredentials(c.env.DB, user.id),
     userObject(c.env, user.id).listSessions(Date.now()),
+    listEvents(c.env.DB, { userId: user.id }, { limit: RECENT_EVENTS, after: null }),
   ]);
   return renderPage(
     c,
@@ -65,6 +68,7 @@ consoleUserRoutes.get("/users/:id", async (c) => {
       user={userWire(user)}
       passkeys={passkeys}
       sessions={sessions}
+      events={events.rows.map(eventWire)}
       notice={NOTICES[c.req.query("done") ?? ""]}
     />,
   );

@@ -1,0 +1,129 @@
+/**
+ * Console pages over the admin model: the audit log's filters (checked before any query), a user's recent events, and
+ * clients registered and rotated from forms, exactly as registration validates them, the secret shown once.
+ */
+import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { db } from "../../../src/db/client";
+import { clients, users } from "../../../src/db/schema";
+import { findUserByEmail } from "../../../src/db/users";
+import { sha256b64url } from "../../../src/lib/crypto";
+import { signUp } from "../../helpers/accounts";
+import type { TestBrowser } from "../../helpers/browser";
+
+const HTML = { accept: "text/html" };
+
+async function newAdmin(): Promise<{ browser: TestBrowser; id: string }> {
+  const { browser, email } = await signUp();
+  const user = await findUserByEmail(env.DB, email);
+  await db(env.DB).update(users).set({ roles: '["admin"]' }).where(eq(users.id, user!.id)).run();
+  return { browser, id: user!.id };
+}
+
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("condition not met within 1 s");
+}
+
+describe("audit log page", () => {
+  it("refuses a filter that cannot be one, with a 400 page naming it", async () => {
+    const { browser } = await newAdmin();
+    for (const [query, named] of [
+      ["type=no.such_type", '"type"'],
+      ["since=yesterday", '"since"'],
+      ["until=2026-13-45T99:99", '"until"'],
+      ["user_id=not%20an%20id", '"user_id"'],
+      ["cursor=not-a-cursor", "cursor"],
+    ] as const) {
+      const res = await browser.fetch(`/admin/events?${query}`, { headers: HTML });
+      expect(res.status, query).toBe(400);
+      expect((await res.text()).replaceAll("&quot;", '"'), query).toContain(named);
+    }
+  });
+
+  it("filters by user and type, and the user's page lists their recent events", async () => {
+    const { browser, id: adminId } = await newAdmin();
+    const { email } = await signUp();
+    const target = (await findUserByEmail(env.DB, email))!.id;
+    const ended = await browser.fetch(`/admin/users/${target}/sessions/end`, { form: { csrf: await browser.csrf() } });
+    expect(ended.status).toBe(303);
+    await eventually(async () => {
+      const page = await browser.fetch(`/admin/events?type=session.ended&user_id=${target}`, { headers: HTML });
+      return (await page.text()).includes(`admin:${adminId}`);
+    });
+    const other = await browser.fetch(`/admin/events?type=client.registered&user_id=${target}`, { headers: HTML });
+    expect(await other.text()).toContain("No events match.");
+    const userPage = await (await browser.fetch(`/admin/users/${target}`, { headers: HTML })).text();
+    expect(userPage).toContain("Recent events");
+    expect(userPage).toContain("session.ended");
+  });
+});
+
+describe("clients page", () => {
+  it("registers a client from the form and shows its secret once; only the hash is stored", async () => {
+    const { browser } = await newAdmin();
+    const res = await browser.fetch("/admin/clients", {
+      form: {
+        csrf: await browser.csrf(),
+        client_name: "Form app",
+        redirect_uris: "https://form.example/cb\r\nhttps://form.example/cb2",
+        token_endpoint_auth_method: "client_secret_post",
+      },
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const secret = /<dd class="secret">([A-Za-z0-9_-]+)<\/dd>/.exec(html)?.[1];
+    const clientId = /<dd><code>([^<]+)<\/code><\/dd>/.exec(html)?.[1];
+    expect(secret).toBeDefined();
+    const row = await db(env.DB).select().from(clients).where(eq(clients.id, clientId!)).get();
+    expect(row?.secretHash).toBe(await sha256b64url(secret!));
+    expect(JSON.parse(row!.redirectUris)).toEqual(["https://form.example/cb", "https://form.example/cb2"]);
+    const list = await (await browser.fetch("/admin/clients", { headers: HTML })).text();
+    expect(list).toContain(clientId);
+    expect(list).not.toContain(secret);
+  });
+
+  it("refuses metadata registration would refuse, with the reason, creating nothing", async () => {
+    const { browser } = await newAdmin();
+    const before = (await db(env.DB).select().from(clients).all()).length;
+    const res = await browser.fetch("/admin/clients", {
+      form: {
+        csrf: await browser.csrf(),
+        client_name: "Bad app",
+        redirect_uris: "http://bad.example/cb",
+        token_endpoint_auth_method: "client_secret_basic",
+      },
+    });
+    expect(res.status).toBe(422);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect((await db(env.DB).select().from(clients).all()).length).toBe(before);
+  });
+
+  it("rotates a confidential client's secret: a new one shown once, the old one in its grace slot", async () => {
+    const { browser } = await newAdmin();
+    const csrf = await browser.csrf();
+    const created = await (
+      await browser.fetch("/admin/clients", {
+        form: {
+          csrf,
+          client_name: "Rotating app",
+          redirect_uris: "https://rot.example/cb",
+          token_endpoint_auth_method: "client_secret_basic",
+        },
+      })
+    ).text();
+    const clientId = /<dd><code>([^<]+)<\/code><\/dd>/.exec(created)![1]!;
+    const first = /<dd class="secret">([A-Za-z0-9_-]+)<\/dd>/.exec(created)![1]!;
+    const res = await browser.fetch(`/admin/clients/${clientId}/rotate-secret`, { form: { csrf } });
+    expect(res.status).toBe(200);
+    const second = /<dd class="secret">([A-Za-z0-9_-]+)<\/dd>/.exec(await res.text())![1]!;
+    expect(second).not.toBe(first);
+    const row = await db(env.DB).select().from(clients).where(eq(clients.id, clientId)).get();
+    expect(row?.secretHash).toBe(await sha256b64url(second));
+    expect(row?.previousSecretHash).toBe(await sha256b64url(first));
+  });
+});
