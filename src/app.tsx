@@ -32,8 +32,10 @@ export const app = new Hono<AppEnv>();
  */
 // "/x" and "/x/anything" (any character, line breaks included, as Hono's "/x/*" matched).
 // The console's pages (/admin, /admin/…) are a browser's; the admin API (/admin/api, /admin/api/…) is a bearer API.
-const BROWSER_PATH =
-  /^\/(?:|signin|signout|logout|(?:auth|passkey|account|authorize|demo)(?:\/[\s\S]*)?|admin(?:\/(?!api(?:\/|$))[\s\S]*)?)$/;
+const BROWSER_PATH = new RegExp(
+  String.raw`^\/(?:|signin|signout|logout|(?:auth|passkey|account|authorize|demo)(?:\/[\s\S]*)?` +
+    String.raw`|admin(?:\/(?!api(?:\/|$))[\s\S]*)?)$`,
+);
 const bindBrowser = browserBinding();
 const readSession = loadSession();
 
