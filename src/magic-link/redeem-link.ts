@@ -7,7 +7,7 @@
  */
 import type { Env } from "../config";
 import { countCredentials } from "../db/credentials";
-import { upsertVerifiedUser } from "../db/users";
+import { confirmEmail, upsertVerifiedUser } from "../db/users";
 import { EMAIL_LINK_AMR } from "../sessions/assurance";
 import type { VerifiedSignIn } from "../signin/start-session";
 import { emailObject } from "../user/user-object";
@@ -57,6 +57,9 @@ export async function proveMagicLink(env: Env, token: string, browserHash: strin
     const user = await upsertVerifiedUser(env.DB, record.email, now);
     newAccount = user.createdAt === now;
     userId = user.id;
+  } else if (!(await confirmEmail(env.DB, userId, record.email, now))) {
+    // The account is gone, or an administrator changed its address after this link was mailed to the old one.
+    return { ok: false, reason: "invalid" };
   }
   const hasPasskey = !newAccount && (await countCredentials(env.DB, userId)) > 0;
   const consume = { id: `link:${hash}`, expiresAt: record.expiresAt };

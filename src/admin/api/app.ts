@@ -10,9 +10,10 @@ import { adoptVariables } from "../../middleware/sub-app";
 import { openApiDocument } from "./openapi";
 import { mountOperations, type Operation } from "./operation";
 import { Problem, problemResponse, toProblem } from "./problem";
+import { userDeviceOperations } from "./user-devices";
 import { userOperations } from "./users";
 
-export const OPERATIONS: readonly Operation[] = [...userOperations];
+export const OPERATIONS: readonly Operation[] = [...userOperations, ...userDeviceOperations];
 
 const bearer = adminBearer();
 
