@@ -26,7 +26,7 @@ const grant = {
   sid: "s1",
   authTime: 0,
   amr: ["pop" as const],
-  claims: { email: "x@example.test", email_verified: true },
+  claims: { email: "x@example.test", email_verified: true, name: null },
 };
 
 describe("a disabled user's Durable Object", () => {
