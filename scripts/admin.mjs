@@ -23,7 +23,9 @@ function normalizeEmail(raw) {
   const email = raw.trim().normalize("NFC").toLowerCase();
   // No quote, backslash, space or control character can reach the SQL text below.
   if (!/^[a-z0-9.!#$%&*+/=?^_`{|}~-]+@[a-z0-9.-]+\.[a-z0-9-]{2,63}$/.test(email)) {
-    fail(`"${raw}" is not an email address Latchkey stores (ASCII, one @, a domain). An IDN domain: give its xn-- form.`);
+    fail(
+      `"${raw}" is not an email address Latchkey stores (ASCII, one @, a domain). An IDN domain: give its xn-- form.`,
+    );
   }
   return email;
 }

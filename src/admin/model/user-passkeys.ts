@@ -27,7 +27,7 @@ function transportsOf(json: string): string[] {
   }
 }
 
-export function passkeyWire(credential: Credential): PasskeyWire {
+function passkeyWire(credential: Credential): PasskeyWire {
   return {
     id: credential.id,
     name: credential.name,

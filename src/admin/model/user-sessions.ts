@@ -16,7 +16,7 @@ export const sessionSchema = v.object({
 });
 export type SessionWire = v.InferOutput<typeof sessionSchema>;
 
-export function sessionWire(session: SessionInfo): SessionWire {
+function sessionWire(session: SessionInfo): SessionWire {
   return {
     id: session.sid,
     created_at: rfc3339(session.createdAt),

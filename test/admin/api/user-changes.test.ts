@@ -56,7 +56,10 @@ describe("POST /admin/api/users", () => {
 describe("PATCH /admin/api/users/{id}", () => {
   it("changes name and roles; a new email is unverified until a link mailed to it is used", async () => {
     const user = await upsertVerifiedUser(env.DB, uniqueEmail("patch"), Date.now());
-    const named = await adminCall("PATCH", `/users/${user.id}`, { name: "Grace", roles: ["admin", "admin", "support"] });
+    const named = await adminCall("PATCH", `/users/${user.id}`, {
+      name: "Grace",
+      roles: ["admin", "admin", "support"],
+    });
     expect(named.body).toMatchObject({ name: "Grace", roles: ["admin", "support"], email_verified: true });
     const updated = await waitForEvents("user.updated", user.id);
     expect(JSON.parse(updated[0]!.detail)).toEqual({ fields: ["name", "roles"] });
