@@ -2,7 +2,14 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { findUserById, upsertVerifiedUser } from "../../../src/db/users";
-import { passkeySignIn, redeemLink, sessionAlive, uniqueEmail, userWithPasskey } from "../../helpers/accounts";
+import {
+  passkeySignIn,
+  redeemLink,
+  sessionAlive,
+  storedLinkFor,
+  uniqueEmail,
+  userWithPasskey,
+} from "../../helpers/accounts";
 import { adminCall } from "../../helpers/admin-api";
 import { waitForEvents } from "../../helpers/audit-events";
 import { ORIGIN, TestBrowser } from "../../helpers/browser";
@@ -64,6 +71,9 @@ describe("PATCH /admin/api/users/{id}", () => {
     const updated = await waitForEvents("user.updated", user.id);
     expect(JSON.parse(updated[0]!.detail)).toEqual({ fields: ["name", "roles"] });
 
+    // A link mailed to the old address before the change.
+    const oldLinkBrowser = new TestBrowser();
+    const oldLink = await storedLinkFor(oldLinkBrowser, user.email, user.id);
     const newEmail = uniqueEmail("moved");
     const moved = await adminCall("PATCH", `/users/${user.id}`, { email: newEmail.toUpperCase() });
     expect(moved.body).toMatchObject({ email: newEmail, email_verified: false });
@@ -76,6 +86,9 @@ describe("PATCH /admin/api/users/{id}", () => {
     )!;
     expect((await redeemLink(browser, token)).status).toBe(303);
     expect(((await adminCall("GET", `/users/${user.id}`)).body as UserBody).email_verified).toBe(true);
+    // The old address's link proves nothing about the account any more.
+    expect((await redeemLink(oldLinkBrowser, oldLink)).status).toBe(400);
+    expect(oldLinkBrowser.sessionCookie).toBeUndefined();
   });
 
   it("refuses an email another user has (409) and an unknown id (404)", async () => {
