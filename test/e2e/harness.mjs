@@ -244,14 +244,7 @@ async function startProvider({ smtpUrl, name = "provider" }) {
     await stop();
     throw err;
   }
-  /** Runs SQL against the provider's local D1 (the state `wrangler dev` serves), e.g. to set up what no API does. */
-  const d1 = (sql) =>
-    execFileSync(
-      process.execPath,
-      [WRANGLER, "d1", "execute", "DB", "--local", "--persist-to", persistTo, "--command", sql],
-      { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
-    ).toString("utf8");
-  return { origin, port, logPath, startupMs: Date.now() - started, output: () => output, d1, stop };
+  return { origin, port, logPath, startupMs: Date.now() - started, output: () => output, stop };
 }
 
 // ---------------------------------------------------------------------------------------------- browser

@@ -1,8 +1,10 @@
 /** Reading a console form: the body, then the CSRF check (same origin and the token bound to this browser). */
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-types";
+import { auditSink } from "../../audit/record";
 import { readForm } from "../../lib/body";
 import { assertCsrf } from "../../sessions/browser";
+import type { Actor } from "../model/user-changes";
 
 export async function consoleForm(c: Context<AppEnv>): Promise<Map<string, string>> {
   const form = await readForm(c);
@@ -15,4 +17,9 @@ export function actorOf(c: Context<AppEnv>): string {
   const actor = c.get("adminActor");
   if (!actor) throw new TypeError("console route ran without requireAdmin");
   return actor;
+}
+
+/** Who acts, for the admin model's user changes: the bindings, the audit sink and the console's actor. */
+export function whoOf(c: Context<AppEnv>): Actor {
+  return { env: c.env, sink: auditSink(c), actor: actorOf(c) };
 }

@@ -1,7 +1,7 @@
 /** One user: profile, passkeys, sessions, recent events, and what an admin can do about them. */
-import type { Credential } from "../../db/credentials";
-import { describeDevice, formatTime } from "../../ui/format";
-import type { SessionInfo } from "../../user/types";
+import { describeDevice } from "../../ui/format";
+import type { PasskeyWire } from "../model/user-passkeys";
+import type { SessionWire } from "../model/user-sessions";
 import type { UserWire } from "../model/users";
 import { type EventRowView, EventsTable } from "./events-page";
 import { ConsoleLayout, Csrf } from "./layout";
@@ -9,8 +9,8 @@ import { ConsoleLayout, Csrf } from "./layout";
 export interface UserPageProps {
   csrf: string;
   user: UserWire;
-  passkeys: Credential[];
-  sessions: SessionInfo[];
+  passkeys: PasskeyWire[];
+  sessions: SessionWire[];
   /** The newest few events of this user. */
   events: EventRowView[];
   notice?: string | undefined;
@@ -43,6 +43,12 @@ export function UserPage({ csrf, user, passkeys, sessions, events, notice }: Use
           <dd>{when(user.last_sign_in_at)}</dd>
         </dl>
         <div class="actions">
+          <form method="post" action={`${base}/${user.disabled ? "enable" : "disable"}`}>
+            <Csrf token={csrf} />
+            <button type="submit" class={user.disabled ? "primary" : "danger"}>
+              {user.disabled ? "Enable user" : "Disable user"}
+            </button>
+          </form>
           <a class="button danger" href={`${base}/delete`}>
             Delete user…
           </a>
@@ -60,9 +66,9 @@ export function UserPage({ csrf, user, passkeys, sessions, events, notice }: Use
                 <div>
                   <strong>{p.name}</strong>
                   <small>
-                    Added {formatTime(p.createdAt)} ·{" "}
-                    {p.lastUsedAt ? `last used ${formatTime(p.lastUsedAt)}` : "never used"}
-                    {p.backupState ? " · synced" : ""}
+                    {p.authenticator_name} · added {when(p.created_at)} ·{" "}
+                    {p.last_used_at ? `last used ${when(p.last_used_at)}` : "never used"}
+                    {p.backed_up ? " · synced" : ""}
                   </small>
                 </div>
               </li>
@@ -78,13 +84,19 @@ export function UserPage({ csrf, user, passkeys, sessions, events, notice }: Use
           {sessions.map((s) => (
             <li>
               <div>
-                <strong>{describeDevice(s.userAgent)}</strong>
+                <strong>{describeDevice(s.user_agent)}</strong>
                 <small>
-                  Signed in {formatTime(s.createdAt)} with {s.method === "passkey" ? "a passkey" : "an email link"} ·
-                  last active {formatTime(s.lastSeenAt)}
+                  Signed in {when(s.created_at)} ({s.amr.join(", ")}) · last active {when(s.last_seen_at)}
                   {s.country ? ` · ${s.country}` : ""}
                 </small>
               </div>
+              <form method="post" action={`${base}/sessions/end`} class="inline">
+                <Csrf token={csrf} />
+                <input type="hidden" name="sid" value={s.id} />
+                <button type="submit" aria-label={`End session on ${describeDevice(s.user_agent)}`}>
+                  End session
+                </button>
+              </form>
             </li>
           ))}
         </ul>

@@ -3,18 +3,19 @@ import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import { deleteAccount } from "../../account/delete-account";
 import type { AppEnv } from "../../app-types";
-import { auditSink, recordEvents } from "../../audit/record";
-import { listCredentials } from "../../db/credentials";
+import { auditSink } from "../../audit/record";
 import { findUserById } from "../../db/users";
 import { ApiError } from "../../errors";
 import { csrfToken } from "../../sessions/browser";
 import { renderPage } from "../../ui/render";
-import { userObject } from "../../user/user-object";
 import { pageRequest } from "../api/pagination";
 import { idParam } from "../api/wire";
 import { eventWire, listEvents } from "../model/events";
+import { setDisabled } from "../model/user-changes";
+import { listUserPasskeys } from "../model/user-passkeys";
+import { endAllUserSessions, endUserSession, listUserSessions } from "../model/user-sessions";
 import { listUsers, userWire } from "../model/users";
-import { actorOf, consoleForm } from "./form";
+import { actorOf, consoleForm, whoOf } from "./form";
 import { ConfirmDeleteUserPage, UserPage } from "./user-page";
 import { UsersPage } from "./users-page";
 
@@ -22,6 +23,9 @@ export const consoleUserRoutes = new Hono<AppEnv>();
 
 const NOTICES: Record<string, string> = {
   "sessions-ended": "Every session of this user has ended.",
+  "session-ended": "The session has ended.",
+  disabled: "The user is disabled: their sessions have ended and they cannot sign in.",
+  enabled: "The user is enabled: they can sign in again.",
   deleted: "The user has been deleted.",
 };
 
@@ -57,8 +61,8 @@ async function pathUser(c: Context<AppEnv>) {
 consoleUserRoutes.get("/users/:id", async (c) => {
   const user = await pathUser(c);
   const [passkeys, sessions, events] = await Promise.all([
-    listCredentials(c.env.DB, user.id),
-    userObject(c.env, user.id).listSessions(Date.now()),
+    listUserPasskeys(c.env.DB, user.id),
+    listUserSessions(whoOf(c), user.id, Date.now()),
     listEvents(c.env.DB, { userId: user.id }, { limit: RECENT_EVENTS, after: null }),
   ]);
   return renderPage(
@@ -74,18 +78,34 @@ consoleUserRoutes.get("/users/:id", async (c) => {
   );
 });
 
+const userPath = (id: string, done: string) => `/admin/users/${encodeURIComponent(id)}?done=${done}`;
+
 consoleUserRoutes.post("/users/:id/sessions/end", async (c) => {
-  await consoleForm(c);
+  const form = await consoleForm(c);
   const user = await pathUser(c);
-  const ended = await userObject(c.env, user.id).endAllSessions();
-  recordEvents(auditSink(c), {
-    type: "session.ended",
-    userId: user.id,
-    actor: actorOf(c),
-    detail: { reason: "admin", sessions: ended },
-  });
-  return c.redirect(`/admin/users/${encodeURIComponent(user.id)}?done=sessions-ended`, 303);
+  const sid = form.get("sid");
+  if (sid === undefined) {
+    await endAllUserSessions(whoOf(c), user.id);
+    return c.redirect(userPath(user.id, "sessions-ended"), 303);
+  }
+  if (!(await endUserSession(whoOf(c), user.id, sid.slice(0, 64)))) {
+    throw new ApiError("not_found", "That session has already ended.");
+  }
+  return c.redirect(userPath(user.id, "session-ended"), 303);
 });
+
+for (const [action, disabled] of [
+  ["disable", true],
+  ["enable", false],
+] as const) {
+  consoleUserRoutes.post(`/users/:id/${action}`, async (c) => {
+    await consoleForm(c);
+    const user = await pathUser(c);
+    const changed = await setDisabled(whoOf(c), user.id, disabled, Date.now());
+    if (!changed.ok) throw new ApiError("not_found", changed.message);
+    return c.redirect(userPath(user.id, disabled ? "disabled" : "enabled"), 303);
+  });
+}
 
 consoleUserRoutes.get("/users/:id/delete", async (c) => {
   const user = await pathUser(c);

@@ -9,7 +9,7 @@ import { db } from "../../../src/db/client";
 import { clients, users } from "../../../src/db/schema";
 import { findUserByEmail } from "../../../src/db/users";
 import { sha256b64url } from "../../../src/lib/crypto";
-import { signUp } from "../../helpers/accounts";
+import { sessionAlive, signUp } from "../../helpers/accounts";
 import type { TestBrowser } from "../../helpers/browser";
 
 const HTML = { accept: "text/html" };
@@ -125,5 +125,37 @@ describe("clients page", () => {
     const row = await db(env.DB).select().from(clients).where(eq(clients.id, clientId)).get();
     expect(row?.secretHash).toBe(await sha256b64url(second));
     expect(row?.previousSecretHash).toBe(await sha256b64url(first));
+  });
+});
+
+describe("a user's page actions", () => {
+  it("disables a user (their session ends at once) and enables them again", async () => {
+    const { browser } = await newAdmin();
+    const { browser: target, email } = await signUp();
+    const id = (await findUserByEmail(env.DB, email))!.id;
+    const csrf = await browser.csrf();
+    const disabled = await browser.fetch(`/admin/users/${id}/disable`, { form: { csrf } });
+    expect(disabled.headers.get("location")).toBe(`/admin/users/${id}?done=disabled`);
+    expect((await findUserByEmail(env.DB, email))!.disabledAt).not.toBeNull();
+    expect(await sessionAlive(target.sessionCookie!)).toBe(false);
+    const page = await (await browser.fetch(`/admin/users/${id}`, { headers: HTML })).text();
+    expect(page).toContain("Enable user");
+    const enabled = await browser.fetch(`/admin/users/${id}/enable`, { form: { csrf } });
+    expect(enabled.headers.get("location")).toBe(`/admin/users/${id}?done=enabled`);
+    expect((await findUserByEmail(env.DB, email))!.disabledAt).toBeNull();
+  });
+
+  it("ends one session by its id and says so when it has already ended", async () => {
+    const { browser } = await newAdmin();
+    const { browser: target, email } = await signUp();
+    const id = (await findUserByEmail(env.DB, email))!.id;
+    const page = await (await browser.fetch(`/admin/users/${id}`, { headers: HTML })).text();
+    const sid = /name="sid" value="([^"]+)"/.exec(page)![1]!;
+    const csrf = await browser.csrf();
+    const res = await browser.fetch(`/admin/users/${id}/sessions/end`, { form: { csrf, sid } });
+    expect(res.headers.get("location")).toBe(`/admin/users/${id}?done=session-ended`);
+    expect(await sessionAlive(target.sessionCookie!)).toBe(false);
+    const again = await browser.fetch(`/admin/users/${id}/sessions/end`, { form: { csrf, sid } });
+    expect(again.status).toBe(404);
   });
 });
