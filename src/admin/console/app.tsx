@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../app-types";
+import { auditSink, recordEvents } from "../../audit/record";
 import { formatError, formatNotFound } from "../../middleware/error-format";
 import { adoptVariables } from "../../middleware/sub-app";
 import { ErrorPage } from "../../ui/pages/error";
@@ -18,6 +19,17 @@ export const consoleApp = new Hono<AppEnv>().basePath("/admin");
 
 consoleApp.use("*", adoptVariables);
 consoleApp.use("*", requireAdmin());
+// Every console form an admin submits is in the audit log with its actor, whatever its outcome (as the API's calls).
+consoleApp.use("*", async function auditConsoleRequest(c, next) {
+  await next();
+  if (c.req.method !== "POST") return;
+  recordEvents(auditSink(c), {
+    type: "admin.request",
+    outcome: c.res.status < 400 ? "success" : "failure",
+    actor: c.get("adminActor") ?? null,
+    detail: { method: c.req.method, path: c.req.path, status: c.res.status, via: "console" },
+  });
+});
 consoleApp.get("/", (c) => c.redirect("/admin/users", 302));
 consoleApp.route("/", consoleUserRoutes);
 consoleApp.route("/", consoleClientRoutes);

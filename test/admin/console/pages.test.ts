@@ -159,3 +159,17 @@ describe("a user's page actions", () => {
     expect(again.status).toBe(404);
   });
 });
+
+describe("console audit", () => {
+  it("records every console form in the audit log as admin.request with the admin as actor", async () => {
+    const { browser, id } = await newAdmin();
+    const { email } = await signUp();
+    const target = (await findUserByEmail(env.DB, email))!.id;
+    await browser.fetch(`/admin/users/${target}/disable`, { form: { csrf: await browser.csrf() } });
+    await eventually(async () => {
+      const page = await browser.fetch("/admin/events?type=admin.request", { headers: HTML });
+      const text = await page.text();
+      return text.includes(`admin:${id}`) && text.includes(`/admin/users/${target}/disable`);
+    });
+  });
+});
