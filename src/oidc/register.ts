@@ -1,6 +1,7 @@
 /** RFC 7591 dynamic client registration at registration_endpoint, authorized by the admin bearer token. */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
+import { auditSink, recordEvents } from "../audit/record";
 import type { Env } from "../config";
 import { insertClientRow } from "../db/clients";
 import { ApiError, OAuthError } from "../errors";
@@ -76,7 +77,16 @@ registerRoutes.post("/register", registrationAdmin.middleware, async function re
   const parsed = parseClientMetadata(body, { insecureDev: config.insecureDev });
   if (!parsed.ok) throw new OAuthError(parsed.error, parsed.description);
 
-  const info = await registerClient(c.env, parsed.metadata, Date.now());
+  const now = Date.now();
+  const info = await registerClient(c.env, parsed.metadata, now);
+  const detail = {
+    via: "register",
+    auth_method: info.token_endpoint_auth_method,
+    grant_types: info.grant_types,
+    first_party: info.first_party,
+  };
+  const actor = c.get("adminActor") ?? "admin:token";
+  recordEvents(auditSink(c), { type: "client.registered", clientId: info.client_id, actor, detail }, now);
   console.log(
     JSON.stringify({
       event: "client_registered",
