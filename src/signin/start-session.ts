@@ -39,7 +39,7 @@ export type StartedSession =
   | { ok: false; reason: "replayed" };
 
 /** The sign-in method as audit events name it (docs/events.md): "passkey" or "link". */
-export function auditMethod(method: VerifiedSignIn["method"]): "passkey" | "link" {
+function auditMethod(method: VerifiedSignIn["method"]): "passkey" | "link" {
   return method === "email" ? "link" : "passkey";
 }
 

@@ -167,3 +167,25 @@ describe("audit: passkey sign-in, added, removed", () => {
     });
   });
 });
+
+describe("audit: sessions ended by the person", () => {
+  it("sign-out records session.ended (reason signout); sign out everywhere records one event with the count", async () => {
+    const { browser } = browserAt();
+    await redeemLink(browser, await requestLinkToken(browser, uniqueEmail("audit-out")));
+    const userId = userIdOf(browser);
+    const [started] = await waitForEvents({ userId, type: "session.started" }, ["session.started"]);
+    const out = await browser.fetch("/signout", { method: "POST", form: { csrf: await browser.csrf() } });
+    expect(out.status).toBe(303);
+    const [ended] = await waitForEvents({ userId, type: "session.ended" }, ["session.ended"]);
+    expect(ended!.detail).toEqual({ sid: started!.detail.sid, reason: "signout" });
+
+    const { browser: again } = browserAt();
+    await redeemLink(again, await requestLinkToken(again, uniqueEmail("audit-all")));
+    const other = userIdOf(again);
+    const res = await again.fetch("/account/sessions/end-all", { method: "POST", form: { csrf: await again.csrf() } });
+    expect(res.status).toBe(303);
+    const rows = await waitForEvents({ userId: other, type: "session.ended" }, ["session.ended"]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.detail).toMatchObject({ reason: "signed_out_everywhere", sessions_ended: 1 });
+  });
+});
