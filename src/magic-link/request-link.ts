@@ -14,19 +14,27 @@ export interface LinkToMail {
   returnTo: string;
   /** The clear token, made by the caller so the address's object could record its hash first. */
   token: string;
-  requestedBy: LinkRequester;
+  /** The browser that asked; null for an administrator's invitation (opening it anywhere is cross-device). */
+  requestedBy: LinkRequester | null;
 }
 
 /**
  * Does the whole request: look-up, record, mail. Callers run it in waitUntil so the response (and its
  * timing) does not depend on whether the address is known.
  */
-export async function requestMagicLink(sink: AuditSink, config: Config, link: LinkToMail, now: number): Promise<void> {
+export async function requestMagicLink(
+  sink: AuditSink,
+  config: Config,
+  link: LinkToMail,
+  now: number,
+  /** Who asked: the person (null, the default) or an administrator's invitation. */
+  actor: string | null = null,
+): Promise<void> {
   const { env } = sink;
   const user = await findUserByEmail(env.DB, link.email);
   // Recorded before the mail is sent, so a transport failure does not lose it (the address itself is not recorded).
   const detail = { mailed: true, new_account: !user };
-  recordEvents(sink, { type: "link.requested", userId: user?.id ?? null, detail }, now);
+  recordEvents(sink, { type: "link.requested", userId: user?.id ?? null, actor, detail }, now);
   const { token } = await storeMagicLink(
     env,
     { email: link.email, userId: user?.id ?? null, returnTo: link.returnTo, requestedBy: link.requestedBy },

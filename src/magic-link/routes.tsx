@@ -14,7 +14,7 @@ import { parkedRedirectUri } from "../oidc/signin-context";
 import { allowFormRedirect } from "../security-headers";
 import { assertCsrf, browserBindingHash, csrfToken } from "../sessions/browser";
 import { browserFacts, setSessionCookie } from "../signin/session-cookie";
-import { startSession } from "../signin/start-session";
+import { ACCOUNT_DISABLED, startSession } from "../signin/start-session";
 import { ErrorPage } from "../ui/pages/error";
 import { LinkConfirmPage } from "../ui/pages/link-confirm";
 import { renderPage } from "../ui/render";
@@ -127,6 +127,7 @@ magicLinkPageRoutes.post("/auth/link", async (c) => {
   // The link is consumed in the user's Durable Object together with the session's creation (a replay is recorded
   // there as signin.failed).
   const started = await startSession(sink, proof.signIn, browserFacts(c), now);
+  if (!started.ok && started.reason === "disabled") return renderPage(c, <DisabledAccount />, 403);
   if (!started.ok) return renderPage(c, <ExpiredLink used />, 400);
   const redeemed = { sid: started.session.sid, cross_device: proof.crossDevice, new_account: proof.newAccount };
   recordEvents(sink, { type: "link.redeemed", userId, detail: redeemed }, now);
@@ -139,6 +140,12 @@ magicLinkPageRoutes.post("/auth/link", async (c) => {
   }
   return c.redirect(proof.returnTo, 303);
 });
+
+/** The link was good, but an administrator disabled the account: said plainly (the link stays unspent). */
+function DisabledAccount() {
+  const link = { href: "/signin", label: "Back to sign in" };
+  return <ErrorPage title="This account is disabled" message={ACCOUNT_DISABLED} link={link} />;
+}
 
 /** A link that cannot be used: the one error page (src/ui/pages/error.tsx) with the magic link's words. */
 function ExpiredLink({ used }: { used?: boolean }) {

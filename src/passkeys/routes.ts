@@ -12,7 +12,7 @@ import { safeReturnTo } from "../lib/return-to";
 import { asObject, normalizeEmail, optionalString } from "../lib/validate";
 import { assertCsrf } from "../sessions/browser";
 import { browserFacts, setSessionCookie } from "../signin/session-cookie";
-import { startSession } from "../signin/start-session";
+import { ACCOUNT_DISABLED, startSession } from "../signin/start-session";
 import { recordSignIn, startAuthentication, verifyAuthentication } from "./authentication";
 import { finishRegistration, startRegistration } from "./registration";
 
@@ -52,16 +52,21 @@ passkeyRoutes.post("/auth/passkey/verify", async (c) => {
   const config = c.get("config");
   const sink = auditSink(c);
   const started = await passkeySession(sink, c, body, now).catch((err: unknown) => {
-    // Every refusal is recorded (its stable code, never the assertion) before the answer is sent.
+    // Every refusal is recorded (its stable code, never the assertion) before the answer is sent; the seam has
+    // recorded its own (a replay, a disabled account) with the user.
     const reason = err instanceof ApiError ? err.code : "server_error";
-    const detail = { method: "passkey", reason };
-    recordEvents(sink, { type: "signin.failed", outcome: "failure", detail }, now);
+    if (!RECORDED_BY_SEAM.has(reason)) {
+      recordEvents(sink, { type: "signin.failed", outcome: "failure", detail: { method: "passkey", reason } }, now);
+    }
     throw err;
   });
   setSessionCookie(c, started);
   const redirect = safeReturnTo(optionalString(body, "return_to"), config.origin);
   return c.json({ ok: true, redirect }, 200, { "Cache-Control": "no-store" });
 });
+
+/** Refusals startSession already recorded as signin.failed. */
+const RECORDED_BY_SEAM = new Set(["challenge_replayed", "account_disabled"]);
 
 async function passkeySession(sink: AuditSink, c: Context<AppEnv>, body: unknown, now: number) {
   const signIn = await verifyAuthentication(sink, c.get("config"), c.get("browserId"), body, now);
@@ -71,6 +76,7 @@ async function passkeySession(sink: AuditSink, c: Context<AppEnv>, body: unknown
   // The challenge is consumed in the user's Durable Object together with the session's creation (a replay is
   // recorded there as signin.failed).
   const started = await startSession(sink, signIn, browserFacts(c), now);
+  if (!started.ok && started.reason === "disabled") throw new ApiError("account_disabled", ACCOUNT_DISABLED);
   if (!started.ok) throw new ApiError("challenge_replayed", "This sign-in attempt was already used. Try again.");
   return started;
 }

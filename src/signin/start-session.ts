@@ -34,9 +34,13 @@ export interface BrowserFacts {
   country: string | null;
 }
 
+/** What a person whose account an administrator disabled is told, on the page or in the JSON answer. */
+export const ACCOUNT_DISABLED =
+  "This account is disabled, so it cannot sign in. If you think this is a mistake, contact the site's support.";
+
 export type StartedSession =
   | { ok: true; session: CurrentSession; cookie: { value: string; maxAgeS: number } }
-  | { ok: false; reason: "replayed" };
+  | { ok: false; reason: "replayed" | "disabled" };
 
 /** The sign-in method as audit events name it (docs/events.md): "passkey" or "link". */
 function auditMethod(method: VerifiedSignIn["method"]): "passkey" | "link" {
@@ -46,7 +50,7 @@ function auditMethod(method: VerifiedSignIn["method"]): "passkey" | "link" {
 /**
  * Creates the session in the user's Durable Object. A new sign-in in a browser ends that browser's previous
  * session (whosever it was), so a browser never holds two and a re-authentication replaces the session it
- * refreshes. A one-time id that was already consumed (a replay) creates nothing.
+ * refreshes. A one-time id that was already consumed (a replay) creates nothing, nor does a disabled account.
  */
 export async function startSession(
   sink: AuditSink,
@@ -79,9 +83,11 @@ export async function startSession(
     replaces,
   );
   if (!result.ok) {
-    const detail = { method, reason: "replayed" };
+    // "replayed": the one-time id was already consumed; "account_disabled": an administrator disabled the account.
+    const reason = result.reason === "disabled" ? "account_disabled" : result.reason;
+    const detail = { method, reason };
     recordEvents(sink, { type: "signin.failed", outcome: "failure", userId: signIn.userId, detail }, now);
-    return { ok: false, reason: "replayed" };
+    return { ok: false, reason: result.reason };
   }
   const started = result.session.sid;
   const events: AuditEvent[] = [

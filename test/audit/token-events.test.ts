@@ -30,7 +30,10 @@ describe("audit: tokens", () => {
     const client = await registerClient();
     const [row] = await waitForEvents({ clientId: client.client_id, type: "client.registered" }, ["client.registered"]);
     expect(row).toMatchObject({ actor: "admin:token", userId: null, outcome: "success" });
-    expect(row!.detail).toMatchObject({ via: "register", auth_method: client.token_endpoint_auth_method });
+    expect(row!.detail).toMatchObject({
+      via: "register",
+      token_endpoint_auth_method: client.token_endpoint_auth_method,
+    });
     expect(JSON.stringify(row!.detail)).not.toContain(client.client_secret ?? "no secret");
   });
 
