@@ -210,6 +210,11 @@ export class UserDO extends DurableObject<object> {
     consents.grantConsent(this.#sql, clientId, scopes, now);
   }
 
+  listConsents(): consents.Consent[] {
+    if (!this.#ready) return [];
+    return consents.listConsents(this.#sql);
+  }
+
   // ---------------------------------------------------------------- rate limits (counter-store.ts)
 
   /** Counts one request against this user's (or address's) bucket; refused when over the limit. */
