@@ -1,8 +1,8 @@
 /**
- * Sensitive account actions (adding or removing a passkey, deleting the account) need a recent sign-in, so a session left open on a
- * shared computer, or a stolen cookie, cannot change how the account is signed in to (NIST SP 800-63B §7.2.1
- * reauthentication; OWASP ASVS V3.7.1). Any sign-in counts: a passkey assertion or an emailed link, the
- * passkey offer right after a magic-link sign-in included.
+ * Sensitive account actions (adding or removing a passkey, deleting the account) need a recent sign-in, so a
+ * session left open on a shared computer, or a stolen cookie, cannot change how the account is signed in to, or
+ * erase it (NIST SP 800-63B §7.2.1 reauthentication; OWASP ASVS V3.7.1). Any sign-in counts: a passkey
+ * assertion or an emailed link, the passkey offer right after a magic-link sign-in included.
  */
 
 export const FRESH_SIGN_IN_MS = 5 * 60 * 1000;

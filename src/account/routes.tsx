@@ -1,4 +1,4 @@
-/** The account page and its form actions (rename/delete passkeys, end sessions; data and deletion in privacy-routes). */
+/** The account page and its form actions (rename/delete passkeys, end sessions); data and deletion: privacy-routes. */
 import { type Context, Hono } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
 import { recordEvent } from "../db/audit";

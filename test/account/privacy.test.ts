@@ -1,7 +1,7 @@
 /** Privacy self-service: "Download my data" and "Delete my account" on the account page. */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { EXPORT_EVENTS_DAYS } from "../../src/account/data-export";
+import { EXPORT_EVENTS_DAYS, EXPORT_EVENTS_MAX } from "../../src/account/data-export";
 import { FRESH_SIGN_IN_MS } from "../../src/account/fresh-sign-in";
 import {
   addPasskey,
@@ -158,7 +158,7 @@ describe("download my data", () => {
       },
     ]);
     const events = data.events.items as Record<string, unknown>[];
-    expect(data.events.window).toEqual({ days: EXPORT_EVENTS_DAYS, max: 500 });
+    expect(data.events.window).toEqual({ days: EXPORT_EVENTS_DAYS, max: EXPORT_EVENTS_MAX });
     expect(events.map((e) => e.type)).toEqual(
       expect.arrayContaining(["passkey.deleted", "signin.succeeded", "user.disabled"]),
     );
