@@ -242,6 +242,9 @@ describe("delete my account", () => {
     expect(confirmHtml).toContain('<label for="confirm-email">');
     expect(confirmHtml).toContain('id="confirm-email" name="email"');
     expect(confirmHtml).not.toMatch(/<script(?![^>]*\bsrc=)/); // no inline script
+    const csp = confirm.headers.get("content-security-policy") ?? "";
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).not.toContain("unsafe-inline");
 
     const wrong = await confirmDelete(browser, "someone-else@example.test");
     expect(wrong.status).toBe(400);

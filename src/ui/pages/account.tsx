@@ -114,7 +114,7 @@ export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notic
           <button type="submit">Download my data</button>
         </form>
         <p>
-          <a href="/account/delete" class="danger">
+          <a href="/account/delete" class="button danger">
             Delete my account
           </a>
         </p>
