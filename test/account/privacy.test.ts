@@ -91,7 +91,8 @@ describe("download my data", () => {
     });
     expect(removed.status).toBe(303);
     const client = await registerClient();
-    await consentTo(browser, client, ["openid", "email"]);
+    await consentTo(browser, client, ["openid", "email", "offline_access"]);
+    const { tokens } = await signInTokens(browser, client, { scope: "openid offline_access" });
     const other = await userWithPasskey();
     const otherId = userIdOf(other.browser);
     const now = Date.now();
@@ -153,7 +154,7 @@ describe("download my data", () => {
       {
         clientId: client.client_id,
         clientName: expect.any(String),
-        scopes: ["openid", "email"],
+        scopes: ["openid", "email", "offline_access"],
         grantedAt: expect.stringMatching(RFC3339),
       },
     ]);
@@ -176,7 +177,16 @@ describe("download my data", () => {
         .map((r) => String(r.secret_hash)),
     );
     expect(hashes.length).toBeGreaterThanOrEqual(2);
-    for (const hash of hashes) expect(text).not.toContain(hash);
+    const refreshHashes = await runInDurableObject(userStub(userId), (_i, state) =>
+      state.storage.sql
+        .exec("SELECT hash FROM refresh_tokens")
+        .toArray()
+        .map((r) => String(r.hash)),
+    );
+    expect(refreshHashes.length).toBeGreaterThanOrEqual(1);
+    for (const hash of [...hashes, ...refreshHashes]) expect(text).not.toContain(hash);
+    expect(text).not.toContain(tokens.refresh_token!);
+    expect(text).not.toContain(tokens.access_token);
     const cookieSecret = browser.sessionCookie!.slice(browser.sessionCookie!.indexOf(".") + 1);
     expect(text).not.toContain(cookieSecret);
     const publicKey = await env.DB.prepare("SELECT public_key FROM credentials WHERE id = ?")
