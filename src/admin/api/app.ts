@@ -12,9 +12,15 @@ import { eventOperations } from "./events";
 import { openApiDocument } from "./openapi";
 import { mountOperations, type Operation } from "./operation";
 import { Problem, problemResponse, toProblem } from "./problem";
+import { userDeviceOperations } from "./user-devices";
 import { userOperations } from "./users";
 
-export const OPERATIONS: readonly Operation[] = [...userOperations, ...clientOperations, ...eventOperations];
+export const OPERATIONS: readonly Operation[] = [
+  ...userOperations,
+  ...userDeviceOperations,
+  ...clientOperations,
+  ...eventOperations,
+];
 
 const bearer = adminBearer();
 
