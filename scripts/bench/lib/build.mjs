@@ -1,5 +1,6 @@
 // Builds what the bench measures: the wrangler upload (dist/worker via `wrangler deploy --dry-run`), the bench
-// entry (same esbuild options), the trivial baseline, and the one-bundle layout for comparison.
+// entry (same esbuild options), the trivial baseline, the one-bundle layout and the upload without the admin code
+// for comparison, and a minimal OpenAuth issuer (scripts/bench/openauth-issuer.ts) built the way the trivial worker is.
 
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -42,7 +43,9 @@ function describeModules(dir, metafile) {
     const k = key(f);
     const inputs = k ? Object.keys(outputs[k].inputs) : [];
     const packages = [...new Set(inputs.map((i) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(i)?.[1] ?? "src"))];
-    return { name: f, raw: bytes.length, gzip: gzipSync(bytes).length, startup: startup.has(k), packages };
+    // Admin code: a module built from anything under src/admin/ (loaded only by the admin API and console routes).
+    const admin = inputs.some((i) => i.startsWith("src/admin/"));
+    return { name: f, raw: bytes.length, gzip: gzipSync(bytes).length, startup: startup.has(k), packages, admin };
   });
   const sum = (list, field) => list.reduce((n, m) => n + m[field], 0);
   const atStartup = modules.filter((m) => m.startup);
@@ -70,6 +73,26 @@ function wranglerUpload(outdir) {
   if (!m) throw new Error(`could not read the upload size from wrangler:\n${log}`);
   return { rawKiB: Number(m[1]), gzipKiB: Number(m[2]) };
 }
+
+/**
+ * esbuild plugin for the upload without the admin code: an import of `./admin/…` from outside src/admin/ (the lazy
+ * imports in src/app.tsx) resolves to a module whose apps answer 404, so no admin module is built or uploaded.
+ */
+const withoutAdmin = {
+  name: "bench-without-admin",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/admin\// }, (args) =>
+      args.importer.includes("/src/admin/") ? undefined : { path: args.path, namespace: "bench-without-admin" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "bench-without-admin" }, () => ({
+      contents: `const absent = { fetch: () => new Response("Not Found", { status: 404 }) };
+export const adminApiApp = absent;
+export const adminConsoleApp = absent;
+export default absent;`,
+      loader: "js",
+    }));
+  },
+};
 
 async function esbuildDir(entry, dir, overrides = {}) {
   rmSync(dir, { recursive: true, force: true });
@@ -108,6 +131,18 @@ export async function buildAll() {
     trivialPlusOnDemand: { dir: plusDir },
     bench: { dir: join(OUT, "bench"), ...(await esbuildDir("scripts/bench/bench-worker.ts", join(OUT, "bench"))) },
     trivial: { dir: join(OUT, "trivial"), ...trivial },
+    // The production build with the admin code left out (withoutAdmin above): what the admin code costs a cold start.
+    withoutAdmin: {
+      dir: join(OUT, "without-admin"),
+      ...(await esbuildDir("src/index.ts", join(OUT, "without-admin"), {
+        plugins: [...workerBuildOptions([], "").plugins, withoutAdmin],
+      })),
+    },
+    // Issue 10's comparison: a minimal OpenAuth issuer, bundled with the same options as the trivial worker.
+    openauth: {
+      dir: join(OUT, "openauth"),
+      ...(await esbuildDir("scripts/bench/openauth-issuer.ts", join(OUT, "openauth"))),
+    },
     // The same app as one module (what `wrangler deploy` bundles without code splitting), for comparison only.
     oneBundle: {
       dir: join(OUT, "one-bundle"),

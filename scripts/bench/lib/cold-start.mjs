@@ -1,5 +1,6 @@
 // Cold start: workerd started on a build directory (every module of the upload, the Durable Object classes, the
-// [vars]) and timed to the first 200 of /healthz; and the startup CPU profile, as `wrangler check startup` takes it.
+// [vars]) and timed to the first 200 of a cheap route (/healthz unless the variant names another); and the startup
+// CPU profile, as `wrangler check startup` takes it.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,7 +17,7 @@ const EMAIL_EXTENSION =
  * A workerd config for the modules in `dir`. `profile` puts a first module in front that imports the main one on
  * the first request (so a profiler attached after startup sees the whole evaluation), as `wrangler check startup` does.
  */
-function writeConfig(dir, { profile, flags = [] }) {
+function writeConfig(dir, { profile, flags = [], path = "/healthz", durableObjects = true }) {
   const { compatibilityDate, compatibilityFlags: configured, vars } = wranglerSettings();
   const compatibilityFlags = [...configured, ...flags];
   const modules = jsFiles(dir)
@@ -29,12 +30,12 @@ function writeConfig(dir, { profile, flags = [] }) {
       join(dir, "__profile.js"),
       `export default { async fetch(request, env, ctx) {
   const main = await import("./index.js");
-  if (new URL(request.url).pathname === "/with-first-request") await (await main.default.fetch(new Request("http://localhost:8787/healthz"), env, ctx)).text();
+  if (new URL(request.url).pathname === "/with-first-request") await (await main.default.fetch(new Request("http://localhost:8787${path}"), env, ctx)).text();
   return new Response("ok");
 } };\n`,
     );
     modules.unshift('(name = "__profile.js", esModule = embed "__profile.js")');
-  } else {
+  } else if (durableObjects) {
     bindings.push(
       '(name = "USER", durableObjectNamespace = "UserDO")',
       '(name = "LIMITER", durableObjectNamespace = "LimiterDO")',
@@ -56,9 +57,9 @@ const worker :Workerd.Worker = (
   ${objects}
 );
 `;
-  const path = join(dir, `__${profile ? "profile" : "bench"}${flags.map((f) => `-${f}`).join("")}.capnp`);
-  writeFileSync(path, config);
-  return path;
+  const configPath = join(dir, `__${profile ? "profile" : "bench"}${flags.map((f) => `-${f}`).join("")}.capnp`);
+  writeFileSync(configPath, config);
+  return configPath;
 }
 
 /** Starts workerd and resolves with its ports once it reports listening (control fd 3). */
@@ -102,16 +103,16 @@ function processCpuMs(pid) {
   return ns / 1e6;
 }
 
-/** One cold start: spawn → listening → first 200 of /healthz. */
-async function coldStartOnce(configPath) {
+/** One cold start: spawn → listening → first 200 of `path`. */
+async function coldStartOnce(configPath, path) {
   const t0 = performance.now();
   const w = startWorkerd(configPath);
   try {
     const { http } = await w.ready;
     const tListen = performance.now();
-    const res = await fetch(`http://127.0.0.1:${http}/healthz`);
+    const res = await fetch(`http://127.0.0.1:${http}${path}`);
     await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
     const tFirst = performance.now();
     return {
       listenMs: tListen - t0,
@@ -155,23 +156,29 @@ export const median = (xs) => {
 };
 
 /**
- * Cold start and startup CPU of each variant ({ name: { dir, flags } }), interleaved run by run so drift on a shared
- * machine hits every variant alike. Returns medians and the raw samples.
+ * Cold start and startup CPU of each variant ({ name: { dir, flags?, path?, durableObjects? } }: `path` is the probed route,
+ * /healthz by default; `durableObjects: false` binds no Durable Object namespaces, for a Worker that exports none),
+ * interleaved run by run so drift on a shared machine hits every variant alike. Returns medians and the raw samples.
  */
 export async function measureColdStarts(variants, { runs, profileRuns }) {
   const configs = Object.fromEntries(
-    Object.entries(variants).map(([name, { dir, flags }]) => [
+    Object.entries(variants).map(([name, { dir, ...settings }]) => [
       name,
-      { cold: writeConfig(dir, { profile: false, flags }), profile: writeConfig(dir, { profile: true, flags }) },
+      {
+        cold: writeConfig(dir, { ...settings, profile: false }),
+        profile: writeConfig(dir, { ...settings, profile: true }),
+        path: settings.path ?? "/healthz",
+      },
     ]),
   );
   const samples = Object.fromEntries(
     Object.keys(variants).map((n) => [n, { cold: [], startupCpu: [], startupAndFirstCpu: [] }]),
   );
   // One unmeasured start each: page cache, binary loading.
-  for (const name of Object.keys(variants)) await coldStartOnce(configs[name].cold);
+  for (const name of Object.keys(variants)) await coldStartOnce(configs[name].cold, configs[name].path);
   for (let i = 0; i < runs; i++)
-    for (const name of Object.keys(variants)) samples[name].cold.push(await coldStartOnce(configs[name].cold));
+    for (const name of Object.keys(variants))
+      samples[name].cold.push(await coldStartOnce(configs[name].cold, configs[name].path));
   for (let i = 0; i < profileRuns; i++) {
     for (const name of Object.keys(variants)) {
       samples[name].startupCpu.push(await profileOnce(configs[name].profile, "/"));
@@ -189,6 +196,7 @@ export async function measureColdStarts(variants, { runs, profileRuns }) {
       startupCpuMs: median(s.startupCpu),
       startupAndFirstCpuMs: median(s.startupAndFirstCpu),
       runs: s.cold.length,
+      path: configs[name].path,
     };
   }
   return result;
