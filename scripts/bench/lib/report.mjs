@@ -18,6 +18,7 @@ const TARGETS = {
   ratio: 0.5,
   startupGzipBytes: 80_000,
   coldStartRatio: 1.6,
+  adminColdStartMs: 3,
   memoryGrowth: 0.05,
   memoryTrendPerMinute: 0.01,
 };
@@ -125,6 +126,19 @@ export function writeReport(path, r) {
   const prod = r.builds.production;
   const cold = r.cold;
   const coldRatio = cold.latchkey.totalMs / cold.trivial.totalMs;
+  // Startup excess: a variant's cold start minus the trivial worker's, both timed the same way (issue 10).
+  const excess = (c) => ({ totalMs: c.totalMs - cold.trivial.totalMs, cpuMs: c.cpuMs - cold.trivial.cpuMs });
+  const latchkeyExcess = excess(cold.latchkey);
+  const openauthExcess = excess(cold.openauth);
+  // What the admin code costs a cold start of the sign-in and token paths (issue 11).
+  const adminDelta = {
+    totalMs: cold.latchkey.totalMs - cold.latchkeyWithoutAdmin.totalMs,
+    cpuMs: cold.latchkey.cpuMs - cold.latchkeyWithoutAdmin.cpuMs,
+    startupCpuMs: cold.latchkey.startupCpuMs - cold.latchkeyWithoutAdmin.startupCpuMs,
+  };
+  const adminModules = prod.modules.filter((m) => m.admin);
+  const adminGzip = adminModules.reduce((n, m) => n + m.gzip, 0);
+  const withoutAdmin = r.builds.withoutAdmin;
   const signIn = countsOf(r.storage.signInVerify);
   const tokenWarm = countsOf(r.storage.tokenExchangeWarm);
   const tokenCold = countsOf(r.storage.tokenExchangeCold);
@@ -183,6 +197,19 @@ export function writeReport(path, r) {
       "≤ 1.6 × trivial worker",
       `${ms(cold.latchkey.totalMs)} vs ${ms(cold.trivial.totalMs)} = ${coldRatio.toFixed(2)} ×`,
       verdict(coldRatio <= TARGETS.coldStartRatio),
+    ],
+    [
+      "Cold start: startup excess (minus the trivial worker's) against the OpenAuth issuer's",
+      "≤ OpenAuth issuer's excess",
+      `${ms(latchkeyExcess.totalMs)} vs ${ms(openauthExcess.totalMs)} (CPU ${ms(latchkeyExcess.cpuMs)} vs ${ms(openauthExcess.cpuMs)})`,
+      verdict(latchkeyExcess.totalMs <= openauthExcess.totalMs),
+    ],
+    [
+      "Cold start: what the admin code adds (Latchkey − Latchkey without it)",
+      `< ${TARGETS.adminColdStartMs} ms`,
+      `${ms(adminDelta.totalMs)} (CPU ${ms(adminDelta.cpuMs)}); admin modules ${kB(adminGzip)} gzip`,
+      // Both the wall-time and the CPU difference: a wall-time difference alone is within the spread of a busy machine.
+      verdict(adminDelta.totalMs < TARGETS.adminColdStartMs && adminDelta.cpuMs < TARGETS.adminColdStartMs),
     ],
     ...(load
       ? [
@@ -260,7 +287,7 @@ export function writeReport(path, r) {
     "|---|---|---|---|---|",
     ...prod.modules.map(
       (m) =>
-        `| \`${m.name}\` | ${m.startup ? "at startup" : "on first use"} | ${kB(m.raw)} | ${kB(m.gzip)} | ${m.packages.slice(0, 6).join(", ")}${m.packages.length > 6 ? `, … (${m.packages.length} packages)` : ""} |`,
+        `| \`${m.name}\` | ${m.startup ? "at startup" : m.admin ? "on first use (admin)" : "on first use"} | ${kB(m.raw)} | ${kB(m.gzip)} | ${m.packages.slice(0, 6).join(", ")}${m.packages.length > 6 ? `, … (${m.packages.length} packages)` : ""} |`,
     ),
     `| **evaluated at startup** | | ${kB(prod.startup.raw)} | **${kB(prod.startup.gzip)}** | |`,
     `| all modules | | ${kB(prod.total.raw)} | ${kB(prod.total.gzip)} | |`,
@@ -276,16 +303,21 @@ export function writeReport(path, r) {
       cold.latchkeyLazyRegistry,
     ],
     ["Latchkey as one bundle (the layout before)", cold.oneBundle],
+    ["Latchkey as deployed, without the admin code (admin imports resolved to a 404 stub)", cold.latchkeyWithoutAdmin],
+    [
+      "OpenAuth issuer (`@openauthjs/openauth`, password provider, MemoryStorage, `nodejs_compat`; first 200 of `/.well-known/oauth-authorization-server`)",
+      cold.openauth,
+    ],
   ];
   p(
     "### Cold start",
     "",
     `For each variant, workerd (the binary wrangler runs) was started ${cold.latchkey.runs} times, with variants alternating run by run. The config holds`,
     "every module of the build, the Durable Object classes and namespaces, and the `[vars]`. Times are medians from spawning the",
-    "process to the first 200 of `/healthz`. *CPU* is the process's CPU time (all threads, from the scheduler's counters) up to that",
+    "process to the first 200 of `/healthz` (for the OpenAuth issuer, of its `/.well-known/oauth-authorization-server`). *CPU* is the process's CPU time (all threads, from the scheduler's counters) up to that",
     "response, which holds steadier than wall time when the machine is busy. *Evaluation CPU* comes from V8's CPU profile",
     "(100 µs sampling) of importing the main module, taken the way `wrangler check startup` takes it. *+ first request* adds the",
-    "first `/healthz` through the app (router build, middleware).",
+    "first request through the app (router build, middleware).",
     "",
     "| variant | spawn → first 200 | until listening | first request | p90 | CPU | evaluation CPU | + first request |",
     "|---|---|---|---|---|---|---|---|",
@@ -309,6 +341,45 @@ export function writeReport(path, r) {
   );
   p(
     `The target allows ${ms((TARGETS.coldStartRatio - 1) * cold.trivial.totalMs)} more than the trivial worker (0.6 × its ${ms(cold.trivial.totalMs)}). Compiling the on-demand modules, which this workerd does for any module in the upload, takes ${ms(cold.trivialPlusOnDemand.totalMs - cold.trivial.totalMs)} of that before the app's own module is compiled, evaluated or asked anything.`,
+  );
+  p(
+    "### Startup excess against the OpenAuth issuer",
+    "",
+    "Issue 10 asks for a startup excess (cold start minus the trivial worker's) no larger than that of the OpenAuth issuer measured",
+    `by the same method. The issuer is \`scripts/bench/openauth-issuer.ts\`, close to OpenAuth's own Cloudflare example: \`issuer()\` with`,
+    "the password provider and a console-logging sender, a subjects schema, and MemoryStorage (the bench's bare workerd config binds no",
+    `KV namespace; the probed route reads no storage). It is bundled with the same esbuild options as the trivial worker into one module of ${kB(r.builds.openauth.total.raw)} (gzip ${kB(r.builds.openauth.total.gzip)}),`,
+    "and runs with `nodejs_compat` as the example does (its issuer imports `node:fs`, the password provider `node:crypto`); it exports no",
+    "Durable Object classes, so its config binds none.",
+    "",
+    "| | spawn → first 200 | excess over trivial | CPU | CPU excess over trivial |",
+    "|---|---|---|---|---|",
+    `| trivial worker | ${ms(cold.trivial.totalMs)} | | ${ms(cold.trivial.cpuMs)} | |`,
+    `| **Latchkey as deployed** | ${ms(cold.latchkey.totalMs)} | **${ms(latchkeyExcess.totalMs)}** | ${ms(cold.latchkey.cpuMs)} | ${ms(latchkeyExcess.cpuMs)} |`,
+    `| **OpenAuth issuer** | ${ms(cold.openauth.totalMs)} | **${ms(openauthExcess.totalMs)}** | ${ms(cold.openauth.cpuMs)} | ${ms(openauthExcess.cpuMs)} |`,
+  );
+  p(
+    "### What the admin code costs a cold start",
+    "",
+    "The admin API (and the console) are imported lazily from `src/app.tsx`, so the sign-in and token paths never evaluate them, but",
+    "workerd compiles every uploaded module. *Latchkey without the admin code* is the production build of `src/index.ts` with the same",
+    "esbuild options and one more plugin (`scripts/bench/lib/build.mjs`): every `./admin/…` import from outside `src/admin/` resolves",
+    "to a stub whose apps answer 404, so no admin module is built or uploaded. The difference of the two cold starts is what the admin",
+    "code adds to every cold start.",
+    "",
+    "| | measured | target |",
+    "|---|---|---|",
+    `| spawn → first 200, Latchkey − Latchkey without admin | **${ms(adminDelta.totalMs)}** (${ms(cold.latchkey.totalMs)} − ${ms(cold.latchkeyWithoutAdmin.totalMs)}) | < ${TARGETS.adminColdStartMs} ms |`,
+    `| CPU, the same difference | ${ms(adminDelta.cpuMs)} | |`,
+    `| evaluation CPU, the same difference | ${ms(adminDelta.startupCpuMs)} | |`,
+    `| admin modules (${adminModules.map((m) => `\`${m.name}\``).join(", ") || "none"}) | ${kB(adminModules.reduce((n, m) => n + m.raw, 0))}, **gzip ${kB(adminGzip)}** | |`,
+    `| whole upload, with against without admin (gzip) | ${kB(prod.total.gzip)} against ${kB(withoutAdmin.total.gzip)} (${kB(prod.total.gzip - withoutAdmin.total.gzip)} more) | |`,
+    `| evaluated at startup, with against without admin (gzip) | ${kB(prod.startup.gzip)} against ${kB(withoutAdmin.startup.gzip)} | |`,
+    "",
+    "Admin modules are those built from any file under `src/admin/`. Code the admin API shares with the rest of the app goes into shared",
+    "chunks, so the upload difference can be larger than the admin modules alone. A difference of a few milliseconds is within the",
+    "run-to-run spread of wall time on a busy machine; the CPU difference is the steadier figure, and the summary counts the target",
+    "as met only when both differences are under it.",
   );
   p(
     "Why keep the split anyway:",
