@@ -67,6 +67,8 @@ export interface Config {
    * through with a lower acr.
    */
   passkeyUserVerification: "required" | "preferred";
+  /** How many days audit events and webhook delivery attempts are kept (the cron trigger deletes older ones). */
+  auditRetentionDays: number;
 }
 
 const TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
@@ -183,6 +185,9 @@ export function parseConfig(env: Env): Config {
   const passkeyUserVerification = env.PASSKEY_USER_VERIFICATION || "required";
   if (passkeyUserVerification !== "required" && passkeyUserVerification !== "preferred")
     throw new ConfigError("PASSKEY_USER_VERIFICATION must be required or preferred");
+  const retention = (env.AUDIT_RETENTION_DAYS ?? "").trim() || "90";
+  if (!/^[0-9]{1,5}$/.test(retention) || Number(retention) < 1 || Number(retention) > 36500)
+    throw new ConfigError("AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 36500 (default 90)");
   return {
     issuer,
     origin,
@@ -207,5 +212,6 @@ export function parseConfig(env: Env): Config {
       .filter(Boolean),
     turnstile,
     passkeyUserVerification,
+    auditRetentionDays: Number(retention),
   };
 }

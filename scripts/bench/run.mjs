@@ -141,7 +141,7 @@ async function main() {
   };
   log(`machine: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAtStart.join(" ")}`);
 
-  log("building (wrangler deploy --dry-run, bench entry, trivial worker, one-bundle, without-admin, OpenAuth issuer)");
+  log("building (wrangler deploy --dry-run, bench entry, trivial worker, one-bundle comparison)");
   const builds = await buildAll();
 
   log(`cold start: ${opts["cold-runs"]} runs per variant`);
@@ -153,12 +153,11 @@ async function main() {
       latchkeyLazyRegistry: { dir: builds.production.dir, flags: ["new_module_registry"] },
       oneBundle: { dir: builds.oneBundle.dir },
       latchkeyWithoutAdmin: { dir: builds.withoutAdmin.dir },
-      // OpenAuth's Cloudflare example runs with nodejs_compat (its issuer imports node:fs and node:crypto).
+      // OpenAuth's Cloudflare example runs with nodejs_compat (its storage module imports node:fs).
       openauth: {
         dir: builds.openauth.dir,
         flags: ["nodejs_compat"],
         path: "/.well-known/oauth-authorization-server",
-        durableObjects: false,
       },
     },
     { runs: opts["cold-runs"], profileRuns: Math.max(3, Math.ceil(opts["cold-runs"] / 4)) },

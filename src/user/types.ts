@@ -45,7 +45,7 @@ export interface OneTimeId {
   expiresAt: number;
 }
 
-export type SignInResult = { ok: true; session: SessionInfo } | { ok: false; reason: "replayed" };
+export type SignInResult = { ok: true; session: SessionInfo } | { ok: false; reason: "replayed" | "disabled" };
 
 // ---------------------------------------------------------------- authorization codes and grants
 
@@ -91,7 +91,7 @@ export interface FamilyIssue {
 
 export type RedeemCodeResult =
   | { ok: true; grant: CodeGrant }
-  | { ok: false; reason: "invalid" | "expired" | "replayed" | "mismatch"; detail?: string };
+  | { ok: false; reason: "invalid" | "expired" | "replayed" | "mismatch" | "disabled"; detail?: string };
 
 interface RefreshGrant {
   familyId: string;
@@ -105,7 +105,10 @@ interface RefreshGrant {
 
 export type RotateRefreshResult =
   | { ok: true; grant: RefreshGrant }
-  | { ok: false; reason: "invalid" | "expired" | "reused" | "revoked" | "client_mismatch" | "scope_exceeded" };
+  | {
+      ok: false;
+      reason: "invalid" | "expired" | "reused" | "revoked" | "client_mismatch" | "scope_exceeded" | "disabled";
+    };
 
 // ---------------------------------------------------------------- counters and the address's live link
 

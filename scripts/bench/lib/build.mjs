@@ -1,6 +1,5 @@
 // Builds what the bench measures: the wrangler upload (dist/worker via `wrangler deploy --dry-run`), the bench
-// entry (same esbuild options), the trivial baseline, the one-bundle layout and the upload without the admin code
-// for comparison, and a minimal OpenAuth issuer (scripts/bench/openauth-issuer.ts) built the way the trivial worker is.
+// entry (same esbuild options), the trivial baseline, and the one-bundle layout for comparison.
 
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -43,9 +42,7 @@ function describeModules(dir, metafile) {
     const k = key(f);
     const inputs = k ? Object.keys(outputs[k].inputs) : [];
     const packages = [...new Set(inputs.map((i) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(i)?.[1] ?? "src"))];
-    // Admin code: a module built from anything under src/admin/ (loaded only by the admin API and console routes).
-    const admin = inputs.some((i) => i.startsWith("src/admin/"));
-    return { name: f, raw: bytes.length, gzip: gzipSync(bytes).length, startup: startup.has(k), packages, admin };
+    return { name: f, raw: bytes.length, gzip: gzipSync(bytes).length, startup: startup.has(k), packages };
   });
   const sum = (list, field) => list.reduce((n, m) => n + m[field], 0);
   const atStartup = modules.filter((m) => m.startup);
@@ -73,26 +70,6 @@ function wranglerUpload(outdir) {
   if (!m) throw new Error(`could not read the upload size from wrangler:\n${log}`);
   return { rawKiB: Number(m[1]), gzipKiB: Number(m[2]) };
 }
-
-/**
- * esbuild plugin for the upload without the admin code: an import of `./admin/…` from outside src/admin/ (the lazy
- * imports in src/app.tsx) resolves to a module whose apps answer 404, so no admin module is built or uploaded.
- */
-const withoutAdmin = {
-  name: "bench-without-admin",
-  setup(b) {
-    b.onResolve({ filter: /^\.\/admin\// }, (args) =>
-      args.importer.includes("/src/admin/") ? undefined : { path: args.path, namespace: "bench-without-admin" },
-    );
-    b.onLoad({ filter: /.*/, namespace: "bench-without-admin" }, () => ({
-      contents: `const absent = { fetch: () => new Response("Not Found", { status: 404 }) };
-export const adminApiApp = absent;
-export const adminConsoleApp = absent;
-export default absent;`,
-      loader: "js",
-    }));
-  },
-};
 
 async function esbuildDir(entry, dir, overrides = {}) {
   rmSync(dir, { recursive: true, force: true });
@@ -126,29 +103,58 @@ export async function buildAll() {
     mkdirSync(dirname(join(plusDir, m.name)), { recursive: true });
     cpSync(resolve(ROOT, "dist/worker", m.name), join(plusDir, m.name));
   }
+  const withoutAdmin = uploadWithoutAdmin(JSON.parse(readFileSync(metaPath, "utf8")), production);
   return {
     production: { dir: resolve(ROOT, "dist/worker"), wrangler, ...production },
+    withoutAdmin,
+    // OpenAuth's issuer, bundled the same way, for the startup comparison (scripts/bench/openauth-worker.ts).
+    openauth: {
+      dir: join(OUT, "openauth"),
+      ...(await esbuildDir("scripts/bench/openauth-worker.ts", join(OUT, "openauth"))),
+    },
     trivialPlusOnDemand: { dir: plusDir },
     bench: { dir: join(OUT, "bench"), ...(await esbuildDir("scripts/bench/bench-worker.ts", join(OUT, "bench"))) },
     trivial: { dir: join(OUT, "trivial"), ...trivial },
-    // The production build with the admin code left out (withoutAdmin above): what the admin code costs a cold start.
-    withoutAdmin: {
-      dir: join(OUT, "without-admin"),
-      ...(await esbuildDir("src/index.ts", join(OUT, "without-admin"), {
-        plugins: [...workerBuildOptions([], "").plugins, withoutAdmin],
-      })),
-    },
-    // Issue 10's comparison: a minimal OpenAuth issuer, bundled with the same options as the trivial worker.
-    openauth: {
-      dir: join(OUT, "openauth"),
-      ...(await esbuildDir("scripts/bench/openauth-issuer.ts", join(OUT, "openauth"))),
-    },
     // The same app as one module (what `wrangler deploy` bundles without code splitting), for comparison only.
     oneBundle: {
       dir: join(OUT, "one-bundle"),
       ...(await esbuildDir("src/index.ts", join(OUT, "one-bundle"), { splitting: false })),
     },
   };
+}
+
+/**
+ * The upload without the admin API and console: every module the Worker can reach except through a dynamic import of
+ * an admin entry (src/admin/...). workerd compiles every uploaded module, so the cold-start difference between this
+ * and the real upload is what admin code costs the sign-in and token paths.
+ */
+function uploadWithoutAdmin(metafile, production) {
+  const outputs = metafile.outputs;
+  const keyOf = (f) => Object.keys(outputs).find((k) => resolve(ROOT, k) === resolve(ROOT, "dist/worker", f));
+  const isAdminEntry = (k) => outputs[k]?.entryPoint?.startsWith("src/admin/");
+  const kept = new Set();
+  const walk = (k) => {
+    if (!k || kept.has(k) || !outputs[k]) return;
+    kept.add(k);
+    for (const imp of outputs[k].imports) {
+      if (imp.kind === "dynamic-import" && isAdminEntry(imp.path)) continue;
+      walk(imp.path);
+    }
+  };
+  walk(keyOf("index.js"));
+  const dir = join(OUT, "without-admin");
+  rmSync(dir, { recursive: true, force: true });
+  const admin = [];
+  for (const m of production.modules) {
+    if (!kept.has(keyOf(m.name))) {
+      admin.push(m);
+      continue;
+    }
+    mkdirSync(dirname(join(dir, m.name)), { recursive: true });
+    cpSync(resolve(ROOT, "dist/worker", m.name), join(dir, m.name));
+  }
+  const sum = (field) => admin.reduce((n, m) => n + m[field], 0);
+  return { dir, adminModules: admin.map((m) => m.name), admin: { raw: sum("raw"), gzip: sum("gzip") } };
 }
 
 export { jsFiles };

@@ -1,6 +1,5 @@
 // Cold start: workerd started on a build directory (every module of the upload, the Durable Object classes, the
-// [vars]) and timed to the first 200 of a cheap route (/healthz unless the variant names another); and the startup
-// CPU profile, as `wrangler check startup` takes it.
+// [vars]) and timed to the first 200 of /healthz; and the startup CPU profile, as `wrangler check startup` takes it.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +16,7 @@ const EMAIL_EXTENSION =
  * A workerd config for the modules in `dir`. `profile` puts a first module in front that imports the main one on
  * the first request (so a profiler attached after startup sees the whole evaluation), as `wrangler check startup` does.
  */
-function writeConfig(dir, { profile, flags = [], path = "/healthz", durableObjects = true }) {
+function writeConfig(dir, { profile, flags = [], probePath = "/healthz" }) {
   const { compatibilityDate, compatibilityFlags: configured, vars } = wranglerSettings();
   const compatibilityFlags = [...configured, ...flags];
   const modules = jsFiles(dir)
@@ -30,12 +29,12 @@ function writeConfig(dir, { profile, flags = [], path = "/healthz", durableObjec
       join(dir, "__profile.js"),
       `export default { async fetch(request, env, ctx) {
   const main = await import("./index.js");
-  if (new URL(request.url).pathname === "/with-first-request") await (await main.default.fetch(new Request("http://localhost:8787${path}"), env, ctx)).text();
+  if (new URL(request.url).pathname === "/with-first-request") await (await main.default.fetch(new Request("http://localhost:8787${probePath}"), env, ctx)).text();
   return new Response("ok");
 } };\n`,
     );
     modules.unshift('(name = "__profile.js", esModule = embed "__profile.js")');
-  } else if (durableObjects) {
+  } else {
     bindings.push(
       '(name = "USER", durableObjectNamespace = "UserDO")',
       '(name = "LIMITER", durableObjectNamespace = "LimiterDO")',
@@ -57,9 +56,9 @@ const worker :Workerd.Worker = (
   ${objects}
 );
 `;
-  const configPath = join(dir, `__${profile ? "profile" : "bench"}${flags.map((f) => `-${f}`).join("")}.capnp`);
-  writeFileSync(configPath, config);
-  return configPath;
+  const path = join(dir, `__${profile ? "profile" : "bench"}${flags.map((f) => `-${f}`).join("")}.capnp`);
+  writeFileSync(path, config);
+  return path;
 }
 
 /** Starts workerd and resolves with its ports once it reports listening (control fd 3). */
@@ -103,8 +102,8 @@ function processCpuMs(pid) {
   return ns / 1e6;
 }
 
-/** One cold start: spawn → listening → first 200 of `path`. */
-async function coldStartOnce(configPath, path) {
+/** One cold start: spawn → listening → first 200 of `path` (/healthz for Latchkey and the trivial worker). */
+async function coldStartOnce(configPath, path = "/healthz") {
   const t0 = performance.now();
   const w = startWorkerd(configPath);
   try {
@@ -156,18 +155,17 @@ export const median = (xs) => {
 };
 
 /**
- * Cold start and startup CPU of each variant ({ name: { dir, flags?, path?, durableObjects? } }: `path` is the probed route,
- * /healthz by default; `durableObjects: false` binds no Durable Object namespaces, for a Worker that exports none),
- * interleaved run by run so drift on a shared machine hits every variant alike. Returns medians and the raw samples.
+ * Cold start and startup CPU of each variant ({ name: { dir, flags } }), interleaved run by run so drift on a shared
+ * machine hits every variant alike. Returns medians and the raw samples.
  */
 export async function measureColdStarts(variants, { runs, profileRuns }) {
   const configs = Object.fromEntries(
-    Object.entries(variants).map(([name, { dir, ...settings }]) => [
+    Object.entries(variants).map(([name, { dir, flags, path }]) => [
       name,
       {
-        cold: writeConfig(dir, { ...settings, profile: false }),
-        profile: writeConfig(dir, { ...settings, profile: true }),
-        path: settings.path ?? "/healthz",
+        cold: writeConfig(dir, { profile: false, flags, probePath: path }),
+        profile: writeConfig(dir, { profile: true, flags, probePath: path }),
+        path,
       },
     ]),
   );
@@ -196,7 +194,6 @@ export async function measureColdStarts(variants, { runs, profileRuns }) {
       startupCpuMs: median(s.startupCpu),
       startupAndFirstCpuMs: median(s.startupAndFirstCpu),
       runs: s.cold.length,
-      path: configs[name].path,
     };
   }
   return result;

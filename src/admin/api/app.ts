@@ -7,12 +7,20 @@ import type { AppEnv } from "../../app-types";
 import { auditSink, recordEvents } from "../../audit/record";
 import { adminBearer } from "../../middleware/admin-bearer";
 import { adoptVariables } from "../../middleware/sub-app";
+import { clientOperations } from "./clients";
+import { eventOperations } from "./events";
 import { openApiDocument } from "./openapi";
 import { mountOperations, type Operation } from "./operation";
 import { Problem, problemResponse, toProblem } from "./problem";
+import { userDeviceOperations } from "./user-devices";
 import { userOperations } from "./users";
 
-export const OPERATIONS: readonly Operation[] = [...userOperations];
+export const OPERATIONS: readonly Operation[] = [
+  ...userOperations,
+  ...userDeviceOperations,
+  ...clientOperations,
+  ...eventOperations,
+];
 
 const bearer = adminBearer();
 
