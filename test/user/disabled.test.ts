@@ -88,3 +88,19 @@ describe("pending codes end with the sessions that authorized them", () => {
     }
   });
 });
+
+describe("a deleted user's Durable Object", () => {
+  it("keeps nothing but the disabled flag, so a sign-in racing the deletion creates no session", async () => {
+    const stub = env.USER.get(env.USER.idFromName(`user:wiped-${crypto.randomUUID()}`));
+    const now = Date.now();
+    expect((await stub.signIn(null, session("s1"), now)).ok).toBe(true);
+    expect(await stub.storeCode("code-w", grant, now + 60_000)).toBe(true);
+    await stub.wipe(now);
+    expect(await stub.listSessions(now)).toEqual([]);
+    expect(await stub.signIn(null, session("s2"), now)).toEqual({ ok: false, reason: "disabled" });
+    const redemption = { clientId: "c", redirectUri: "https://rp.example/cb", verifierChallenge: null };
+    const issue = { familyId: "fw", refreshHash: "rw", refreshExpiresAt: 1e15, grantExpiresAt: 1e15 };
+    expect(await stub.redeemCode("code-w", redemption, issue, now)).toMatchObject({ ok: false });
+    expect(await stub.listSessions(now)).toEqual([]);
+  });
+});
