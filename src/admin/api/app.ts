@@ -11,8 +11,9 @@ import { openApiDocument } from "./openapi";
 import { mountOperations, type Operation } from "./operation";
 import { Problem, problemResponse, toProblem } from "./problem";
 import { userOperations } from "./users";
+import { webhookOperations } from "./webhooks";
 
-export const OPERATIONS: readonly Operation[] = [...userOperations];
+export const OPERATIONS: readonly Operation[] = [...userOperations, ...webhookOperations];
 
 const bearer = adminBearer();
 
