@@ -6,7 +6,6 @@ import { clientIp } from "./abuse/rate-limiter";
 import { accountRoutes } from "./account/routes";
 import type { AppEnv } from "./app-types";
 import { getConfig } from "./config";
-import { demoRoutes } from "./demo/routes";
 import { ApiError, OAuthError } from "./errors";
 import { magicLinkApiRoutes, magicLinkPageRoutes } from "./magic-link/routes";
 import { ErrorFormats, formatError, formatNotFound } from "./middleware/error-format";
@@ -85,13 +84,15 @@ formats.mount(app, "oauth", tokenRoutes);
 formats.mount(app, "oauth", userinfoRoutes);
 formats.mount(app, "oauth", revokeRoutes);
 formats.mount(app, "page", logoutRoutes);
-formats.mount(
-  app,
-  "page",
-  demoRoutes(async (req, c) => app.fetch(req, c.env, c.executionCtx)),
-);
 
-// The admin API is its own app, imported on the first admin request (docs/performance.md): no cold start pays for it.
+// The demo relying party and the admin API are apps of their own, imported on their first request
+// (docs/performance.md): a cold start that serves anything else does not evaluate them.
+let demo: Promise<Hono<AppEnv>> | null = null;
+const loadDemo = () =>
+  (demo ??= import("./demo/app").then((m) => m.demoApp(async (req, c) => app.fetch(req, c.env, c.executionCtx))));
+app.all("/demo", (c) => handToSubApp(c, loadDemo));
+app.all("/demo/*", (c) => handToSubApp(c, loadDemo));
+
 const loadAdminApi = async () => (await import("./admin/api/app")).adminApiApp;
 app.all("/admin/api", (c) => handToSubApp(c, loadAdminApi));
 app.all("/admin/api/*", (c) => handToSubApp(c, loadAdminApi));

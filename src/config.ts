@@ -69,6 +69,8 @@ export interface Config {
   passkeyUserVerification: "required" | "preferred";
   /** Seconds to wait before each webhook retry (src/webhooks/consumer.ts); its length is the number of retries. */
   webhookRetryDelays: number[];
+  /** How many days audit events and webhook delivery attempts are kept (the cron trigger deletes older ones). */
+  auditRetentionDays: number;
 }
 
 const TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
@@ -201,6 +203,9 @@ export function parseConfig(env: Env): Config {
   const passkeyUserVerification = env.PASSKEY_USER_VERIFICATION || "required";
   if (passkeyUserVerification !== "required" && passkeyUserVerification !== "preferred")
     throw new ConfigError("PASSKEY_USER_VERIFICATION must be required or preferred");
+  const retention = (env.AUDIT_RETENTION_DAYS ?? "").trim() || "90";
+  if (!/^[0-9]{1,5}$/.test(retention) || Number(retention) < 1 || Number(retention) > 36500)
+    throw new ConfigError("AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 36500 (default 90)");
   return {
     issuer,
     origin,
@@ -226,5 +231,6 @@ export function parseConfig(env: Env): Config {
     turnstile,
     passkeyUserVerification,
     webhookRetryDelays: parseRetryDelays(env.WEBHOOK_RETRY_DELAYS),
+    auditRetentionDays: Number(retention),
   };
 }

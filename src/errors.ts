@@ -20,6 +20,7 @@ export const API_ERRORS = {
   link_used: 400,
   last_credential: 409,
   reauth_required: 403,
+  account_disabled: 403,
   rate_limited: 429,
   temporarily_unavailable: 503,
 } as const;

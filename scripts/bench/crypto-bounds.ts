@@ -178,6 +178,8 @@ async function signInStorage(env: Env, s: StorageFixture): Promise<void> {
       country: null,
       amr: ["pop", "swk"],
       method: "passkey",
+      credentialId: s.credentialId,
+      crossDevice: false,
       idleTtlMs: 60_000,
       absoluteTtlMs: 60_000,
     },

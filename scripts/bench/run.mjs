@@ -152,6 +152,13 @@ async function main() {
       trivialPlusOnDemand: { dir: builds.trivialPlusOnDemand.dir },
       latchkeyLazyRegistry: { dir: builds.production.dir, flags: ["new_module_registry"] },
       oneBundle: { dir: builds.oneBundle.dir },
+      latchkeyWithoutAdmin: { dir: builds.withoutAdmin.dir },
+      // OpenAuth's Cloudflare example runs with nodejs_compat (its storage module imports node:fs).
+      openauth: {
+        dir: builds.openauth.dir,
+        flags: ["nodejs_compat"],
+        path: "/.well-known/oauth-authorization-server",
+      },
     },
     { runs: opts["cold-runs"], profileRuns: Math.max(3, Math.ceil(opts["cold-runs"] / 4)) },
   );

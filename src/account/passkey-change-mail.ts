@@ -1,7 +1,7 @@
 /** The mail that tells an account's owner a passkey was added or removed (and where to act if it was not them). */
 import type { Config, Env } from "../config";
+import { escapeHtml, htmlMail, senderName } from "../email/html-mail";
 import { type EmailMessage, sendEmail } from "../email/send";
-import { escapeHtml } from "../magic-link/mail-template";
 import { describeDevice, formatTime } from "../ui/format";
 
 export interface PasskeyChange {
@@ -13,7 +13,7 @@ export interface PasskeyChange {
 }
 
 function passkeyChangeEmail(input: PasskeyChange, rpName: string, accountUrl: string): EmailMessage {
-  const rp = rpName.replace(/\s+/g, " ").trim() || "Latchkey";
+  const rp = senderName(rpName);
   // The passkey's name is the person's own input: one line of it, never markup.
   const name =
     input.passkeyName
@@ -34,18 +34,7 @@ function passkeyChangeEmail(input: PasskeyChange, rpName: string, accountUrl: st
     `emailed link, remove any passkey you do not recognise and choose "Sign out ` +
     `everywhere".`;
   const text = [when, "", advice, "", `— ${rp}`, ""].join("\n");
-  const html = [
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
-    '<body style="font-family:system-ui,-apple-system,Segoe ' +
-      "UI,Roboto,sans-serif;line-height:1.5;color:#1a1a1a;max-width:32rem;margin:0 " +
-      'auto;padding:1.5rem">',
-    `<p>${escapeHtml(when)}</p>`,
-    `<p>${escapeHtml(advice)}</p>`,
-    `<p>— ${escapeHtml(rp)}</p>`,
-    "</body></html>",
-    "",
-  ].join("\n");
+  const html = htmlMail([`<p>${escapeHtml(when)}</p>`, `<p>${escapeHtml(advice)}</p>`], rp);
   return { to: input.to, subject, text, html };
 }
 

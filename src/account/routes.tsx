@@ -2,7 +2,7 @@
 import { type Context, Hono } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
 import { recordEvent } from "../db/audit";
-import { deleteCredential, listCredentials, renameCredential } from "../db/credentials";
+import { listCredentials, renameCredential } from "../db/credentials";
 import { findUserById } from "../db/users";
 import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
@@ -13,6 +13,7 @@ import { renderPage } from "../ui/render";
 import { userObject } from "../user/user-object";
 import { mayChangePasskeys, REAUTHENTICATE_PATH } from "./fresh-sign-in";
 import { notifyPasskeyChange } from "./passkey-change-mail";
+import { removePasskey } from "./remove-passkey";
 
 export const accountRoutes = new Hono<AppEnv>();
 
@@ -90,10 +91,9 @@ accountRoutes.post("/account/passkeys/delete", async (c) => {
   if (passkeys.length === 1 && form.get("confirm") !== "yes") {
     return renderPage(c, <ConfirmDeleteLastPage csrf={await csrfToken(c)} id={target.id} name={target.name} />, 409);
   }
-  if (!(await deleteCredential(c.env.DB, session.userId, id)))
-    throw new ApiError("not_found", "That passkey is not on your account.");
   // The sessions it started go with it (and their grants), except this one, which just signed in afresh.
-  const ended = await userObject(c.env, session.userId).endSessionsStartedWith(id, session.sid, now);
+  const ended = await removePasskey(c.env, session.userId, id, session.sid, now);
+  if (!ended) throw new ApiError("not_found", "That passkey is not on your account.");
   await recordEvent(
     c.env.DB,
     "passkey.deleted",

@@ -1,5 +1,5 @@
 /** Users table queries. */
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { randomToken } from "../lib/crypto";
 import { db, prepared } from "./client";
 import { users } from "./schema";
@@ -22,6 +22,21 @@ export async function findUserById(d1: D1Database, id: string): Promise<User | n
 }
 
 /**
+ * A link mailed to `email` was redeemed by the user it was mailed for: the address is verified (again, after an
+ * administrator changed it). Only while it is still the user's address: false when the user is gone or their
+ * address changed since the link was mailed, and then the link proves nothing about this account.
+ */
+export async function confirmEmail(d1: D1Database, userId: string, email: string, now: number): Promise<boolean> {
+  const rows = await db(d1)
+    .update(users)
+    .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` })
+    .where(and(eq(users.id, userId), eq(users.email, email)))
+    .returning({ id: users.id })
+    .all();
+  return rows.length === 1;
+}
+
+/**
  * Creates the user for a verified address, or returns the one that already exists (two redemptions
  * racing for a new address end with one user). One statement, so never a half-written user.
  */
@@ -29,7 +44,11 @@ export async function upsertVerifiedUser(d1: D1Database, email: string, now: num
   const row = await db(d1)
     .insert(users)
     .values({ id: randomToken(16), email, emailVerifiedAt: now, createdAt: now })
-    .onConflictDoUpdate({ target: users.email, set: { email } })
+    // The link proves the address of an existing user too (one an administrator created, unverified).
+    .onConflictDoUpdate({
+      target: users.email,
+      set: { email, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` },
+    })
     .returning()
     .get();
   return row;

@@ -18,5 +18,7 @@ export function demoClient(config: Config): ClientRecord {
     idTokenSignedResponseAlg: "ES256",
     firstParty: true,
     applicationType: "web",
+    previousSecretHash: null,
+    previousSecretExpiresAt: null,
   };
 }

@@ -28,3 +28,5 @@ export const KEY_UNPUBLISH_MARGIN_S = 60 * 60;
 /** How long an isolate trusts its cached copy of the signing-key rows and of client records. */
 export const KEY_CACHE_TTL_S = 60;
 export const CLIENT_CACHE_TTL_S = 60;
+/** After a client secret rotation, how long the replaced secret is still accepted (24 h). */
+export const CLIENT_SECRET_GRACE_S = 24 * 60 * 60;

@@ -1,4 +1,5 @@
 /** The magic-link email: plain text and HTML saying what the link does, that it works once, and when it expires. */
+import { escapeHtml, htmlMail, senderName } from "../email/html-mail";
 import type { EmailMessage } from "../email/types";
 
 export interface MagicLinkEmailInput {
@@ -10,19 +11,12 @@ export interface MagicLinkEmailInput {
   isNewAccount: boolean;
 }
 
-const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-}
-
 function minutes(n: number): string {
   return n === 1 ? "1 minute" : `${n} minutes`;
 }
 
 export function magicLinkEmail(input: MagicLinkEmailInput): EmailMessage {
-  // The name comes from configuration; one line of plain words keeps it out of header trouble.
-  const rp = input.rpName.replace(/\s+/g, " ").trim() || "Latchkey";
+  const rp = senderName(input.rpName);
   const expiry = minutes(Math.max(1, Math.round(input.expiresInMinutes)));
   const copy = input.isNewAccount
     ? {
@@ -46,24 +40,19 @@ export function magicLinkEmail(input: MagicLinkEmailInput): EmailMessage {
   const text = [copy.intro, "", input.url, "", validity, copy.ignore, "", `— ${rp}`, ""].join("\n");
 
   const url = escapeHtml(input.url);
-  const html = [
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
-    '<body style="font-family:system-ui,-apple-system,Segoe ' +
-      "UI,Roboto,sans-serif;line-height:1.5;color:#1a1a1a;max-width:32rem;margin:0 " +
-      'auto;padding:1.5rem">',
-    `<p>${escapeHtml(copy.intro)}</p>`,
-    `<p><a href="${url}" style="display:inline-block;padding:.6rem ` +
-      `1.2rem;background:#1a56db;color:#fff;text-decoration:none;border-radius:.4rem">` +
-      `${escapeHtml(copy.action)}</a></p>`,
-    `<p style="font-size:.9rem;color:#555">Or copy this address into your browser:<br><span ` +
-      `style="word-break:break-all">${url}</span></p>`,
-    `<p>${escapeHtml(validity)}</p>`,
-    `<p style="font-size:.9rem;color:#555">${escapeHtml(copy.ignore)}</p>`,
-    `<p>— ${escapeHtml(rp)}</p>`,
-    "</body></html>",
-    "",
-  ].join("\n");
+  const html = htmlMail(
+    [
+      `<p>${escapeHtml(copy.intro)}</p>`,
+      `<p><a href="${url}" style="display:inline-block;padding:.6rem ` +
+        `1.2rem;background:#1a56db;color:#fff;text-decoration:none;border-radius:.4rem">` +
+        `${escapeHtml(copy.action)}</a></p>`,
+      `<p style="font-size:.9rem;color:#555">Or copy this address into your browser:<br><span ` +
+        `style="word-break:break-all">${url}</span></p>`,
+      `<p>${escapeHtml(validity)}</p>`,
+      `<p style="font-size:.9rem;color:#555">${escapeHtml(copy.ignore)}</p>`,
+    ],
+    rp,
+  );
 
   return { to: input.to, subject: copy.subject, text, html };
 }

@@ -7,7 +7,7 @@
  */
 import type { Env } from "../config";
 import { countCredentials } from "../db/credentials";
-import { upsertVerifiedUser } from "../db/users";
+import { confirmEmail, upsertVerifiedUser } from "../db/users";
 import { EMAIL_LINK_AMR } from "../sessions/assurance";
 import type { VerifiedSignIn } from "../signin/start-session";
 import { emailObject } from "../user/user-object";
@@ -52,13 +52,23 @@ export async function proveMagicLink(env: Env, token: string, browserHash: strin
   const crossDevice = !opened.sameBrowser;
   let userId = record.userId;
   let newAccount = false;
+  let hasPasskey = false;
   if (userId === null) {
     // Sign-up: the address is verified by the token; it becomes a user (or finds the one a parallel sign-up made).
     const user = await upsertVerifiedUser(env.DB, record.email, now);
     newAccount = user.createdAt === now;
     userId = user.id;
+    hasPasskey = !newAccount && (await countCredentials(env.DB, userId)) > 0;
+  } else {
+    // Both at once (one round trip of latency): the address is (again) verified, and whether to offer a passkey.
+    const [confirmed, passkeys] = await Promise.all([
+      confirmEmail(env.DB, userId, record.email, now),
+      countCredentials(env.DB, userId),
+    ]);
+    // The account is gone, or an administrator changed its address after this link was mailed to the old one.
+    if (!confirmed) return { ok: false, reason: "invalid" };
+    hasPasskey = passkeys > 0;
   }
-  const hasPasskey = !newAccount && (await countCredentials(env.DB, userId)) > 0;
   const consume = { id: `link:${hash}`, expiresAt: record.expiresAt };
   return {
     ok: true,

@@ -13,7 +13,8 @@ export interface LinkToMail {
   returnTo: string;
   /** The clear token, made by the caller so the address's object could record its hash first. */
   token: string;
-  requestedBy: LinkRequester;
+  /** The browser that asked; null for an administrator's invitation (opening it anywhere is cross-device). */
+  requestedBy: LinkRequester | null;
 }
 
 /**

@@ -13,7 +13,7 @@ import { parkedRedirectUri } from "../oidc/signin-context";
 import { allowFormRedirect } from "../security-headers";
 import { assertCsrf, browserBindingHash, csrfToken } from "../sessions/browser";
 import { browserFacts, setSessionCookie } from "../signin/session-cookie";
-import { startSession } from "../signin/start-session";
+import { ACCOUNT_DISABLED, startSession } from "../signin/start-session";
 import { ErrorPage } from "../ui/pages/error";
 import { LinkConfirmPage } from "../ui/pages/link-confirm";
 import { renderPage } from "../ui/render";
@@ -108,6 +108,7 @@ magicLinkPageRoutes.post("/auth/link", async (c) => {
   if (!proof.ok) return renderPage(c, <ExpiredLink />, 400);
   // The link is consumed in the user's Durable Object together with the session's creation.
   const started = await startSession(c.env, proof.signIn, browserFacts(c), now);
+  if (!started.ok && started.reason === "disabled") return renderPage(c, <DisabledAccount />, 403);
   if (!started.ok) return renderPage(c, <ExpiredLink used />, 400);
   setSessionCookie(c, started);
   await spendMagicLink(c.env, c.executionCtx, proof.link);
@@ -118,6 +119,12 @@ magicLinkPageRoutes.post("/auth/link", async (c) => {
   }
   return c.redirect(proof.returnTo, 303);
 });
+
+/** The link was good, but an administrator disabled the account: said plainly (the link stays unspent). */
+function DisabledAccount() {
+  const link = { href: "/signin", label: "Back to sign in" };
+  return <ErrorPage title="This account is disabled" message={ACCOUNT_DISABLED} link={link} />;
+}
 
 /** A link that cannot be used: the one error page (src/ui/pages/error.tsx) with the magic link's words. */
 function ExpiredLink({ used }: { used?: boolean }) {

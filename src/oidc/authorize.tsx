@@ -12,7 +12,6 @@ import { allowFormRedirect } from "../security-headers";
 import { acrOf, acrSatisfies } from "../sessions/assurance";
 import { assertCsrf, browserBindingHash, csrfToken, isCrossSiteUnsafe } from "../sessions/browser";
 import { ConsentPage } from "../ui/pages/consent";
-import { ErrorPage } from "../ui/pages/error";
 import { SignInPage } from "../ui/pages/signin";
 import { renderPage } from "../ui/render";
 import { userObject } from "../user/user-object";
@@ -23,20 +22,13 @@ import {
   freshAfter,
   sessionSatisfies,
 } from "./authorize-request";
+import { consentMissing, errorPage, finish, otherBrowserPage, redirectToClient } from "./authorize-response";
 import { type ClientRecord, getClient } from "./clients";
-import { issueCode } from "./issue-code";
 import { claimsEvenIfExpired, verifyOwnJwt } from "./own-tokens";
-import {
-  forgetParkedRequest,
-  loadParkedRequest,
-  type ParkedRequest,
-  parkedInThisBrowser,
-  parkedOneTimeId,
-  parkRequest,
-} from "./parked-request";
+import { loadParkedRequest, type ParkedRequest, parkedInThisBrowser, parkRequest } from "./parked-request";
 import { isRegisteredRedirectUri } from "./redirect-uri";
 import { sameRequestAsGet } from "./same-request-as-get";
-import { formatScope, parseScope, type Scope, scopeWithin } from "./scope";
+import { formatScope, parseScope } from "./scope";
 
 export const authorizeRoutes = new Hono<AppEnv>();
 
@@ -251,88 +243,4 @@ async function continueWithSession(
     );
   }
   return finish(c, parked, session, rid, now, 302);
-}
-
-async function consentMissing(
-  c: Context<AppEnv>,
-  userId: string,
-  client: ClientRecord,
-  scopes: Scope,
-): Promise<boolean> {
-  // OIDC Core §11: offline_access (access that outlives the sign-in) needs the person's consent, so a first-party
-  // client is asked for that scope too; its other scopes need none.
-  const needed: Scope = client.firstParty ? new Set([...scopes].filter((s) => s === "offline_access")) : scopes;
-  if (needed.size === 0) return false;
-  return !scopeWithin(needed, await userObject(c.env, userId).getConsent(client.id));
-}
-
-/** Issues the code. `rid` names the parked request it answers (null: answered at once): spent with the code. */
-async function finish(
-  c: Context<AppEnv>,
-  parked: ParkedRequest,
-  session: CurrentSession,
-  rid: string | null,
-  now: number,
-  status: 302 | 303,
-): Promise<Response> {
-  const user = await findUserById(c.env.DB, session.userId);
-  if (!user) return errorPage(c, "Your account could not be found.");
-  // RFC 6749 §4.1.2 / RFC 9700 §4.5: one authorization request, one code. The parked request is spent in the
-  // user's Durable Object together with the code's storage, so a replayed /authorize/continue mints nothing.
-  const spend = rid === null ? null : parkedOneTimeId(rid, parked);
-  const code = await issueCode(
-    c.env,
-    {
-      clientId: parked.clientId,
-      redirectUri: parked.redirectUri,
-      redirectUriSent: parked.redirectUriSent,
-      scope: parseScope(parked.scope),
-      nonce: parked.nonce,
-      codeChallenge: parked.codeChallenge,
-    },
-    session,
-    user,
-    now,
-    spend,
-  );
-  if (code === null)
-    return errorPage(c, "This sign-in request was already used. Go back to the application and start again.");
-  if (rid !== null)
-    c.executionCtx.waitUntil(
-      forgetParkedRequest(c.env, rid).catch((err) => console.warn("parked request not deleted", err)),
-    );
-  // RFC 6749 §4.1.2 + RFC 9207 iss.
-  return redirectToClient(
-    c,
-    clientRedirect(parked.redirectUri, { code, state: parked.state }, c.get("config").issuer),
-    status,
-  );
-}
-
-/**
- * An authorization response (code or error) sent to the client's redirect URI. Its Location carries a one-time code
- * and state: no cache may keep it (RFC 9111 §5.2.2.5 no-store; RFC 6749 §10.5 codes must not leak), and the 302/303
- * is answered for this request only (RFC 6749 §4.1.2).
- */
-function redirectToClient(c: Context<AppEnv>, location: string, status: 302 | 303): Response {
-  c.header("Cache-Control", "no-store");
-  return c.redirect(location, status);
-}
-
-function otherBrowserPage(c: Context<AppEnv>): Promise<Response> {
-  return errorPage(
-    c,
-    "This sign-in request was started in another browser, so it cannot be finished here. Open the application " +
-      "in this browser and sign in " +
-      "again.",
-  );
-}
-
-function errorPage(c: Context<AppEnv>, message: string): Promise<Response> {
-  const advice = "Go back to the application you came from and try again.";
-  return renderPage(
-    c,
-    <ErrorPage title="This sign-in request cannot be used" message={message} advice={advice} />,
-    400,
-  );
 }

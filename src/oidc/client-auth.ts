@@ -81,11 +81,31 @@ export function presentedCredentials(
 const FAILED = "Client authentication failed.";
 
 /**
+ * RFC 6749 §2.3.1: whether `secret` is the client's: its current secret, or the one a rotation replaced while its
+ * grace period lasts. Only SHA-256 digests are stored; each stored digest is compared in constant time, the
+ * previous one whether or not the current one matched, so the time taken does not tell which one did.
+ */
+async function secretMatches(client: ClientRecord, secret: string, now: number): Promise<boolean> {
+  const given = await sha256b64url(secret);
+  const current = client.secretHash !== null && timingSafeEqual(given, client.secretHash);
+  const previous =
+    client.previousSecretHash !== null &&
+    timingSafeEqual(given, client.previousSecretHash) &&
+    client.previousSecretExpiresAt !== null &&
+    now < client.previousSecretExpiresAt;
+  return current || previous;
+}
+
+/**
  * Authenticates the client of a token or revocation request; every failure is invalid_client (401) or invalid_request.
  */
-export async function authenticateClient(c: Context<AppEnv>, form: Map<string, string>): Promise<ClientRecord> {
+export async function authenticateClient(
+  c: Context<AppEnv>,
+  form: Map<string, string>,
+  now = Date.now(),
+): Promise<ClientRecord> {
   const presented = presentedCredentials(c.req.header("authorization"), form);
-  const client = await getClient(c.env, presented.clientId);
+  let client = await getClient(c.env, presented.clientId);
   // RFC 6749 §5.2 invalid_client: unknown client. The wire message is the same for every failure; the detail goes to
   // logs.
   if (!client) throw new OAuthError("invalid_client", FAILED);
@@ -97,11 +117,15 @@ export async function authenticateClient(c: Context<AppEnv>, form: Map<string, s
     throw new OAuthError("invalid_client", FAILED);
   }
   if (presented.method === "none") return client;
-  // RFC 6749 §2.3.1: compare the secret; only its SHA-256 is stored, compared in constant time.
-  const given = await sha256b64url(presented.secret ?? "");
-  if (client.secretHash === null || !timingSafeEqual(given, client.secretHash)) {
-    console.warn(JSON.stringify({ event: "client_auth_failed", clientId: client.id, reason: "secret" }));
-    throw new OAuthError("invalid_client", FAILED);
+  const secret = presented.secret ?? "";
+  if (!(await secretMatches(client, secret, now))) {
+    // A secret rotated on another isolate is not in this isolate's cached record yet: one read of the stored row
+    // (only on this failure path; a matching secret costs no query).
+    client = await getClient(c.env, presented.clientId, true);
+    if (!client || client.tokenEndpointAuthMethod !== presented.method || !(await secretMatches(client, secret, now))) {
+      console.warn(JSON.stringify({ event: "client_auth_failed", clientId: presented.clientId, reason: "secret" }));
+      throw new OAuthError("invalid_client", FAILED);
+    }
   }
   return client;
 }

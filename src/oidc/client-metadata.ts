@@ -34,7 +34,13 @@ export interface ClientMetadata {
 
 export type MetadataResult =
   | { ok: true; metadata: ClientMetadata }
-  | { ok: false; error: "invalid_client_metadata" | "invalid_redirect_uri"; description: string };
+  | {
+      ok: false;
+      error: "invalid_client_metadata" | "invalid_redirect_uri";
+      description: string;
+      /** The metadata field at fault ("" when the body itself is not an object). */
+      field: string;
+    };
 
 const APPLICATION_TYPES: readonly ApplicationType[] = ["web", "native"];
 const MAX_URIS = 20;
@@ -46,6 +52,7 @@ const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069
 class MetadataError extends Error {
   constructor(
     readonly error: "invalid_client_metadata" | "invalid_redirect_uri",
+    readonly field: string,
     readonly description: string,
   ) {
     super(description);
@@ -118,17 +125,17 @@ function uriList(
 ): string[] {
   const v = body[key];
   if (v === undefined || v === null) {
-    if (required) throw new MetadataError(code, `${key} is required`);
+    if (required) throw new MetadataError(code, key, `${key} is required`);
     return [];
   }
-  if (!Array.isArray(v)) throw new MetadataError(code, `${key} must be an array of URIs`);
-  if (required && v.length === 0) throw new MetadataError(code, `${key} must not be empty`);
-  if (v.length > MAX_URIS) throw new MetadataError(code, `${key} has more than ${MAX_URIS} entries`);
+  if (!Array.isArray(v)) throw new MetadataError(code, key, `${key} must be an array of URIs`);
+  if (required && v.length === 0) throw new MetadataError(code, key, `${key} must not be empty`);
+  if (v.length > MAX_URIS) throw new MetadataError(code, key, `${key} has more than ${MAX_URIS} entries`);
   const out: string[] = [];
   for (const u of v) {
-    if (typeof u !== "string") throw new MetadataError(code, `${key} must contain only strings`);
+    if (typeof u !== "string") throw new MetadataError(code, key, `${key} must contain only strings`);
     const problem = redirectUriProblem(u);
-    if (problem) throw new MetadataError(code, `${key}: ${JSON.stringify(u.slice(0, 100))} ${problem}`);
+    if (problem) throw new MetadataError(code, key, `${key}: ${JSON.stringify(u.slice(0, 100))} ${problem}`);
     if (!out.includes(u)) out.push(u);
   }
   return out;
@@ -138,7 +145,7 @@ function stringArray(body: Record<string, unknown>, key: string): string[] | und
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || v.length === 0 || !v.every((x): x is string => typeof x === "string")) {
-    throw new MetadataError("invalid_client_metadata", `${key} must be a non-empty array of strings`);
+    throw new MetadataError("invalid_client_metadata", key, `${key} must be a non-empty array of strings`);
   }
   return [...new Set(v)];
 }
@@ -146,7 +153,7 @@ function stringArray(body: Record<string, unknown>, key: string): string[] | und
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw new MetadataError("invalid_client_metadata", `${key} must be a string`);
+  if (typeof v !== "string") throw new MetadataError("invalid_client_metadata", key, `${key} must be a string`);
   return v;
 }
 
@@ -154,7 +161,7 @@ function oneOf<T extends string>(body: Record<string, unknown>, key: string, all
   const v = optionalString(body, key);
   if (v === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(v)) {
-    throw new MetadataError("invalid_client_metadata", `${key} must be one of ${allowed.join(", ")}`);
+    throw new MetadataError("invalid_client_metadata", key, `${key} must be one of ${allowed.join(", ")}`);
   }
   return v as T;
 }
@@ -167,7 +174,7 @@ export interface MetadataOptions {
 
 function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new MetadataError("invalid_client_metadata", "the body must be a JSON object");
+    throw new MetadataError("invalid_client_metadata", "", "the body must be a JSON object");
   }
   const o = body as Record<string, unknown>;
 
@@ -181,7 +188,11 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   for (const u of redirectUris) {
     const problem = applicationTypeProblem(u, applicationType, options.insecureDev);
     if (problem)
-      throw new MetadataError("invalid_redirect_uri", `redirect_uris: ${JSON.stringify(u.slice(0, 100))} ${problem}`);
+      throw new MetadataError(
+        "invalid_redirect_uri",
+        "redirect_uris",
+        `redirect_uris: ${JSON.stringify(u.slice(0, 100))} ${problem}`,
+      );
   }
 
   // RFC 7591 §2: token_endpoint_auth_method defaults to client_secret_basic.
@@ -193,18 +204,20 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
     if (!isOneOf(GRANT_TYPES, g)) {
       throw new MetadataError(
         "invalid_client_metadata",
+        "grant_types",
         `grant_types: ${JSON.stringify(g.slice(0, 60))} is not supported (use ${GRANT_TYPES.join(", ")})`,
       );
     }
   }
   const responses = stringArray(o, "response_types") ?? ["code"];
   if (responses.some((r) => !isOneOf(RESPONSE_TYPES, r))) {
-    throw new MetadataError("invalid_client_metadata", 'response_types: only "code" is supported');
+    throw new MetadataError("invalid_client_metadata", "response_types", 'response_types: only "code" is supported');
   }
   // RFC 7591 §2.1: response_type "code" requires grant_type "authorization_code" (and refresh_token alone is unusable).
   if (!grants.includes("authorization_code")) {
     throw new MetadataError(
       "invalid_client_metadata",
+      "grant_types",
       'grant_types must include "authorization_code" for response_types ["code"]',
     );
   }
@@ -212,10 +225,14 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   const name = optionalString(o, "client_name");
   if (name !== undefined) {
     if (name.trim().length === 0 || name.length > MAX_NAME_LENGTH) {
-      throw new MetadataError("invalid_client_metadata", `client_name must be 1 to ${MAX_NAME_LENGTH} characters`);
+      throw new MetadataError(
+        "invalid_client_metadata",
+        "client_name",
+        `client_name must be 1 to ${MAX_NAME_LENGTH} characters`,
+      );
     }
     if (UNSAFE_NAME_CHARS.test(name))
-      throw new MetadataError("invalid_client_metadata", "client_name contains control characters");
+      throw new MetadataError("invalid_client_metadata", "client_name", "client_name contains control characters");
   }
 
   const logoUri = optionalString(o, "logo_uri");
@@ -228,7 +245,7 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
       ok = false;
     }
     // RFC 7591 §2: logo_uri is a URL the authorization server shows; only https is fetched from our pages.
-    if (!ok) throw new MetadataError("invalid_client_metadata", "logo_uri must be an https URL");
+    if (!ok) throw new MetadataError("invalid_client_metadata", "logo_uri", "logo_uri must be an https URL");
   }
 
   // OIDC Registration 1.0 §2: id_token_signed_response_alg defaults to RS256; ES256 on request; "none" never.
@@ -236,7 +253,7 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
 
   const firstParty = o.first_party ?? false;
   if (typeof firstParty !== "boolean")
-    throw new MetadataError("invalid_client_metadata", "first_party must be a boolean");
+    throw new MetadataError("invalid_client_metadata", "first_party", "first_party must be a boolean");
 
   const metadata: ClientMetadata = {
     redirect_uris: redirectUris,
@@ -258,7 +275,7 @@ export function parseClientMetadata(body: unknown, options: MetadataOptions): Me
   try {
     return { ok: true, metadata: parseOrThrow(body, options) };
   } catch (e) {
-    if (e instanceof MetadataError) return { ok: false, error: e.error, description: e.description };
+    if (e instanceof MetadataError) return { ok: false, error: e.error, description: e.description, field: e.field };
     throw e;
   }
 }

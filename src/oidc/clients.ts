@@ -18,6 +18,12 @@ export interface ClientRecord {
   idTokenSignedResponseAlg: IdTokenAlg;
   firstParty: boolean;
   applicationType: ApplicationType;
+  /**
+   * The secret replaced by the last rotation (SHA-256, base64url) and when it stops being accepted (epoch ms):
+   * client-auth.ts accepts it until then, so a rotation needs no coordinated switch-over.
+   */
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: number | null;
 }
 
 function rowToRecord(row: ClientRow): ClientRecord {
@@ -34,6 +40,8 @@ function rowToRecord(row: ClientRow): ClientRecord {
     idTokenSignedResponseAlg: row.idTokenSignedResponseAlg as IdTokenAlg,
     firstParty: row.firstParty,
     applicationType: row.applicationType === "native" ? "native" : "web",
+    previousSecretHash: row.previousSecretHash,
+    previousSecretExpiresAt: row.previousSecretExpiresAt,
   };
 }
 
@@ -51,6 +59,8 @@ export function recordToRow(record: ClientRecord, createdAt: number): NewClientR
     idTokenSignedResponseAlg: record.idTokenSignedResponseAlg,
     firstParty: record.firstParty,
     applicationType: record.applicationType,
+    previousSecretHash: record.previousSecretHash,
+    previousSecretExpiresAt: record.previousSecretExpiresAt,
     createdAt,
   };
 }
@@ -63,10 +73,21 @@ export function clearClientCache(): void {
   clientCache.clear();
 }
 
-/** The client registered as `clientId`, or null. A warm isolate answers from memory for CLIENT_CACHE_TTL_S. */
-export async function getClient(env: Env, clientId: string): Promise<ClientRecord | null> {
+/**
+ * Drops one client from this isolate's cache after it changed or was deleted; other isolates see the change within
+ * CLIENT_CACHE_TTL_S.
+ */
+export function forgetClient(clientId: string): void {
+  clientCache.delete(clientId);
+}
+
+/**
+ * The client registered as `clientId`, or null. A warm isolate answers from memory for CLIENT_CACHE_TTL_S unless
+ * `fresh` asks for the stored row.
+ */
+export async function getClient(env: Env, clientId: string, fresh = false): Promise<ClientRecord | null> {
   const now = Date.now();
-  const hit = clientCache.get(clientId);
+  const hit = fresh ? undefined : clientCache.get(clientId);
   if (hit && now - hit.at >= 0 && now - hit.at < CLIENT_CACHE_TTL_S * 1000) return hit.record;
   // Client ids are short random strings; anything else is not worth a D1 read.
   if (clientId.length === 0 || clientId.length > 200) return null;

@@ -11,7 +11,7 @@ import { safeReturnTo } from "../lib/return-to";
 import { asObject, normalizeEmail, optionalString } from "../lib/validate";
 import { assertCsrf } from "../sessions/browser";
 import { browserFacts, setSessionCookie } from "../signin/session-cookie";
-import { startSession } from "../signin/start-session";
+import { ACCOUNT_DISABLED, startSession } from "../signin/start-session";
 import { recordSignIn, startAuthentication, verifyAuthentication } from "./authentication";
 import { finishRegistration, startRegistration } from "./registration";
 
@@ -55,6 +55,7 @@ passkeyRoutes.post("/auth/passkey/verify", async (c) => {
   await recordSignIn(c.env, signIn, now);
   // The challenge is consumed in the user's Durable Object together with the session's creation.
   const started = await startSession(c.env, signIn, browserFacts(c), now);
+  if (!started.ok && started.reason === "disabled") throw new ApiError("account_disabled", ACCOUNT_DISABLED);
   if (!started.ok) throw new ApiError("challenge_replayed", "This sign-in attempt was already used. Try again.");
   setSessionCookie(c, started);
   const redirect = safeReturnTo(optionalString(body, "return_to"), config.origin);

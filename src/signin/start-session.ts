@@ -33,14 +33,18 @@ export interface BrowserFacts {
   country: string | null;
 }
 
+/** What a person whose account an administrator disabled is told, on the page or in the JSON answer. */
+export const ACCOUNT_DISABLED =
+  "This account is disabled, so it cannot sign in. If you think this is a mistake, contact the site's support.";
+
 export type StartedSession =
   | { ok: true; session: CurrentSession; cookie: { value: string; maxAgeS: number } }
-  | { ok: false; reason: "replayed" };
+  | { ok: false; reason: "replayed" | "disabled" };
 
 /**
  * Creates the session in the user's Durable Object. A new sign-in in a browser ends that browser's previous
  * session (whosever it was), so a browser never holds two and a re-authentication replaces the session it
- * refreshes. A one-time id that was already consumed (a replay) creates nothing.
+ * refreshes. A one-time id that was already consumed (a replay) creates nothing, nor does a disabled account.
  */
 export async function startSession(
   env: Env,
@@ -68,7 +72,7 @@ export async function startSession(
     // Same user: ended in the same transaction as the new session's start.
     previous?.userId === signIn.userId ? previous.sid : null,
   );
-  if (!result.ok) return { ok: false, reason: "replayed" };
+  if (!result.ok) return { ok: false, reason: result.reason };
   // Another user's session in this browser: ended in that user's object.
   if (previous && previous.userId !== signIn.userId) await userObject(env, previous.userId).endSession(previous.sid);
   return {

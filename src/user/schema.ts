@@ -106,6 +106,17 @@ export const MIGRATIONS: readonly Migration[] = [
       )`);
     },
   },
+  {
+    version: 3,
+    up(sql) {
+      // An administrator's disable (src/user/account-store.ts): while set, the object refuses sign-in, code
+      // redemption, refresh rotation and access tokens. One row; absent or null: enabled.
+      sql.exec(`CREATE TABLE IF NOT EXISTS account_state (
+        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+        disabled_at INTEGER
+      )`);
+    },
+  },
 ];
 
 /**

@@ -11,9 +11,8 @@ export type Amr = "pop" | "user" | "mfa" | "otp" | "hwk" | "swk" | "email";
 
 // ---------------------------------------------------------------- sessions and one-time ids
 
-export interface SessionInput {
-  /** SHA-256 (base64url) of the session secret held in the cookie. */
-  secretHash: string;
+/** What a session records about how it started, whoever reads it. */
+interface SessionFacts {
   sid: string;
   userAgent: string;
   country: string | null;
@@ -23,22 +22,20 @@ export interface SessionInput {
   credentialId: string | null;
   /** Started by an emailed link opened in another browser than the one that asked for it (RFC 9700 §4.7). */
   crossDevice: boolean;
+}
+
+export interface SessionInput extends SessionFacts {
+  /** SHA-256 (base64url) of the session secret held in the cookie. */
+  secretHash: string;
   idleTtlMs: number;
   absoluteTtlMs: number;
 }
 
-export interface SessionInfo {
-  sid: string;
+export interface SessionInfo extends SessionFacts {
   createdAt: number;
   lastSeenAt: number;
   idleExpiresAt: number;
   absoluteExpiresAt: number;
-  userAgent: string;
-  country: string | null;
-  amr: Amr[];
-  method: "passkey" | "email";
-  credentialId: string | null;
-  crossDevice: boolean;
   authTime: number;
 }
 
@@ -48,7 +45,7 @@ export interface OneTimeId {
   expiresAt: number;
 }
 
-export type SignInResult = { ok: true; session: SessionInfo } | { ok: false; reason: "replayed" };
+export type SignInResult = { ok: true; session: SessionInfo } | { ok: false; reason: "replayed" | "disabled" };
 
 // ---------------------------------------------------------------- authorization codes and grants
 
@@ -94,7 +91,7 @@ export interface FamilyIssue {
 
 export type RedeemCodeResult =
   | { ok: true; grant: CodeGrant }
-  | { ok: false; reason: "invalid" | "expired" | "replayed" | "mismatch"; detail?: string };
+  | { ok: false; reason: "invalid" | "expired" | "replayed" | "mismatch" | "disabled"; detail?: string };
 
 interface RefreshGrant {
   familyId: string;
@@ -108,7 +105,10 @@ interface RefreshGrant {
 
 export type RotateRefreshResult =
   | { ok: true; grant: RefreshGrant }
-  | { ok: false; reason: "invalid" | "expired" | "reused" | "revoked" | "client_mismatch" | "scope_exceeded" };
+  | {
+      ok: false;
+      reason: "invalid" | "expired" | "reused" | "revoked" | "client_mismatch" | "scope_exceeded" | "disabled";
+    };
 
 // ---------------------------------------------------------------- counters and the address's live link
 

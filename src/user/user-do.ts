@@ -1,16 +1,18 @@
 /**
  * UserDO: one SQLite-backed Durable Object per user (or per normalized email until the user exists).
  * It is the single strongly consistent place for that user. This class is a thin RPC facade: the SQL is in one
- * store per table (session-store, consumed-store, grant-store, consent-store, counter-store, live-link-store),
- * the schema and its migrations in schema.ts; here each method wraps its store calls in one transaction.
- * Every method that enforces "exactly once" runs without an await, so it is atomic in the object.
+ * store per table (session-, consumed-, grant-, consent-, counter-, live-link-, account-store), the schema and its
+ * migrations in schema.ts, the purge alarm in housekeeping.ts; here each method wraps its store calls in one
+ * transaction. Every method that enforces "exactly once" runs without an await, so it is atomic in the object.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { RateLimit } from "../lib/gcra";
+import * as account from "./account-store";
 import * as consents from "./consent-store";
 import * as consumed from "./consumed-store";
 import * as counters from "./counter-store";
 import * as grants from "./grant-store";
+import { PurgeAlarm, purgeExpired } from "./housekeeping";
 import * as liveLink from "./live-link-store";
 import { MIGRATIONS, type Migration, migrate, schemaVersion } from "./schema";
 import * as sessions from "./session-store";
@@ -29,12 +31,11 @@ import type {
   SignInResult,
 } from "./types";
 
-const PURGE_INTERVAL_MS = 60 * 60 * 1000;
-
 // The object reads no binding, so its env is not the Worker's Env: the user/limiter layer sits below config.ts.
 export class UserDO extends DurableObject<object> {
   #sql: SqlStorage;
   #migrations: readonly Migration[];
+  #alarm: PurgeAlarm;
   /**
    * Whether this object has its tables. Created on the first write only, so a request carrying a made-up
    * user id (a forged cookie, code or refresh token) reads an empty object and leaves nothing behind.
@@ -46,6 +47,7 @@ export class UserDO extends DurableObject<object> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#migrations = migrations;
+    this.#alarm = new PurgeAlarm(ctx.storage);
     // First load after a deploy: an object with tables is brought to the current schema before any request.
     void ctx.blockConcurrencyWhile(async () => {
       const version = schemaVersion(this.#sql);
@@ -67,7 +69,7 @@ export class UserDO extends DurableObject<object> {
   consumeOnce(item: OneTimeId): boolean {
     this.#schema();
     const ok = consumed.consume(this.#sql, item);
-    this.#scheduleAlarm();
+    this.#alarm.schedule();
     return ok;
   }
 
@@ -80,6 +82,8 @@ export class UserDO extends DurableObject<object> {
   signIn(consume: OneTimeId | null, input: SessionInput, now: number, replacesSid: string | null = null): SignInResult {
     this.#schema();
     const result = this.ctx.storage.transactionSync((): SignInResult => {
+      // Checked before the one-time id is spent: once enabled again, the same ceremony is simply repeated.
+      if (account.disabledAt(this.#sql) !== null) return { ok: false, reason: "disabled" };
       if (consume && !consumed.consume(this.#sql, consume)) return { ok: false, reason: "replayed" };
       const session = sessions.insertSession(this.#sql, input, now);
       // The browser's previous session of this user ends with the new one's start (same transaction). Its grants
@@ -91,7 +95,7 @@ export class UserDO extends DurableObject<object> {
       }
       return { ok: true, session };
     });
-    this.#scheduleAlarm();
+    this.#alarm.schedule();
     return result;
   }
 
@@ -143,6 +147,29 @@ export class UserDO extends DurableObject<object> {
     });
   }
 
+  // ---------------------------------------------------------------- disabled by an administrator (account-store.ts)
+
+  /** Disables the account: flag, end of every session, revocation of every grant in one transaction. */
+  disable(now: number): number {
+    this.#schema();
+    return this.ctx.storage.transactionSync(() => {
+      if (account.disabledAt(this.#sql) === null) account.setDisabledAt(this.#sql, now);
+      const n = sessions.deleteAllSessions(this.#sql);
+      grants.revokeAllGrants(this.#sql, now);
+      return n;
+    });
+  }
+
+  /** Clears the flag only: the sessions and grants the disable ended stay ended. */
+  enable(): void {
+    if (!this.#ready) return;
+    account.setDisabledAt(this.#sql, null);
+  }
+
+  disabledAt(): number | null {
+    return this.#ready ? account.disabledAt(this.#sql) : null;
+  }
+
   // ---------------------------------------------------------------- codes and grants (grant-store.ts)
 
   /**
@@ -157,14 +184,15 @@ export class UserDO extends DurableObject<object> {
       grants.storeCode(this.#sql, codeHash, grant, expiresAt);
       return true;
     });
-    this.#scheduleAlarm();
+    this.#alarm.schedule();
     return stored;
   }
 
   redeemCode(codeHash: string, request: CodeRedemptionRequest, issue: FamilyIssue, now: number): RedeemCodeResult {
     if (!this.#ready) return { ok: false, reason: "invalid" };
+    if (account.disabledAt(this.#sql) !== null) return { ok: false, reason: "disabled" };
     const result = this.ctx.storage.transactionSync(() => grants.redeemCode(this.#sql, codeHash, request, issue, now));
-    this.#scheduleAlarm();
+    this.#alarm.schedule();
     return result;
   }
 
@@ -177,6 +205,7 @@ export class UserDO extends DurableObject<object> {
     requestedScope: string[] | null = null,
   ): RotateRefreshResult {
     if (!this.#ready) return { ok: false, reason: "invalid" };
+    if (account.disabledAt(this.#sql) !== null) return { ok: false, reason: "disabled" };
     const sessionLive = (sid: string) => sessions.isSessionLive(this.#sql, sid, now);
     const presented = { oldHash, newHash, clientId, newExpiresAt, requestedScope };
     return this.ctx.storage.transactionSync(() => grants.rotateRefresh(this.#sql, presented, sessionLive, now));
@@ -190,11 +219,11 @@ export class UserDO extends DurableObject<object> {
   revokeAccessToken(jti: string, expiresAt: number): void {
     this.#schema();
     grants.revokeAccessToken(this.#sql, jti, expiresAt);
-    this.#scheduleAlarm();
+    this.#alarm.schedule();
   }
 
   isAccessTokenActive(jti: string, familyId: string, now: number): boolean {
-    if (!this.#ready) return false;
+    if (!this.#ready || account.disabledAt(this.#sql) !== null) return false;
     return grants.isAccessTokenActive(this.#sql, jti, familyId, now);
   }
 
@@ -216,7 +245,7 @@ export class UserDO extends DurableObject<object> {
   hitLimit(bucket: string, limit: RateLimit, now: number): HitResult {
     this.#schema();
     const result = counters.hitBucket(this.#sql, bucket, limit, now);
-    this.#scheduleAlarm();
+    this.#alarm.schedule();
     return result;
   }
 
@@ -225,7 +254,7 @@ export class UserDO extends DurableObject<object> {
   requestLink(req: LinkRequest, budget: RateLimit, now: number): LinkDecision {
     this.#schema();
     const decision = this.ctx.storage.transactionSync(() => liveLink.requestLiveLink(this.#sql, req, budget, now));
-    this.#scheduleAlarm();
+    this.#alarm.schedule();
     return decision;
   }
 
@@ -245,44 +274,10 @@ export class UserDO extends DurableObject<object> {
     liveLink.endLiveLink(this.#sql);
   }
 
-  // ---------------------------------------------------------------- housekeeping
+  // ---------------------------------------------------------------- housekeeping (housekeeping.ts)
 
-  /**
-   * True once this instance knows a purge alarm is pending: later writes skip the alarm lookup. Anything that
-   * deletes the alarm (deleteAlarm, deleteAll) must clear it.
-   */
-  #alarmArmed = false;
-
-  #scheduleAlarm(): void {
-    if (this.#alarmArmed) return;
-    this.#alarmArmed = true;
-    // Fire-and-forget is safe: alarm writes are part of the output gate.
-    void this.ctx.storage
-      .getAlarm()
-      .then(async (at) => {
-        if (at === null) await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
-      })
-      .catch(() => {
-        this.#alarmArmed = false;
-      });
-  }
-
-  /** Purges expired sessions, consumed ids, codes, tokens and families; re-arms while anything remains. */
   override async alarm(): Promise<void> {
-    this.#alarmArmed = false;
-    if (!this.#ready) return;
-    this.purge(Date.now());
-    const sql = this.#sql;
-    const left =
-      sessions.countSessions(sql) +
-      consumed.countConsumed(sql) +
-      counters.countBuckets(sql) +
-      liveLink.countLiveLinks(sql) +
-      grants.countGrantRows(sql);
-    if (left > 0) {
-      await this.ctx.storage.setAlarm(Date.now() + PURGE_INTERVAL_MS);
-      this.#alarmArmed = true;
-    }
+    await this.#alarm.fire(this.#ready ? this.#sql : null);
   }
 
   /**
@@ -293,19 +288,11 @@ export class UserDO extends DurableObject<object> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.#ready = false;
-    this.#alarmArmed = false;
+    this.#alarm.forget();
   }
 
   /** Deletes everything that expired before `now`. Returns how many rows went. */
   purge(now: number): number {
-    if (!this.#ready) return 0;
-    const sql = this.#sql;
-    return (
-      sessions.purgeSessions(sql, now) +
-      consumed.purgeConsumed(sql, now) +
-      grants.purgeGrants(sql, now) +
-      counters.purgeBuckets(sql, now) +
-      liveLink.purgeLiveLink(sql, now)
-    );
+    return this.#ready ? purgeExpired(this.#sql, now) : 0;
   }
 }

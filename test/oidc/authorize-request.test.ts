@@ -17,6 +17,8 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   idTokenSignedResponseAlg: "ES256",
   firstParty: false,
   applicationType: "web",
+  previousSecretHash: null,
+  previousSecretExpiresAt: null,
   ...over,
 });
 

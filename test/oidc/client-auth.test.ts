@@ -109,6 +109,8 @@ describe("successful authentication", () => {
       idTokenSignedResponseAlg: "ES256",
       firstParty: false,
       applicationType: "web",
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
     };
     await ensureClient(E, record);
     await expectOk(await call({}, basic(record.id, secret)), record.id);

@@ -73,6 +73,8 @@ describe("POST /register: success", () => {
       idTokenSignedResponseAlg: "RS256",
       firstParty: false,
       applicationType: "web",
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
     });
   });
 

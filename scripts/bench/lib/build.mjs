@@ -103,8 +103,15 @@ export async function buildAll() {
     mkdirSync(dirname(join(plusDir, m.name)), { recursive: true });
     cpSync(resolve(ROOT, "dist/worker", m.name), join(plusDir, m.name));
   }
+  const withoutAdmin = uploadWithoutAdmin(JSON.parse(readFileSync(metaPath, "utf8")), production);
   return {
     production: { dir: resolve(ROOT, "dist/worker"), wrangler, ...production },
+    withoutAdmin,
+    // OpenAuth's issuer, bundled the same way, for the startup comparison (scripts/bench/openauth-worker.ts).
+    openauth: {
+      dir: join(OUT, "openauth"),
+      ...(await esbuildDir("scripts/bench/openauth-worker.ts", join(OUT, "openauth"))),
+    },
     trivialPlusOnDemand: { dir: plusDir },
     bench: { dir: join(OUT, "bench"), ...(await esbuildDir("scripts/bench/bench-worker.ts", join(OUT, "bench"))) },
     trivial: { dir: join(OUT, "trivial"), ...trivial },
@@ -114,6 +121,40 @@ export async function buildAll() {
       ...(await esbuildDir("src/index.ts", join(OUT, "one-bundle"), { splitting: false })),
     },
   };
+}
+
+/**
+ * The upload without the admin API and console: every module the Worker can reach except through a dynamic import of
+ * an admin entry (src/admin/...). workerd compiles every uploaded module, so the cold-start difference between this
+ * and the real upload is what admin code costs the sign-in and token paths.
+ */
+function uploadWithoutAdmin(metafile, production) {
+  const outputs = metafile.outputs;
+  const keyOf = (f) => Object.keys(outputs).find((k) => resolve(ROOT, k) === resolve(ROOT, "dist/worker", f));
+  const isAdminEntry = (k) => outputs[k]?.entryPoint?.startsWith("src/admin/");
+  const kept = new Set();
+  const walk = (k) => {
+    if (!k || kept.has(k) || !outputs[k]) return;
+    kept.add(k);
+    for (const imp of outputs[k].imports) {
+      if (imp.kind === "dynamic-import" && isAdminEntry(imp.path)) continue;
+      walk(imp.path);
+    }
+  };
+  walk(keyOf("index.js"));
+  const dir = join(OUT, "without-admin");
+  rmSync(dir, { recursive: true, force: true });
+  const admin = [];
+  for (const m of production.modules) {
+    if (!kept.has(keyOf(m.name))) {
+      admin.push(m);
+      continue;
+    }
+    mkdirSync(dirname(join(dir, m.name)), { recursive: true });
+    cpSync(resolve(ROOT, "dist/worker", m.name), join(dir, m.name));
+  }
+  const sum = (field) => admin.reduce((n, m) => n + m[field], 0);
+  return { dir, adminModules: admin.map((m) => m.name), admin: { raw: sum("raw"), gzip: sum("gzip") } };
 }
 
 export { jsFiles };

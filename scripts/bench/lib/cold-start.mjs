@@ -16,7 +16,7 @@ const EMAIL_EXTENSION =
  * A workerd config for the modules in `dir`. `profile` puts a first module in front that imports the main one on
  * the first request (so a profiler attached after startup sees the whole evaluation), as `wrangler check startup` does.
  */
-function writeConfig(dir, { profile, flags = [] }) {
+function writeConfig(dir, { profile, flags = [], probePath = "/healthz" }) {
   const { compatibilityDate, compatibilityFlags: configured, vars } = wranglerSettings();
   const compatibilityFlags = [...configured, ...flags];
   const modules = jsFiles(dir)
@@ -29,7 +29,7 @@ function writeConfig(dir, { profile, flags = [] }) {
       join(dir, "__profile.js"),
       `export default { async fetch(request, env, ctx) {
   const main = await import("./index.js");
-  if (new URL(request.url).pathname === "/with-first-request") await (await main.default.fetch(new Request("http://localhost:8787/healthz"), env, ctx)).text();
+  if (new URL(request.url).pathname === "/with-first-request") await (await main.default.fetch(new Request("http://localhost:8787${probePath}"), env, ctx)).text();
   return new Response("ok");
 } };\n`,
     );
@@ -102,16 +102,16 @@ function processCpuMs(pid) {
   return ns / 1e6;
 }
 
-/** One cold start: spawn → listening → first 200 of /healthz. */
-async function coldStartOnce(configPath) {
+/** One cold start: spawn → listening → first 200 of `path` (/healthz for Latchkey and the trivial worker). */
+async function coldStartOnce(configPath, path = "/healthz") {
   const t0 = performance.now();
   const w = startWorkerd(configPath);
   try {
     const { http } = await w.ready;
     const tListen = performance.now();
-    const res = await fetch(`http://127.0.0.1:${http}/healthz`);
+    const res = await fetch(`http://127.0.0.1:${http}${path}`);
     await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
     const tFirst = performance.now();
     return {
       listenMs: tListen - t0,
@@ -160,18 +160,23 @@ export const median = (xs) => {
  */
 export async function measureColdStarts(variants, { runs, profileRuns }) {
   const configs = Object.fromEntries(
-    Object.entries(variants).map(([name, { dir, flags }]) => [
+    Object.entries(variants).map(([name, { dir, flags, path }]) => [
       name,
-      { cold: writeConfig(dir, { profile: false, flags }), profile: writeConfig(dir, { profile: true, flags }) },
+      {
+        cold: writeConfig(dir, { profile: false, flags, probePath: path }),
+        profile: writeConfig(dir, { profile: true, flags, probePath: path }),
+        path,
+      },
     ]),
   );
   const samples = Object.fromEntries(
     Object.keys(variants).map((n) => [n, { cold: [], startupCpu: [], startupAndFirstCpu: [] }]),
   );
   // One unmeasured start each: page cache, binary loading.
-  for (const name of Object.keys(variants)) await coldStartOnce(configs[name].cold);
+  for (const name of Object.keys(variants)) await coldStartOnce(configs[name].cold, configs[name].path);
   for (let i = 0; i < runs; i++)
-    for (const name of Object.keys(variants)) samples[name].cold.push(await coldStartOnce(configs[name].cold));
+    for (const name of Object.keys(variants))
+      samples[name].cold.push(await coldStartOnce(configs[name].cold, configs[name].path));
   for (let i = 0; i < profileRuns; i++) {
     for (const name of Object.keys(variants)) {
       samples[name].startupCpu.push(await profileOnce(configs[name].profile, "/"));

@@ -7,13 +7,22 @@ import type { AppEnv } from "../../app-types";
 import { auditSink, recordEvents } from "../../audit/record";
 import { adminBearer } from "../../middleware/admin-bearer";
 import { adoptVariables } from "../../middleware/sub-app";
+import { clientOperations } from "./clients";
+import { eventOperations } from "./events";
 import { openApiDocument } from "./openapi";
 import { mountOperations, type Operation } from "./operation";
 import { Problem, problemResponse, toProblem } from "./problem";
+import { userDeviceOperations } from "./user-devices";
 import { userOperations } from "./users";
 import { webhookOperations } from "./webhooks";
 
-export const OPERATIONS: readonly Operation[] = [...userOperations, ...webhookOperations];
+export const OPERATIONS: readonly Operation[] = [
+  ...userOperations,
+  ...userDeviceOperations,
+  ...clientOperations,
+  ...eventOperations,
+  ...webhookOperations,
+];
 
 const bearer = adminBearer();
 
