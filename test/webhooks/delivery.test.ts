@@ -4,8 +4,8 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { adminCall } from "../helpers/admin-api";
 import { signUp, uniqueEmail } from "../helpers/accounts";
+import { adminCall } from "../helpers/admin-api";
 
 interface Received {
   headers: Record<string, string>;
@@ -41,7 +41,13 @@ async function endpointAt(name: string, events: string[] = ["user.created"]): Pr
   return created;
 }
 
-type Attempt = { attempt: number; outcome: string; status_code: number | null; error: string | null; message_id: string };
+type Attempt = {
+  attempt: number;
+  outcome: string;
+  status_code: number | null;
+  error: string | null;
+  message_id: string;
+};
 
 async function attempts(id: string): Promise<Attempt[]> {
   return ((await adminCall("GET", `/webhooks/${id}/deliveries`)).body as { data: Attempt[] }).data;
@@ -55,7 +61,11 @@ describe("webhook delivery", () => {
     await endpointAt(other, ["user.deleted"]);
     const email = uniqueEmail("hooked");
     expect((await adminCall("POST", "/users", { email })).status).toBe(201);
-    const [hook] = await waitFor("the delivery", () => received(name), (r) => r.length >= 1);
+    const [hook] = await waitFor(
+      "the delivery",
+      () => received(name),
+      (r) => r.length >= 1,
+    );
     expect(hook!.verified).toBe("ok");
     expect(hook!.headers["webhook-id"]).toMatch(/^msg_/);
     expect(Number(hook!.headers["webhook-timestamp"])).toBeCloseTo(Date.now() / 1000, -2);
@@ -74,7 +84,11 @@ describe("webhook delivery", () => {
     const name = receiverName("flaky2");
     const { id } = await endpointAt(name);
     expect((await adminCall("POST", `/webhooks/${id}/test`)).status).toBe(202);
-    const got = await waitFor("three attempts", () => received(name), (r) => r.length >= 3);
+    const got = await waitFor(
+      "three attempts",
+      () => received(name),
+      (r) => r.length >= 3,
+    );
     // Time for a (wrong) fourth attempt to arrive.
     await new Promise((r) => setTimeout(r, 3000));
     const all = await received(name);
@@ -82,7 +96,11 @@ describe("webhook delivery", () => {
     expect(all.every((h) => h.verified === "ok")).toBe(true);
     expect(new Set(got.map((h) => h.headers["webhook-id"])).size).toBe(1);
     expect(JSON.parse(all[0]!.body).type).toBe("webhook.test");
-    const rows = await waitFor("three records", () => attempts(id), (r) => r.length === 3);
+    const rows = await waitFor(
+      "three records",
+      () => attempts(id),
+      (r) => r.length === 3,
+    );
     expect(rows.map((r) => [r.attempt, r.outcome, r.status_code])).toEqual([
       [3, "succeeded", 204],
       [2, "retrying", 500],
@@ -95,9 +113,13 @@ describe("webhook delivery", () => {
     const name = receiverName("fail");
     const { id } = await endpointAt(name);
     await adminCall("POST", `/webhooks/${id}/test`);
-    await waitFor("failing", async () => (await adminCall("GET", `/webhooks/${id}`)).body, (b) => {
-      return (b as { status: string }).status === "failing";
-    });
+    await waitFor(
+      "failing",
+      async () => (await adminCall("GET", `/webhooks/${id}`)).body,
+      (b) => {
+        return (b as { status: string }).status === "failing";
+      },
+    );
     expect((await attempts(id)).map((r) => r.outcome)).toEqual(["failed", "retrying", "retrying"]);
     expect((await received(name)).length).toBe(3);
     const event = await waitFor(
@@ -122,17 +144,35 @@ describe("webhook delivery", () => {
     let started = performance.now();
     expect((await adminCall("POST", "/users", { email })).status).toBe(201);
     const createMs = performance.now() - started;
-    await waitFor("the hanging receiver to be called", () => received(hang), (r) => r.length >= 1);
+    await waitFor(
+      "the hanging receiver to be called",
+      () => received(hang),
+      (r) => r.length >= 1,
+    );
     // The hanging receiver holds its delivery open now; a sign-in meanwhile is as fast as ever.
     started = performance.now();
     await signUp(email);
     const signInMs = performance.now() - started;
-    await waitFor("the other receiver", () => received(ok), (r) => r.length >= 1);
+    await waitFor(
+      "the other receiver",
+      () => received(ok),
+      (r) => r.length >= 1,
+    );
     console.log(JSON.stringify({ createMs: Math.round(createMs), signInMs: Math.round(signInMs) }));
     expect(createMs).toBeLessThan(2000);
     expect(signInMs).toBeLessThan(5000);
     // The attempt ends at the 10 s timeout and is recorded as such.
-    const [first] = await waitFor("the timeout record", () => attempts(hanging.id), (r) => r.length >= 1, 20_000);
-    expect(first).toMatchObject({ attempt: 1, outcome: "retrying", status_code: null, error: "timeout after 10000 ms" });
+    const [first] = await waitFor(
+      "the timeout record",
+      () => attempts(hanging.id),
+      (r) => r.length >= 1,
+      20_000,
+    );
+    expect(first).toMatchObject({
+      attempt: 1,
+      outcome: "retrying",
+      status_code: null,
+      error: "timeout after 10000 ms",
+    });
   }, 40_000);
 });

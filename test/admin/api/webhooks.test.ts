@@ -15,7 +15,11 @@ describe("/admin/api/webhooks", () => {
     expect(res.status).toBe(201);
     const created = res.body as { id: string; secret: string; events: string[]; status: string };
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    expect(created).toMatchObject({ events: ["user.created", "user.deleted"], status: "active", description: "CRM sync" });
+    expect(created).toMatchObject({
+      events: ["user.created", "user.deleted"],
+      status: "active",
+      description: "CRM sync",
+    });
     const row = await env.DB.prepare("SELECT * FROM webhook_endpoints WHERE id = ?").bind(created.id).first();
     const stored = JSON.stringify(row);
     expect(stored).not.toContain(created.secret.slice(6));
@@ -39,7 +43,12 @@ describe("/admin/api/webhooks", () => {
   });
 
   it("refuses URLs against the policy and unknown event types with 422 problems naming the field", async () => {
-    for (const url of ["ftp://127.0.0.1/hook", "http://user:pw@127.0.0.1/hook", "not a url", `https://a.example/${"x".repeat(2048)}`]) {
+    for (const url of [
+      "ftp://127.0.0.1/hook",
+      "http://user:pw@127.0.0.1/hook",
+      "not a url",
+      `https://a.example/${"x".repeat(2048)}`,
+    ]) {
       const res = await create({ url });
       expect(res.status, url).toBe(422);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
@@ -62,7 +71,11 @@ describe("/admin/api/webhooks", () => {
       events: ["session.started"],
       description: null,
     });
-    expect(patched.body).toMatchObject({ url: "http://127.0.0.1:9/other", events: ["session.started"], description: null });
+    expect(patched.body).toMatchObject({
+      url: "http://127.0.0.1:9/other",
+      events: ["session.started"],
+      description: null,
+    });
     expect((await adminCall("GET", `/webhooks/${id}/deliveries`)).body).toEqual({ data: [], next_cursor: null });
     expect((await adminCall("DELETE", `/webhooks/${id}`)).status).toBe(204);
     for (const [method, path] of [
