@@ -13,7 +13,7 @@ import type { WebhookDeliveryMessage } from "./messages";
 import { signWebhook } from "./signature";
 
 /** A receiver that has not answered in this time has failed this attempt (and no longer holds the consumer). */
-export const DELIVERY_TIMEOUT_MS = 10_000;
+const DELIVERY_TIMEOUT_MS = 10_000;
 const MAX_ERROR_LENGTH = 200;
 
 interface AttemptResult {
@@ -23,7 +23,7 @@ interface AttemptResult {
 }
 
 /** Standard Webhooks "Payload structure": {type, timestamp (RFC 3339), data}. */
-export function webhookBody(message: WebhookDeliveryMessage): string {
+function webhookBody(message: WebhookDeliveryMessage): string {
   return JSON.stringify({ type: message.type, timestamp: new Date(message.at).toISOString(), data: message.data });
 }
 

@@ -50,7 +50,7 @@ export const deliverySchema = v.object({
   outcome: v.picklist(["succeeded", "retrying", "failed"]),
   next_attempt_at: nullableTimestamp,
 });
-export type DeliveryWire = v.InferOutput<typeof deliverySchema>;
+type DeliveryWire = v.InferOutput<typeof deliverySchema>;
 
 export function webhookWire(row: WebhookEndpoint): WebhookWire {
   return {
