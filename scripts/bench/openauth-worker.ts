@@ -1,13 +1,14 @@
 /**
  * Bench only: the OpenAuth issuer the cold-start comparison measures (close to OpenAuth's own Cloudflare example: one
- * code provider, one subject schema). Its storage is a small in-memory adapter (the cold-start probe touches none);
+ * code provider with a console-logging sender, one subject schema). Its storage is OpenAuth's MemoryStorage (the
+ * cold-start probe touches none); it needs `nodejs_compat`, as the example has, since that module imports `node:fs`;
  * the two Durable Object classes are the trivial worker's, so every variant boots with the same bindings.
  */
 
 import { DurableObject } from "cloudflare:workers";
 import { issuer } from "@openauthjs/openauth";
 import { CodeProvider } from "@openauthjs/openauth/provider/code";
-import type { StorageAdapter } from "@openauthjs/openauth/storage/storage";
+import { MemoryStorage } from "@openauthjs/openauth/storage/memory";
 import { createSubjects } from "@openauthjs/openauth/subject";
 import { CodeUI } from "@openauthjs/openauth/ui/code";
 import { object, string } from "valibot";
@@ -17,23 +18,8 @@ export class LimiterDO extends DurableObject {}
 
 const subjects = createSubjects({ user: object({ id: string() }) });
 
-const entries = new Map<string, { value: Record<string, unknown>; expiry?: Date }>();
-const storage: StorageAdapter = {
-  async get(key) {
-    const hit = entries.get(key.join("\u001f"));
-    return hit && (!hit.expiry || hit.expiry > new Date()) ? hit.value : undefined;
-  },
-  async set(key, value, expiry) {
-    entries.set(key.join("\u001f"), { value, expiry });
-  },
-  async remove(key) {
-    entries.delete(key.join("\u001f"));
-  },
-  async *scan(prefix) {
-    const p = prefix.join("\u001f");
-    for (const [k, v] of entries) if (k.startsWith(p)) yield [k.split("\u001f"), v.value];
-  },
-};
+// OpenAuth's own in-memory storage: the bench's bare workerd config binds no KV namespace.
+const storage = MemoryStorage();
 
 export default issuer({
   subjects,

@@ -1,4 +1,4 @@
-/** The account page and its form actions (rename/delete passkeys, end sessions). */
+/** The account page and its form actions (rename/delete passkeys, end sessions); data and deletion: privacy-routes. */
 import { type Context, Hono } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
 import { recordEvent } from "../db/audit";
@@ -11,11 +11,13 @@ import { assertCsrf, csrfToken } from "../sessions/browser";
 import { AccountPage, ConfirmDeleteLastPage, ReauthenticatePage } from "../ui/pages/account";
 import { renderPage } from "../ui/render";
 import { userObject } from "../user/user-object";
-import { mayChangePasskeys, REAUTHENTICATE_PATH } from "./fresh-sign-in";
+import { mayMakeSensitiveChange, REAUTHENTICATE_PATH } from "./fresh-sign-in";
 import { notifyPasskeyChange } from "./passkey-change-mail";
+import { privacyRoutes } from "./privacy-routes";
 import { removePasskey } from "./remove-passkey";
 
 export const accountRoutes = new Hono<AppEnv>();
+accountRoutes.route("/", privacyRoutes);
 
 function requireSession(c: Context<AppEnv>): CurrentSession {
   const session = c.get("session");
@@ -39,7 +41,7 @@ accountRoutes.get("/account", async (c) => {
   ]);
   if (!user) return c.redirect("/signin", 302);
   const notice = NOTICES[c.req.query("done") ?? ""];
-  const fresh = mayChangePasskeys(session, Date.now());
+  const fresh = mayMakeSensitiveChange(session, Date.now());
   return renderPage(
     c,
     <AccountPage
@@ -82,7 +84,8 @@ accountRoutes.post("/account/passkeys/delete", async (c) => {
   const { session, form } = await accountForm(c);
   const now = Date.now();
   // Removing a passkey needs a recent sign-in (src/account/fresh-sign-in.ts): otherwise a page that says so.
-  if (!mayChangePasskeys(session, now)) return renderPage(c, <ReauthenticatePage href={REAUTHENTICATE_PATH} />, 403);
+  if (!mayMakeSensitiveChange(session, now))
+    return renderPage(c, <ReauthenticatePage href={REAUTHENTICATE_PATH} />, 403);
   const id = field(form, "id", MAX_CREDENTIAL_ID_CHARS);
   const passkeys = await listCredentials(c.env.DB, session.userId);
   const target = passkeys.find((p) => p.id === id);

@@ -1,7 +1,7 @@
 /** JSON endpoints of the passkey ceremonies; every one is CSRF-checked and bound to the browser cookie. */
 import { type Context, Hono } from "hono";
 import { clientIp, hit } from "../abuse/rate-limiter";
-import { mayChangePasskeys } from "../account/fresh-sign-in";
+import { mayMakeSensitiveChange } from "../account/fresh-sign-in";
 import { notifyPasskeyChange } from "../account/passkey-change-mail";
 import type { AppEnv } from "../app-types";
 import { findUserById } from "../db/users";
@@ -65,7 +65,7 @@ passkeyRoutes.post("/auth/passkey/verify", async (c) => {
 /** Adding a passkey needs a recent sign-in (src/account/fresh-sign-in.ts); the page links to a new one. */
 function requireFreshSignIn(c: Context<AppEnv>, now: number): void {
   const session = c.get("session");
-  if (!session || !mayChangePasskeys(session, now)) {
+  if (!session || !mayMakeSensitiveChange(session, now)) {
     throw new ApiError(
       "reauth_required",
       'For your security, sign in again before adding a passkey: reload your account page and choose "Sign in again".',

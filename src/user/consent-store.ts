@@ -16,3 +16,21 @@ export function grantConsent(sql: SqlStorage, clientId: string, scopes: string[]
     now,
   );
 }
+
+export interface Consent {
+  clientId: string;
+  scopes: string[];
+  grantedAt: number;
+}
+
+/** Every client the user consented to, with its scopes: for the person's own data download. */
+export function listConsents(sql: SqlStorage): Consent[] {
+  return sql
+    .exec("SELECT client_id, scope, granted_at FROM consents ORDER BY granted_at, client_id")
+    .toArray()
+    .map((row) => ({
+      clientId: String(row.client_id),
+      scopes: String(row.scope).split(" ").filter(Boolean),
+      grantedAt: Number(row.granted_at),
+    }));
+}

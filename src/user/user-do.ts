@@ -106,8 +106,7 @@ export class UserDO extends DurableObject<object> {
   }
 
   listSessions(now: number): SessionInfo[] {
-    if (!this.#ready) return [];
-    return sessions.listSessions(this.#sql, now);
+    return this.#ready ? sessions.listSessions(this.#sql, now) : [];
   }
 
   /**
@@ -230,13 +229,16 @@ export class UserDO extends DurableObject<object> {
   // ---------------------------------------------------------------- consent (consent-store.ts)
 
   getConsent(clientId: string): string[] {
-    if (!this.#ready) return [];
-    return consents.getConsent(this.#sql, clientId);
+    return this.#ready ? consents.getConsent(this.#sql, clientId) : [];
   }
 
   grantConsent(clientId: string, scopes: string[], now: number): void {
     this.#schema();
     consents.grantConsent(this.#sql, clientId, scopes, now);
+  }
+
+  listConsents(): consents.Consent[] {
+    return this.#ready ? consents.listConsents(this.#sql) : [];
   }
 
   // ---------------------------------------------------------------- rate limits (counter-store.ts)

@@ -126,6 +126,19 @@ export function writeReport(path, r) {
   const prod = r.builds.production;
   const cold = r.cold;
   const coldRatio = cold.latchkey.totalMs / cold.trivial.totalMs;
+  // Startup excess: a variant's cold start minus the trivial worker's, both timed the same way (issue 10).
+  const excess = (c) => ({ totalMs: c.totalMs - cold.trivial.totalMs, cpuMs: c.cpuMs - cold.trivial.cpuMs });
+  const latchkeyExcess = excess(cold.latchkey);
+  const openauthExcess = excess(cold.openauth);
+  // What the admin code costs a cold start of the sign-in and token paths (issue 11).
+  const adminDelta = {
+    totalMs: cold.latchkey.totalMs - cold.latchkeyWithoutAdmin.totalMs,
+    cpuMs: cold.latchkey.cpuMs - cold.latchkeyWithoutAdmin.cpuMs,
+    startupCpuMs: cold.latchkey.startupCpuMs - cold.latchkeyWithoutAdmin.startupCpuMs,
+  };
+  const withoutAdmin = r.builds.withoutAdmin;
+  const adminModules = new Set(withoutAdmin.adminModules);
+  const adminGzip = withoutAdmin.admin.gzip;
   const signIn = countsOf(r.storage.signInVerify);
   const tokenWarm = countsOf(r.storage.tokenExchangeWarm);
   const tokenCold = countsOf(r.storage.tokenExchangeCold);
@@ -186,16 +199,17 @@ export function writeReport(path, r) {
       verdict(coldRatio <= TARGETS.coldStartRatio),
     ],
     [
-      "Cold start: excess over the trivial worker vs OpenAuth's issuer",
-      "≤ OpenAuth's",
-      `${ms(cold.latchkey.totalMs - cold.trivial.totalMs)} vs ${ms(cold.openauth.totalMs - cold.trivial.totalMs)}`,
-      verdict(cold.latchkey.totalMs <= cold.openauth.totalMs),
+      "Cold start: startup excess (minus the trivial worker's) against the OpenAuth issuer's",
+      "≤ OpenAuth issuer's excess",
+      `${ms(latchkeyExcess.totalMs)} vs ${ms(openauthExcess.totalMs)} (CPU ${ms(latchkeyExcess.cpuMs)} vs ${ms(openauthExcess.cpuMs)})`,
+      verdict(latchkeyExcess.totalMs <= openauthExcess.totalMs),
     ],
     [
-      "Cold start: what the admin API and console add (compiled, never evaluated)",
-      "< 3 ms",
-      `${ms(cold.latchkey.totalMs - cold.latchkeyWithoutAdmin.totalMs)} (CPU ${ms(cold.latchkey.cpuMs - cold.latchkeyWithoutAdmin.cpuMs)}; ${kB(r.builds.withoutAdmin.admin.gzip)} gzip in ${r.builds.withoutAdmin.adminModules.length} module(s))`,
-      verdict(cold.latchkey.totalMs - cold.latchkeyWithoutAdmin.totalMs < TARGETS.adminColdStartMs),
+      "Cold start: what the admin code adds (Latchkey − Latchkey without it)",
+      `< ${TARGETS.adminColdStartMs} ms`,
+      `${ms(adminDelta.totalMs)} (CPU ${ms(adminDelta.cpuMs)}); admin modules ${kB(adminGzip)} gzip`,
+      // Both the wall-time and the CPU difference: a wall-time difference alone is within the spread of a busy machine.
+      verdict(adminDelta.totalMs < TARGETS.adminColdStartMs && adminDelta.cpuMs < TARGETS.adminColdStartMs),
     ],
     ...(load
       ? [
@@ -273,7 +287,7 @@ export function writeReport(path, r) {
     "|---|---|---|---|---|",
     ...prod.modules.map(
       (m) =>
-        `| \`${m.name}\` | ${m.startup ? "at startup" : "on first use"} | ${kB(m.raw)} | ${kB(m.gzip)} | ${m.packages.slice(0, 6).join(", ")}${m.packages.length > 6 ? `, … (${m.packages.length} packages)` : ""} |`,
+        `| \`${m.name}\` | ${m.startup ? "at startup" : adminModules.has(m.name) ? "on first use (admin)" : "on first use"} | ${kB(m.raw)} | ${kB(m.gzip)} | ${m.packages.slice(0, 6).join(", ")}${m.packages.length > 6 ? `, … (${m.packages.length} packages)` : ""} |`,
     ),
     `| **evaluated at startup** | | ${kB(prod.startup.raw)} | **${kB(prod.startup.gzip)}** | |`,
     `| all modules | | ${kB(prod.total.raw)} | ${kB(prod.total.gzip)} | |`,
@@ -289,9 +303,9 @@ export function writeReport(path, r) {
       cold.latchkeyLazyRegistry,
     ],
     ["Latchkey as one bundle (the layout before)", cold.oneBundle],
-    ["Latchkey without the admin API and console modules in the upload", cold.latchkeyWithoutAdmin],
+    ["Latchkey as deployed, without the admin API and console modules in the upload", cold.latchkeyWithoutAdmin],
     [
-      "OpenAuth issuer (code provider, `nodejs_compat`; first 200 of `/.well-known/oauth-authorization-server`)",
+      "OpenAuth issuer (`@openauthjs/openauth`, code provider, MemoryStorage, `nodejs_compat`; first 200 of `/.well-known/oauth-authorization-server`)",
       cold.openauth,
     ],
   ];
@@ -300,10 +314,10 @@ export function writeReport(path, r) {
     "",
     `For each variant, workerd (the binary wrangler runs) was started ${cold.latchkey.runs} times, with variants alternating run by run. The config holds`,
     "every module of the build, the Durable Object classes and namespaces, and the `[vars]`. Times are medians from spawning the",
-    "process to the first 200 of `/healthz`. *CPU* is the process's CPU time (all threads, from the scheduler's counters) up to that",
+    "process to the first 200 of `/healthz` (for the OpenAuth issuer, of its `/.well-known/oauth-authorization-server`). *CPU* is the process's CPU time (all threads, from the scheduler's counters) up to that",
     "response, which holds steadier than wall time when the machine is busy. *Evaluation CPU* comes from V8's CPU profile",
     "(100 µs sampling) of importing the main module, taken the way `wrangler check startup` takes it. *+ first request* adds the",
-    "first `/healthz` through the app (router build, middleware).",
+    "first request through the app (router build, middleware).",
     "",
     "| variant | spawn → first 200 | until listening | first request | p90 | CPU | evaluation CPU | + first request |",
     "|---|---|---|---|---|---|---|---|",
@@ -329,10 +343,45 @@ export function writeReport(path, r) {
     `The target allows ${ms((TARGETS.coldStartRatio - 1) * cold.trivial.totalMs)} more than the trivial worker (0.6 × its ${ms(cold.trivial.totalMs)}). Compiling the on-demand modules, which this workerd does for any module in the upload, takes ${ms(cold.trivialPlusOnDemand.totalMs - cold.trivial.totalMs)} of that before the app's own module is compiled, evaluated or asked anything.`,
   );
   p(
-    "Against the others:",
-    `- OpenAuth's issuer (\`@openauthjs/openauth\`, \`scripts/bench/openauth-worker.ts\`, bundled the same way, ${kB(r.builds.openauth.total.gzip)} gzip) starts in ${ms(cold.openauth.totalMs)}, ${ms(cold.openauth.totalMs - cold.trivial.totalMs)} over the trivial worker; Latchkey is ${ms(cold.latchkey.totalMs - cold.trivial.totalMs)} over it.`,
-    `- The admin API and console (${r.builds.withoutAdmin.adminModules.map((m) => `\`${m}\``).join(", ")}, ${kB(r.builds.withoutAdmin.admin.gzip)} gzip) are imported on the first admin request only, but compiled at every cold start: with them in the upload, a cold start takes ${ms(cold.latchkey.totalMs - cold.latchkeyWithoutAdmin.totalMs)} longer than without them (CPU ${ms(cold.latchkey.cpuMs - cold.latchkeyWithoutAdmin.cpuMs)}; a negative figure is below the noise of this run).`,
+    "### Startup excess against the OpenAuth issuer",
     "",
+    "Issue 10 asks for a startup excess (cold start minus the trivial worker's) no larger than that of the OpenAuth issuer measured",
+    `by the same method. The issuer is \`scripts/bench/openauth-worker.ts\`, close to OpenAuth's own Cloudflare example: \`issuer()\` with`,
+    "the code provider and a console-logging sender, a subjects schema, and OpenAuth's MemoryStorage (the bench's bare workerd config",
+    `binds no KV namespace; the probed route reads no storage). It is bundled with the same esbuild options as the trivial worker into one module of ${kB(r.builds.openauth.total.raw)} (gzip ${kB(r.builds.openauth.total.gzip)}),`,
+    "and runs with `nodejs_compat` as the example does (the issuer module imports `node:fs` for MemoryStorage). It exports the trivial",
+    "worker's two Durable Object classes, so every variant boots with the same bindings.",
+    "",
+    "| | spawn → first 200 | excess over trivial | CPU | CPU excess over trivial |",
+    "|---|---|---|---|---|",
+    `| trivial worker | ${ms(cold.trivial.totalMs)} | | ${ms(cold.trivial.cpuMs)} | |`,
+    `| **Latchkey as deployed** | ${ms(cold.latchkey.totalMs)} | **${ms(latchkeyExcess.totalMs)}** | ${ms(cold.latchkey.cpuMs)} | ${ms(latchkeyExcess.cpuMs)} |`,
+    `| **OpenAuth issuer** | ${ms(cold.openauth.totalMs)} | **${ms(openauthExcess.totalMs)}** | ${ms(cold.openauth.cpuMs)} | ${ms(openauthExcess.cpuMs)} |`,
+  );
+  p(
+    "### What the admin code costs a cold start",
+    "",
+    "The admin API (and the console) are imported lazily from `src/app.tsx`, so the sign-in and token paths never evaluate them, but",
+    "workerd compiles every uploaded module. *Latchkey without the admin code* is the same upload, byte for byte, less the modules the",
+    "Worker reaches only through a dynamic import of an admin entry (`src/admin/…`; `uploadWithoutAdmin` in `scripts/bench/lib/build.mjs`).",
+    "The main module still names them in its `import()` calls, which workerd resolves only when one runs, so the sign-in and token",
+    "paths behave the same; an admin request would fail. The difference of the two cold starts is what the admin code adds to every",
+    "cold start.",
+    "",
+    "| | measured | target |",
+    "|---|---|---|",
+    `| spawn → first 200, Latchkey − Latchkey without admin | **${ms(adminDelta.totalMs)}** (${ms(cold.latchkey.totalMs)} − ${ms(cold.latchkeyWithoutAdmin.totalMs)}) | < ${TARGETS.adminColdStartMs} ms |`,
+    `| CPU, the same difference | ${ms(adminDelta.cpuMs)} | |`,
+    `| evaluation CPU, the same difference | ${ms(adminDelta.startupCpuMs)} | |`,
+    `| admin modules (${withoutAdmin.adminModules.map((m) => `\`${m}\``).join(", ") || "none"}) | ${kB(withoutAdmin.admin.raw)}, **gzip ${kB(adminGzip)}** | |`,
+    `| whole upload, with against without admin (gzip) | ${kB(prod.total.gzip)} against ${kB(prod.total.gzip - adminGzip)} | |`,
+    "",
+    "Code the admin API shares with the rest of the app stays in the shared chunks, which the main module imports, so it is counted",
+    "with the app, not with the admin code. A difference of a few milliseconds is within the",
+    "run-to-run spread of wall time on a busy machine; the CPU difference is the steadier figure, and the summary counts the target",
+    "as met only when both differences are under it.",
+  );
+  p(
     "Why keep the split anyway:",
     "- It meets the startup-size target (what is evaluated at startup is under half of the one bundle).",
     "- An isolate that never serves a ceremony never runs the WebAuthn code.",

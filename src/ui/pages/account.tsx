@@ -1,4 +1,4 @@
-/** The account page: passkeys (list, rename, delete, add) and sessions (list, end one, end all). */
+/** The account page: passkeys (list, rename, delete, add), sessions (list, end one, end all), data and deletion. */
 import type { Credential } from "../../db/credentials";
 import type { SessionInfo } from "../../user/types";
 import { describeDevice, formatTime } from "../format";
@@ -105,16 +105,39 @@ export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notic
           </button>
         </form>
       </section>
+
+      <section aria-labelledby="data-heading">
+        <h2 id="data-heading">Your data</h2>
+        <p>A JSON file of your profile, passkeys, sessions, the apps you allowed and your recent account activity.</p>
+        <form method="post" action="/account/data">
+          <input type="hidden" name="csrf" value={csrf} />
+          <button type="submit">Download my data</button>
+        </form>
+        <p>
+          <a href="/account/delete" class="button danger">
+            Delete my account
+          </a>
+        </p>
+      </section>
     </Layout>
   );
 }
 
-/** Shown instead of a passkey change when the sign-in is too old: sign in again, then come back. */
-export function ReauthenticatePage({ href }: { href: string }) {
+/**
+ * Shown instead of a sensitive change when the sign-in is too old, or was made by a link asked for in another
+ * browser: sign in again on this device, then come back. `action` names the change ("Deleting your account").
+ */
+export function ReauthenticatePage({
+  href,
+  action = "Adding or removing a passkey",
+}: {
+  href: string;
+  action?: string;
+}) {
   return (
     <Layout title="Sign in again">
       <h1>Sign in again</h1>
-      <p>Adding or removing a passkey needs a sign-in from the last few minutes, to make sure it is you.</p>
+      <p>{action} needs a sign-in on this device from the last few minutes, to make sure it is you.</p>
       <p>
         <a class="button primary" href={href}>
           Sign in again
