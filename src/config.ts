@@ -101,7 +101,8 @@ function parseRetryDelays(raw: string | undefined): number[] {
   const parts = raw.split(",").map((s) => s.trim());
   if (parts.length > MAX_WEBHOOK_RETRIES || !parts.every((p) => /^[0-9]{1,5}$/.test(p) && Number(p) <= MAX_QUEUE_DELAY))
     throw new ConfigError(
-      `WEBHOOK_RETRY_DELAYS must be at most ${MAX_WEBHOOK_RETRIES} comma-separated whole seconds, each 0–${MAX_QUEUE_DELAY}`,
+      `WEBHOOK_RETRY_DELAYS must be at most ${MAX_WEBHOOK_RETRIES} comma-separated whole seconds, ` +
+        `each 0–${MAX_QUEUE_DELAY}`,
     );
   return parts.map(Number);
 }
