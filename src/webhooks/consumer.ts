@@ -12,8 +12,13 @@ import type { WebhookDeliveryMessage, WebhookEventMessage, WebhookMessage } from
 
 /** Queues: sendBatch takes at most 100 messages. */
 const SEND_BATCH_LIMIT = 100;
-/** How long the queue waits before handing a message that threw back to the consumer. */
-const CONSUMER_RETRY_DELAY_SECONDS = 10;
+/**
+ * How long the queue waits before handing a message that threw back to the consumer: 10 s, doubling per try up to
+ * the Queues maximum of 12 h, so max_retries = 100 (wrangler.toml) outlasts a storage outage of weeks.
+ */
+function consumerRetryDelay(attempts: number): number {
+  return Math.min(43_200, 10 * 2 ** Math.min(Math.max(attempts - 1, 0), 12));
+}
 
 async function fanOut(env: Env, event: WebhookEventMessage): Promise<void> {
   const endpoints = await subscribedEndpoints(env.DB, event.type);
@@ -44,7 +49,7 @@ export async function consumeWebhooks(batch: MessageBatch<WebhookMessage>, env: 
         msg.ack();
       } catch (err) {
         console.error(JSON.stringify({ event: "webhook_message_failed", kind: msg.body.kind, reason: String(err) }));
-        msg.retry({ delaySeconds: CONSUMER_RETRY_DELAY_SECONDS });
+        msg.retry({ delaySeconds: consumerRetryDelay(msg.attempts) });
       }
     }),
   );

@@ -64,6 +64,7 @@ describe("webhook consumer under storage faults", () => {
     const { batch, message } = batchOf(delivery(endpoint.id));
     await consumeWebhooks(batch, faulty);
     expect(message.retry).toHaveBeenCalledTimes(1);
+    expect(message.retry).toHaveBeenCalledWith({ delaySeconds: 10 });
     expect(message.ack).not.toHaveBeenCalled();
   });
 
