@@ -1,7 +1,7 @@
 /** The account page and its form actions (rename/delete passkeys, end sessions); data and deletion: privacy-routes. */
 import { type Context, Hono } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
-import { recordEvent } from "../db/audit";
+import { type AuditEvent, auditSink, recordEvents } from "../audit/record";
 import { listCredentials, renameCredential } from "../db/credentials";
 import { findUserById } from "../db/users";
 import { ApiError } from "../errors";
@@ -70,13 +70,11 @@ function field(form: Map<string, string>, key: string, max: number): string {
 
 accountRoutes.post("/account/passkeys/rename", async (c) => {
   const { session, form } = await accountForm(c);
-  const ok = await renameCredential(
-    c.env.DB,
-    session.userId,
-    field(form, "id", MAX_CREDENTIAL_ID_CHARS),
-    field(form, "name", 64),
-  );
+  const id = field(form, "id", MAX_CREDENTIAL_ID_CHARS);
+  const ok = await renameCredential(c.env.DB, session.userId, id, field(form, "name", 64));
   if (!ok) throw new ApiError("not_found", "That passkey is not on your account.");
+  // The new name is the person's own words: only the id is recorded.
+  recordEvents(auditSink(c), { type: "passkey.renamed", userId: session.userId, detail: { credential_id: id } });
   return c.redirect("/account?done=renamed", 303);
 });
 
@@ -97,13 +95,17 @@ accountRoutes.post("/account/passkeys/delete", async (c) => {
   // The sessions it started go with it (and their grants), except this one, which just signed in afresh.
   const ended = await removePasskey(c.env, session.userId, id, session.sid, now);
   if (!ended) throw new ApiError("not_found", "That passkey is not on your account.");
-  await recordEvent(
-    c.env.DB,
-    "passkey.deleted",
-    session.userId,
-    { credentialId: id, remaining: passkeys.length - 1, sessionsEnded: ended.length },
-    now,
+  const sink = auditSink(c);
+  const removed = { credential_id: id, remaining: passkeys.length - 1 };
+  recordEvents(sink, { type: "passkey.removed", userId: session.userId, detail: removed }, now);
+  const endedEvents = ended.map(
+    (sid): AuditEvent => ({
+      type: "session.ended",
+      userId: session.userId,
+      detail: { sid, reason: "passkey_removed", credential_id: id },
+    }),
   );
+  recordEvents(sink, endedEvents, now);
   const user = await findUserById(c.env.DB, session.userId);
   if (user)
     notifyPasskeyChange(c.executionCtx, c.env, c.get("config"), {
@@ -118,7 +120,10 @@ accountRoutes.post("/account/passkeys/delete", async (c) => {
 
 accountRoutes.post("/account/sessions/end", async (c) => {
   const { session, form } = await accountForm(c);
-  const ended = await userObject(c.env, session.userId).endSession(field(form, "sid", 64));
+  const sid = field(form, "sid", 64);
+  const ended = await userObject(c.env, session.userId).endSession(sid);
   if (!ended) throw new ApiError("not_found", "That session has already ended.");
+  const detail = { sid, reason: "ended_from_account", by_sid: session.sid };
+  recordEvents(auditSink(c), { type: "session.ended", userId: session.userId, detail });
   return c.redirect("/account?done=ended", 303);
 });

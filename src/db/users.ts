@@ -53,3 +53,8 @@ export async function upsertVerifiedUser(d1: D1Database, email: string, now: num
     .get();
   return row;
 }
+
+/** Stamps a successful sign-in (the admin API shows it); callers run it in waitUntil, off the request path. */
+export async function stampLastSignIn(d1: D1Database, userId: string, now: number): Promise<void> {
+  await db(d1).update(users).set({ lastSignInAt: now }).where(eq(users.id, userId)).run();
+}

@@ -2,7 +2,8 @@
  * "Email me a sign-in link": store the token's record and mail it. Same answer whether or not the address has an
  * account.
  */
-import type { Config, Env } from "../config";
+import { type AuditSink, recordEvents } from "../audit/record";
+import type { Config } from "../config";
 import { findUserByEmail } from "../db/users";
 import { sendEmail } from "../email/send";
 import type { LinkRequester } from "./link-binding";
@@ -21,8 +22,19 @@ export interface LinkToMail {
  * Does the whole request: look-up, record, mail. Callers run it in waitUntil so the response (and its
  * timing) does not depend on whether the address is known.
  */
-export async function requestMagicLink(env: Env, config: Config, link: LinkToMail, now: number): Promise<void> {
+export async function requestMagicLink(
+  sink: AuditSink,
+  config: Config,
+  link: LinkToMail,
+  now: number,
+  /** Who asked: the person (null, the default) or an administrator's invitation. */
+  actor: string | null = null,
+): Promise<void> {
+  const { env } = sink;
   const user = await findUserByEmail(env.DB, link.email);
+  // Recorded before the mail is sent, so a transport failure does not lose it (the address itself is not recorded).
+  const detail = { mailed: true, new_account: !user };
+  recordEvents(sink, { type: "link.requested", userId: user?.id ?? null, actor, detail }, now);
   const { token } = await storeMagicLink(
     env,
     { email: link.email, userId: user?.id ?? null, returnTo: link.returnTo, requestedBy: link.requestedBy },

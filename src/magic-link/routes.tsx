@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { clientIp, hit, visitorIp } from "../abuse/rate-limiter";
 import { TURNSTILE_ACTIONS, verifyTurnstile } from "../abuse/turnstile";
 import type { AppEnv } from "../app-types";
+import { type AuditEvent, auditSink, recordEvents } from "../audit/record";
 import { ApiError } from "../errors";
 import { readForm, readJson } from "../lib/body";
 import { sha256b64url } from "../lib/crypto";
@@ -59,10 +60,14 @@ magicLinkApiRoutes.post("/auth/email", async (c) => {
   const address = emailObject(c.env, email);
   const link = { linkHash, browserHash: requestedBy.browserHash, returnTo, expiresAt: now + MAGIC_LINK_TTL_S * 1000 };
   const decision = await address.requestLink(link, config.rateLimits.magicLinkPerAddress, now);
-  if (decision !== "coalesce") {
+  const sink = auditSink(c);
+  if (decision === "coalesce") {
+    // Not mailed: the live link stands. No account look-up here (it would show in the timing).
+    recordEvents(sink, { type: "link.requested", detail: { mailed: false } }, now);
+  } else {
     // Look-up, record and mail happen after the response so its timing says nothing about the address.
     c.executionCtx.waitUntil(
-      requestMagicLink(c.env, config, { email, returnTo, token, requestedBy }, now).catch(async (err: unknown) => {
+      requestMagicLink(sink, config, { email, returnTo, token, requestedBy }, now).catch(async (err: unknown) => {
         console.error("magic link mail failed", err);
         // Not mailed, so not live: the next request, from any browser, mails a link.
         await address.releaseLink(linkHash).catch(() => {});
@@ -105,11 +110,27 @@ magicLinkPageRoutes.post("/auth/link", async (c) => {
   const now = Date.now();
   const browserHash = await browserBindingHash(c.get("browserId"), "magic-link");
   const proof = await proveMagicLink(c.env, form.get("token") ?? "", browserHash, now);
-  if (!proof.ok) return renderPage(c, <ExpiredLink />, 400);
-  // The link is consumed in the user's Durable Object together with the session's creation.
-  const started = await startSession(c.env, proof.signIn, browserFacts(c), now);
+  const sink = auditSink(c);
+  if (!proof.ok) {
+    // Expired, unknown or already forgotten: nothing tells whose link it was.
+    const failed: AuditEvent = {
+      type: "signin.failed",
+      outcome: "failure",
+      detail: { method: "link", reason: "link_invalid" },
+    };
+    recordEvents(sink, [{ type: "link.expired", outcome: "failure" }, failed], now);
+    return renderPage(c, <ExpiredLink />, 400);
+  }
+  const userId = proof.signIn.userId;
+  // Before the session starts: the account exists from here on, whatever happens next.
+  if (proof.newAccount) recordEvents(sink, { type: "user.created", userId, detail: { method: "link" } }, now);
+  // The link is consumed in the user's Durable Object together with the session's creation (a replay is recorded
+  // there as signin.failed).
+  const started = await startSession(sink, proof.signIn, browserFacts(c), now);
   if (!started.ok && started.reason === "disabled") return renderPage(c, <DisabledAccount />, 403);
   if (!started.ok) return renderPage(c, <ExpiredLink used />, 400);
+  const redeemed = { sid: started.session.sid, cross_device: proof.crossDevice, new_account: proof.newAccount };
+  recordEvents(sink, { type: "link.redeemed", userId, detail: redeemed }, now);
   setSessionCookie(c, started);
   await spendMagicLink(c.env, c.executionCtx, proof.link);
   // A cross-device sign-in is not offered a passkey: it may be someone else's account (RFC 9700 §4.7).

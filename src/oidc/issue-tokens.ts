@@ -1,10 +1,11 @@
 /** Signs the token response for a grant: RFC 9068 access token, ID token when `openid`, and the refresh token. */
+import type { AuditEvent } from "../audit/record";
 import type { Config, Env } from "../config";
 import { getSigningKey } from "../keys/signing-keys";
 import { randomToken } from "../lib/crypto";
 import { ACCESS_TOKEN_TTL_S } from "../lib/token-lifetimes";
 import { atHash } from "./at-hash";
-import { ACCESS_TOKEN_ALG } from "./capabilities";
+import { ACCESS_TOKEN_ALG, type GrantType } from "./capabilities";
 import type { ClientRecord } from "./clients";
 import { signJwt } from "./own-tokens";
 import { formatScope } from "./scope";
@@ -61,4 +62,21 @@ export async function issueTokens(
   }
   if (opts.refreshToken) response.refresh_token = opts.refreshToken;
   return response;
+}
+
+/** The token.issued event for a response: what was issued and to whom, never a token value (docs/events.md). */
+export function tokenIssued(grantType: GrantType, subject: TokenSubject, tokens: TokenResponse): AuditEvent {
+  return {
+    type: "token.issued",
+    userId: subject.userId,
+    clientId: subject.clientId,
+    detail: {
+      grant_type: grantType,
+      scope: tokens.scope,
+      sid: subject.sid,
+      family_id: subject.familyId,
+      id_token: tokens.id_token !== undefined,
+      refresh_token: tokens.refresh_token !== undefined,
+    },
+  };
 }

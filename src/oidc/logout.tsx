@@ -80,7 +80,8 @@ logoutRoutes.on(["GET", "POST"], "/logout", async (c) => {
       </Layout>,
     );
   }
-  if (session) await endCurrentSession(c);
+  // The client is named only when the hint or a registered redirect vouches for it (never raw input).
+  if (session) await endCurrentSession(c, "logout", { client_id: (hint || redirect ? clientId : null) ?? null });
   if (redirect) return c.redirect(redirect, 303);
   return message(c, "You are signed out.", 200);
 });

@@ -1,6 +1,7 @@
 /** Token revocation (RFC 7009) for refresh tokens (the whole family) and RFC 9068 access tokens. */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
+import { auditSink, recordEvents } from "../audit/record";
 import { OAuthError } from "../errors";
 import { sha256b64url } from "../lib/crypto";
 import { splitUserToken } from "../lib/user-token";
@@ -19,8 +20,13 @@ revokeRoutes.post("/revoke", async (c) => {
   if (!token) throw new OAuthError("invalid_request", "token is required");
   const now = Date.now();
   const asRefresh = splitUserToken(token);
+  const sink = auditSink(c);
   if (asRefresh) {
-    await userObject(c.env, asRefresh.userId).revokeRefresh(await sha256b64url(asRefresh.secret), client.id, now);
+    const hash = await sha256b64url(asRefresh.secret);
+    if (await userObject(c.env, asRefresh.userId).revokeRefresh(hash, client.id, now)) {
+      const detail = { token_type: "refresh_token", family_revoked: true };
+      recordEvents(sink, { type: "token.revoked", userId: asRefresh.userId, clientId: client.id, detail }, now);
+    }
   } else {
     const verified = await verifyOwnJwt(c.env, c.get("config"), token, now, { typ: "at+jwt" });
     const claims = verified.ok ? verified.claims : null;
@@ -33,6 +39,8 @@ revokeRoutes.post("/revoke", async (c) => {
       typeof claims.exp === "number"
     ) {
       await userObject(c.env, claims.sub).revokeAccessToken(claims.jti, claims.exp * 1000);
+      const detail = { token_type: "access_token", jti: claims.jti };
+      recordEvents(sink, { type: "token.revoked", userId: claims.sub, clientId: client.id, detail }, now);
     }
   }
   // RFC 7009 §2.2: 200 whether or not the token was valid (invalid tokens do not cause an error).

@@ -2,8 +2,8 @@
 // Types only: the library (and the ASN.1/X.509 code it pulls in) is imported where a ceremony needs it, so a
 // cold isolate that serves tokens, JWKS or pages never evaluates it (see docs/performance.md).
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
+import { type AuditSink, recordEvents } from "../audit/record";
 import type { Config, Env } from "../config";
-import { recordEvent } from "../db/audit";
 import { findCredential, listCredentialsByEmail, recordAssertion } from "../db/credentials";
 import { ApiError } from "../errors";
 import { MAX_CREDENTIAL_ID_CHARS } from "../lib/credential-id";
@@ -73,12 +73,13 @@ export interface PasskeySignIn extends VerifiedSignIn {
 }
 
 export async function verifyAuthentication(
-  env: Env,
+  sink: AuditSink,
   config: Config,
   browserId: string,
   body: unknown,
   now: number,
 ): Promise<PasskeySignIn> {
+  const { env } = sink;
   const input = asObject(body);
   const raw = requiredObject(input, "response");
   const response = raw as unknown as AuthenticationResponseJSON;
@@ -154,27 +155,37 @@ export async function verifyAuthentication(
   // afterwards, and a synced credential claims less, not more. (BE is unattested: it never feeds amr.)
   // (BS without BE, step 18, is refused by the library.)
   const backupEligible = info.credentialDeviceType === "multiDevice";
-  if (backupEligible !== usable.backupEligible) {
-    const accepted = backupEligible;
-    await recordEvent(
-      env.DB,
-      "passkey.backup_eligibility_changed",
-      usable.userId,
-      { credentialId: usable.id, stored: usable.backupEligible, received: backupEligible, accepted },
+  const backupState = info.credentialBackedUp;
+  const accepted = backupEligible || !usable.backupEligible;
+  if (backupEligible !== usable.backupEligible || backupState !== usable.backupState) {
+    // Recorded before the refusal below, so a refused credential is audited too.
+    recordEvents(
+      sink,
+      {
+        type: "passkey.backup_state_changed",
+        outcome: accepted ? "success" : "failure",
+        userId: usable.userId,
+        detail: {
+          credential_id: usable.id,
+          backup_eligible: { stored: usable.backupEligible, received: backupEligible },
+          backup_state: { stored: usable.backupState, received: backupState },
+          accepted,
+        },
+      },
       now,
     );
-    if (!accepted)
-      throw new ApiError(
-        "verification_failed",
-        "This passkey no longer matches the one that was registered, so we did not accept it. Sign in with an " +
-          "email link and review your " +
-          "passkeys.",
-      );
   }
+  if (!accepted)
+    throw new ApiError(
+      "verification_failed",
+      "This passkey no longer matches the one that was registered, so we did not accept it. Sign in with an " +
+        "email link and review your " +
+        "passkeys.",
+    );
 
   // WebAuthn L3 §7.2 step 22: a signature counter that did not grow signals a cloned authenticator.
   if (!checkSignCounter(usable.counter, info.newCounter))
-    await refuseCounter(env, usable.userId, usable.id, usable.counter, info.newCounter, now);
+    refuseCounter(sink, usable.userId, usable.id, usable.counter, info.newCounter, now);
 
   return {
     userId: usable.userId,
@@ -205,15 +216,17 @@ function userHandleMatches(userHandle: string, userId: string): boolean {
   }
 }
 
-async function refuseCounter(
-  env: Env,
+/** WebAuthn L3 §7.2 step 22: recorded (and published as security.counter_regression), then refused. */
+function refuseCounter(
+  sink: AuditSink,
   userId: string,
   credentialId: string,
   stored: number,
   received: number,
   now: number,
-): Promise<never> {
-  await recordEvent(env.DB, "passkey.counter_regression", userId, { credentialId, stored, received }, now);
+): never {
+  const detail = { credential_id: credentialId, stored, received };
+  recordEvents(sink, { type: "passkey.counter_regression", userId, detail }, now);
   throw new ApiError(
     "counter_regression",
     "This passkey looks copied, so we did not accept it. Sign in with an email link and review your passkeys.",
@@ -225,7 +238,8 @@ async function refuseCounter(
  * The write itself
  * re-checks the counter rule (step 22), so of two assertions racing with one counter value only one gets through.
  */
-export async function recordSignIn(env: Env, signIn: PasskeySignIn, now: number): Promise<void> {
+export async function recordSignIn(sink: AuditSink, signIn: PasskeySignIn, now: number): Promise<void> {
+  const { env } = sink;
   if (await recordAssertion(env.DB, signIn.credentialId, { ...signIn.assertion, lastUsedAt: now })) return;
   // Nothing written: the credential was deleted meanwhile, or another assertion moved its counter past this one.
   const current = await findCredential(env.DB, signIn.credentialId);
@@ -234,5 +248,5 @@ export async function recordSignIn(env: Env, signIn: PasskeySignIn, now: number)
       "credential_unknown",
       "This passkey is not registered here. Sign in with an email link instead.",
     );
-  await refuseCounter(env, signIn.userId, signIn.credentialId, current.counter, signIn.assertion.counter, now);
+  refuseCounter(sink, signIn.userId, signIn.credentialId, current.counter, signIn.assertion.counter, now);
 }

@@ -54,6 +54,8 @@ export async function startRegistration(
 export interface RegisteredPasskey {
   id: string;
   name: string;
+  aaguid: string;
+  backupEligible: boolean;
 }
 
 export async function finishRegistration(
@@ -101,6 +103,7 @@ export async function finishRegistration(
 
   const id = info.credential.id;
   const name = nickname || authenticatorName(info.aaguid);
+  const backupEligible = info.credentialDeviceType === "multiDevice";
   // WebAuthn L3 §7.1 step 26: a credential id registered before is refused.
   const inserted = await insertCredential(env.DB, {
     id,
@@ -110,14 +113,14 @@ export async function finishRegistration(
     transports: JSON.stringify(transportsOf(response.response.transports)),
     aaguid: info.aaguid,
     // WebAuthn L3 §6.1 flags BE / BS.
-    backupEligible: info.credentialDeviceType === "multiDevice",
+    backupEligible,
     backupState: info.credentialBackedUp,
     name,
     createdAt: now,
     lastUsedAt: null,
   });
   if (!inserted) throw new ApiError("verification_failed", "This passkey is already registered.");
-  return { id, name };
+  return { id, name, aaguid: info.aaguid, backupEligible };
 }
 
 /**

@@ -4,6 +4,7 @@ import { clientIp, hit } from "../abuse/rate-limiter";
 import { mayMakeSensitiveChange } from "../account/fresh-sign-in";
 import { notifyPasskeyChange } from "../account/passkey-change-mail";
 import type { AppEnv } from "../app-types";
+import { type AuditSink, auditSink, recordEvents } from "../audit/record";
 import { findUserById } from "../db/users";
 import { ApiError } from "../errors";
 import { readJson } from "../lib/body";
@@ -49,18 +50,36 @@ passkeyRoutes.post("/auth/passkey/verify", async (c) => {
   const body = await jsonBody(c);
   const now = Date.now();
   const config = c.get("config");
-  const signIn = await verifyAuthentication(c.env, config, c.get("browserId"), body, now);
-  // Counter and backup flags are stored first (WebAuthn L3 §7.2 steps 19-22), so that the Durable Object call
-  // below is the last storage step: a fault before it leaves no session and an unspent challenge.
-  await recordSignIn(c.env, signIn, now);
-  // The challenge is consumed in the user's Durable Object together with the session's creation.
-  const started = await startSession(c.env, signIn, browserFacts(c), now);
-  if (!started.ok && started.reason === "disabled") throw new ApiError("account_disabled", ACCOUNT_DISABLED);
-  if (!started.ok) throw new ApiError("challenge_replayed", "This sign-in attempt was already used. Try again.");
+  const sink = auditSink(c);
+  const started = await passkeySession(sink, c, body, now).catch((err: unknown) => {
+    // Every refusal is recorded (its stable code, never the assertion) before the answer is sent; the seam has
+    // recorded its own (a replay, a disabled account) with the user.
+    const reason = err instanceof ApiError ? err.code : "server_error";
+    if (!RECORDED_BY_SEAM.has(reason)) {
+      recordEvents(sink, { type: "signin.failed", outcome: "failure", detail: { method: "passkey", reason } }, now);
+    }
+    throw err;
+  });
   setSessionCookie(c, started);
   const redirect = safeReturnTo(optionalString(body, "return_to"), config.origin);
   return c.json({ ok: true, redirect }, 200, { "Cache-Control": "no-store" });
 });
+
+/** Refusals startSession already recorded as signin.failed. */
+const RECORDED_BY_SEAM = new Set(["challenge_replayed", "account_disabled"]);
+
+async function passkeySession(sink: AuditSink, c: Context<AppEnv>, body: unknown, now: number) {
+  const signIn = await verifyAuthentication(sink, c.get("config"), c.get("browserId"), body, now);
+  // Counter and backup flags are stored first (WebAuthn L3 §7.2 steps 19-22), so that the Durable Object call
+  // below is the last storage step: a fault before it leaves no session and an unspent challenge.
+  await recordSignIn(sink, signIn, now);
+  // The challenge is consumed in the user's Durable Object together with the session's creation (a replay is
+  // recorded there as signin.failed).
+  const started = await startSession(sink, signIn, browserFacts(c), now);
+  if (!started.ok && started.reason === "disabled") throw new ApiError("account_disabled", ACCOUNT_DISABLED);
+  if (!started.ok) throw new ApiError("challenge_replayed", "This sign-in attempt was already used. Try again.");
+  return started;
+}
 
 /** Adding a passkey needs a recent sign-in (src/account/fresh-sign-in.ts); the page links to a new one. */
 function requireFreshSignIn(c: Context<AppEnv>, now: number): void {
@@ -87,6 +106,8 @@ passkeyRoutes.post("/auth/passkey/register/verify", async (c) => {
   const now = Date.now();
   requireFreshSignIn(c, now);
   const passkey = await finishRegistration(c.env, c.get("config"), user, c.get("browserId"), body, now);
+  const detail = { credential_id: passkey.id, aaguid: passkey.aaguid, backup_eligible: passkey.backupEligible };
+  recordEvents(auditSink(c), { type: "passkey.added", userId: user.id, detail }, now);
   notifyPasskeyChange(c.executionCtx, c.env, c.get("config"), {
     to: user.email,
     change: "added",
@@ -95,5 +116,7 @@ passkeyRoutes.post("/auth/passkey/register/verify", async (c) => {
     at: now,
   });
   const redirect = safeReturnTo(optionalString(body, "return_to"), c.get("config").origin);
-  return c.json({ ok: true, passkey, redirect }, 201, { "Cache-Control": "no-store" });
+  return c.json({ ok: true, passkey: { id: passkey.id, name: passkey.name }, redirect }, 201, {
+    "Cache-Control": "no-store",
+  });
 });

@@ -4,6 +4,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
+import { auditSink, recordEvents } from "../audit/record";
 import { sha256b64url } from "../lib/crypto";
 import { userObject } from "../user/user-object";
 import { clearCookie, readCookie } from "./cookies";
@@ -33,10 +34,20 @@ export function loadSession(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Ends the current session (sign out) and clears the cookie. */
-export async function endCurrentSession(c: Context<AppEnv>): Promise<void> {
+/** Why a browser's own session ends, as session.ended records it (docs/events.md). */
+export type EndReason = "signout" | "logout" | "signed_out_everywhere";
+
+/** Ends the current session (sign out) and clears the cookie; `detail` adds to the session.ended event. */
+export async function endCurrentSession(
+  c: Context<AppEnv>,
+  reason: EndReason,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
   const session = c.get("session");
-  if (session) await userObject(c.env, session.userId).endSession(session.sid);
+  if (session && (await userObject(c.env, session.userId).endSession(session.sid))) {
+    const ended = { sid: session.sid, reason, ...detail };
+    recordEvents(auditSink(c), { type: "session.ended", userId: session.userId, detail: ended });
+  }
   clearCookie(c, "session");
   c.set("session", null);
 }

@@ -1,6 +1,7 @@
 /** Hosted pages: sign-in, the passkey offer, sign out (the magic-link routes are in src/magic-link/routes.tsx). */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
+import { auditSink, recordEvents } from "../audit/record";
 import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
@@ -44,7 +45,7 @@ pageRoutes.get("/passkey/offer", async (c) => {
 pageRoutes.post("/signout", async (c) => {
   const form = await readForm(c);
   await assertCsrf(c, form.get("csrf"));
-  await endCurrentSession(c);
+  await endCurrentSession(c, "signout");
   return c.redirect("/signin", 303);
 });
 
@@ -53,7 +54,10 @@ pageRoutes.post("/account/sessions/end-all", async (c) => {
   await assertCsrf(c, form.get("csrf"));
   const session = c.get("session");
   if (!session) throw new ApiError("unauthenticated", "Sign in first.");
-  await userObject(c.env, session.userId).endAllSessions();
-  await endCurrentSession(c);
+  const ended = await userObject(c.env, session.userId).endAllSessions();
+  // One event for all of them (the Durable Object counts them, it does not list them).
+  const detail = { sid: session.sid, reason: "signed_out_everywhere", sessions_ended: ended };
+  recordEvents(auditSink(c), { type: "session.ended", userId: session.userId, detail });
+  await endCurrentSession(c, "signed_out_everywhere");
   return c.redirect("/signin", 303);
 });

@@ -1,10 +1,11 @@
 /**
  * The seam every sign-in method plugs into (passkey, magic link; federation and OTP next): the method proves who
- * the person is and hands a VerifiedSignIn to startSession, which needs no Hono context. The route sets the
- * cookie it returns (src/signin/session-cookie.ts).
+ * the person is and hands a VerifiedSignIn to startSession, which needs no Hono context (it records through an
+ * AuditSink, src/audit/record.ts). The route sets the cookie it returns (src/signin/session-cookie.ts).
  */
 import type { CurrentSession } from "../app-types";
-import type { Env } from "../config";
+import { type AuditEvent, type AuditSink, recordEvents } from "../audit/record";
+import { stampLastSignIn } from "../db/users";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import type { Amr, OneTimeId } from "../user/types";
 import { userObject } from "../user/user-object";
@@ -41,24 +42,33 @@ export type StartedSession =
   | { ok: true; session: CurrentSession; cookie: { value: string; maxAgeS: number } }
   | { ok: false; reason: "replayed" | "disabled" };
 
+/** The sign-in method as audit events name it (docs/events.md): "passkey" or "link". */
+function auditMethod(method: VerifiedSignIn["method"]): "passkey" | "link" {
+  return method === "email" ? "link" : "passkey";
+}
+
 /**
  * Creates the session in the user's Durable Object. A new sign-in in a browser ends that browser's previous
  * session (whosever it was), so a browser never holds two and a re-authentication replaces the session it
  * refreshes. A one-time id that was already consumed (a replay) creates nothing, nor does a disabled account.
  */
 export async function startSession(
-  env: Env,
+  sink: AuditSink,
   signIn: VerifiedSignIn,
   browser: BrowserFacts,
   now: number,
 ): Promise<StartedSession> {
+  const { env } = sink;
   const secret = randomToken(32);
+  const sid = randomToken(16);
   const previous = browser.current;
+  const method = auditMethod(signIn.method);
+  const replaces = previous?.userId === signIn.userId ? previous.sid : null;
   const result = await userObject(env, signIn.userId).signIn(
     signIn.consume,
     {
       secretHash: await sha256b64url(secret),
-      sid: randomToken(16),
+      sid,
       userAgent: browser.userAgent,
       country: browser.country,
       amr: signIn.amr,
@@ -70,9 +80,35 @@ export async function startSession(
     },
     now,
     // Same user: ended in the same transaction as the new session's start.
-    previous?.userId === signIn.userId ? previous.sid : null,
+    replaces,
   );
-  if (!result.ok) return { ok: false, reason: result.reason };
+  if (!result.ok) {
+    // "replayed": the one-time id was already consumed; "account_disabled": an administrator disabled the account.
+    const reason = result.reason === "disabled" ? "account_disabled" : result.reason;
+    const detail = { method, reason };
+    recordEvents(sink, { type: "signin.failed", outcome: "failure", userId: signIn.userId, detail }, now);
+    return { ok: false, reason: result.reason };
+  }
+  const started = result.session.sid;
+  const events: AuditEvent[] = [
+    {
+      type: "signin.succeeded",
+      userId: signIn.userId,
+      detail: { method, sid: started, credential_id: signIn.credentialId, cross_device: signIn.crossDevice === true },
+    },
+    { type: "session.started", userId: signIn.userId, detail: { sid: started, method, amr: signIn.amr } },
+  ];
+  if (previous) {
+    const ended = { sid: previous.sid, reason: "replaced", replaced_by: started };
+    events.push({ type: "session.ended", userId: previous.userId, detail: ended });
+  }
+  // Recorded before the other user's session is ended below, so a fault there loses none of them.
+  recordEvents(sink, events, now);
+  sink.waitUntil(
+    stampLastSignIn(env.DB, signIn.userId, now).catch((err: unknown) =>
+      console.error(JSON.stringify({ event: "last_sign_in_not_stamped", reason: String(err) })),
+    ),
+  );
   // Another user's session in this browser: ended in that user's object.
   if (previous && previous.userId !== signIn.userId) await userObject(env, previous.userId).endSession(previous.sid);
   return {

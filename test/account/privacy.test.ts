@@ -82,7 +82,7 @@ describe("download my data", () => {
   it("the file holds the profile, passkeys, sessions, consents and own recent events, and no secret, public key or other person's data", async () => {
     const { browser, email, auth } = await userWithPasskey();
     const userId = userIdOf(browser);
-    // A second passkey, removed again: a real passkey.deleted event.
+    // A second passkey, removed again: a real passkey.removed event.
     const second = await SoftAuthenticator.create();
     await addPasskey(browser, second);
     const removed = await browser.fetch("/account/passkeys/delete", {
@@ -157,7 +157,7 @@ describe("download my data", () => {
     const events = data.events.items as Record<string, unknown>[];
     expect(data.events.window).toEqual({ days: EXPORT_EVENTS_DAYS, max: EXPORT_EVENTS_MAX });
     expect(events.map((e) => e.type)).toEqual(
-      expect.arrayContaining(["passkey.deleted", "signin.succeeded", "user.disabled"]),
+      expect.arrayContaining(["passkey.removed", "signin.succeeded", "user.disabled"]),
     );
     expect(events.find((e) => e.id === `own-${userId}`)).toMatchObject({ actor: "user", ip: "198.51.100.7" });
     // An administrator's action on the account: that it happened, not who or from where.

@@ -14,6 +14,7 @@ export function buildRequest(path: string, init: RequestOptions = {}, browser?: 
   const headers = new Headers(rest.headers);
   if (browser?.cookies.size) headers.set("cookie", [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
   if (browser) headers.set("user-agent", browser.userAgent);
+  for (const [name, value] of Object.entries(browser?.headers ?? {})) if (!headers.has(name)) headers.set(name, value);
   let body = rest.body;
   if (json !== undefined) {
     headers.set("content-type", "application/json");
@@ -37,6 +38,8 @@ export function buildRequest(path: string, init: RequestOptions = {}, browser?: 
 export class TestBrowser {
   readonly cookies = new Map<string, string>();
   userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
+  /** Sent with every request (e.g. cf-connecting-ip, as Cloudflare's edge adds it). */
+  headers: Record<string, string> = {};
 
   async fetch(path: string, init: RequestOptions = {}): Promise<Response> {
     const res = await SELF.fetch(buildRequest(path, init, this));

@@ -3,16 +3,14 @@ import { describe, expect, it } from "vitest";
 import { base64url, fromBase64url } from "../../src/lib/crypto";
 import { SIGN_IN_REFUSED } from "../../src/passkeys/refusal";
 import { addPasskey, passkeySignIn, signUp, userWithPasskey } from "../helpers/accounts";
+import { waitForEvents } from "../helpers/audit";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { type Frame, SoftAuthenticator } from "../helpers/soft-authenticator";
 
 async function backupEligibilityEvent(credentialId: string): Promise<unknown> {
-  const row = await env.DB.prepare(
-    "SELECT detail FROM audit_events WHERE type = 'passkey.backup_eligibility_changed' AND detail LIKE ?",
-  )
-    .bind(`%${credentialId}%`)
-    .first<{ detail: string }>();
-  return row ? JSON.parse(row.detail) : null;
+  const filter = { type: "passkey.backup_state_changed", detailContains: credentialId };
+  const [row] = await waitForEvents(filter, ["passkey.backup_state_changed"]);
+  return row!.detail;
 }
 
 /** How browsers report a ceremony inside a frame: Chrome sends topOrigin, Safari only crossOrigin (WebAuthn L3 §5.8.1). */
@@ -245,12 +243,9 @@ describe("passkey sign-in", () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: "counter_regression" });
     expect(clone.sessionCookie).toBeUndefined();
-    const event = await env.DB.prepare(
-      "SELECT type, detail FROM audit_events WHERE type = 'passkey.counter_regression' AND detail LIKE ?",
-    )
-      .bind(`%${auth.credentialId}%`)
-      .first<{ detail: string }>();
-    expect(JSON.parse(event!.detail)).toMatchObject({ stored: 10, received: 5 });
+    const filter = { type: "passkey.counter_regression", detailContains: auth.credentialId! };
+    const [event] = await waitForEvents(filter, ["passkey.counter_regression"]);
+    expect(event!.detail).toMatchObject({ credential_id: auth.credentialId, stored: 10, received: 5 });
   });
 
   it("a passkey cannot turn device-bound after registration (BE 1 → 0): refused, audited, nothing written, challenge not spent (WebAuthn L3 §7.2 step 19)", async () => {
@@ -278,8 +273,7 @@ describe("passkey sign-in", () => {
         .first(),
     ).toEqual(before);
     expect(await backupEligibilityEvent(auth.credentialId!)).toMatchObject({
-      stored: true,
-      received: false,
+      backup_eligible: { stored: true, received: false },
       accepted: false,
     });
     expect(
@@ -303,8 +297,7 @@ describe("passkey sign-in", () => {
         .first(),
     ).toEqual({ backup_eligible: 1, backup_state: 1 });
     expect(await backupEligibilityEvent(auth.credentialId!)).toMatchObject({
-      stored: false,
-      received: true,
+      backup_eligible: { stored: false, received: true },
       accepted: true,
     });
     // From now on the record says synced: the authenticator's old BE = 0 is the change that is refused.

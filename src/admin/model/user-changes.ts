@@ -84,7 +84,7 @@ export async function createUser(who: Actor, config: Config, input: NewUser, now
   if (input.sendInvite) {
     const link = { email: user.email, returnTo: "/account", token: newSecret(), requestedBy: null };
     who.sink.waitUntil(
-      requestMagicLink(who.env, config, link, now).catch((err: unknown) =>
+      requestMagicLink(who.sink, config, link, now, who.actor).catch((err: unknown) =>
         console.error(JSON.stringify({ event: "invite_mail_failed", reason: String(err) })),
       ),
     );
@@ -165,7 +165,7 @@ export async function setDisabled(who: Actor, userId: string, disabled: boolean,
       .returning()
       .get();
     if (user.disabledAt === null) {
-      recordEvents(who.sink, { type: "user.disabled", userId, actor: who.actor, detail: { sessionsEnded } });
+      recordEvents(who.sink, { type: "user.disabled", userId, actor: who.actor, detail: { sessions_ended: sessionsEnded } });
     }
   } else {
     row = await d.update(users).set({ disabledAt: null, updatedAt: now }).where(eq(users.id, userId)).returning().get();

@@ -52,7 +52,7 @@ export async function removeUserPasskey(who: Actor, userId: string, credentialId
     type: "passkey.removed",
     userId,
     actor: who.actor,
-    detail: { credentialId, sessionsEnded: ended.length },
+    detail: { credential_id: credentialId, sessions_ended: ended.length },
   });
   return true;
 }

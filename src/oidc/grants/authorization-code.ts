@@ -1,4 +1,5 @@
 /** RFC 6749 §4.1.3 authorization_code with RFC 7636 PKCE: the code is spent exactly once in the user's DO. */
+import { auditSink, recordEvents } from "../../audit/record";
 import { OAuthError } from "../../errors";
 import { randomToken, sha256b64url } from "../../lib/crypto";
 import { isCodeVerifier, s256Challenge } from "../../lib/pkce";
@@ -6,7 +7,7 @@ import { REFRESH_TOKEN_TTL_S } from "../../lib/token-lifetimes";
 import { newUserToken, splitUserToken } from "../../lib/user-token";
 import { userObject } from "../../user/user-object";
 import { refuseGrant } from "../grant-refusal";
-import { issueTokens, prepareSigning } from "../issue-tokens";
+import { issueTokens, prepareSigning, tokenIssued } from "../issue-tokens";
 import { parseScope } from "../scope";
 import { audienceOf } from "./audience";
 import type { Grant } from "./grant";
@@ -48,6 +49,12 @@ export const authorizationCodeGrant: Grant = {
       },
       now,
     );
+    const sink = auditSink(c);
+    // RFC 6749 §4.1.2: a code used twice revoked the family its first use created; recorded before the refusal.
+    if (!result.ok && result.reason === "replayed") {
+      const detail = { family_revoked: true };
+      recordEvents(sink, { type: "code.reused", userId: parts.userId, clientId: client.id, detail }, now);
+    }
     // RFC 6749 §5.2 invalid_grant for every code failure, with one fixed description; the reason goes to the log.
     if (!result.ok) throw refuseGrant("authorization_code", result.reason, client.id, result.detail);
     const g = result.grant;
@@ -63,6 +70,8 @@ export const authorizationCodeGrant: Grant = {
       familyId,
     };
     const opts = { nonce: g.nonce, audience, refreshToken: refresh?.token ?? null };
-    return issueTokens(c.env, config, client, subject, opts, now);
+    const tokens = await issueTokens(c.env, config, client, subject, opts, now);
+    recordEvents(sink, tokenIssued("authorization_code", subject, tokens), now);
+    return tokens;
   },
 };

@@ -1,4 +1,5 @@
 /** RFC 6749 §6 refresh_token: rotated on every use, reuse revokes the family (RFC 9700 §4.14.2), in the user's DO. */
+import { auditSink, recordEvents } from "../../audit/record";
 import { OAuthError } from "../../errors";
 import { sha256b64url } from "../../lib/crypto";
 import { REFRESH_TOKEN_TTL_S } from "../../lib/token-lifetimes";
@@ -6,7 +7,7 @@ import { newUserToken, splitUserToken } from "../../lib/user-token";
 import { userObject } from "../../user/user-object";
 import { SCOPES } from "../capabilities";
 import { refuseGrant } from "../grant-refusal";
-import { issueTokens, prepareSigning } from "../issue-tokens";
+import { issueTokens, prepareSigning, tokenIssued } from "../issue-tokens";
 import { parseScope, scopeWithin } from "../scope";
 import { audienceOf } from "./audience";
 import type { Grant } from "./grant";
@@ -39,7 +40,14 @@ export const refreshTokenGrant: Grant = {
       now,
       narrowed === null ? null : [...narrowed],
     );
+    const sink = auditSink(c);
     if (!result.ok) {
+      // RFC 9700 §4.14.2: a rotated token presented again revoked its family; recorded before the refusal (and
+      // published as security.refresh_reuse).
+      if (result.reason === "reused") {
+        const detail = { family_revoked: true };
+        recordEvents(sink, { type: "refresh.reused", userId: parts.userId, clientId: client.id, detail }, now);
+      }
       if (result.reason === "scope_exceeded") {
         throw new OAuthError("invalid_scope", "the requested scope exceeds the grant");
       }
@@ -58,6 +66,9 @@ export const refreshTokenGrant: Grant = {
       claims: g.claims,
       familyId: g.familyId,
     };
-    return issueTokens(c.env, config, client, subject, { nonce: null, audience, refreshToken: next.token }, now);
+    const opts = { nonce: null, audience, refreshToken: next.token };
+    const tokens = await issueTokens(c.env, config, client, subject, opts, now);
+    recordEvents(sink, tokenIssued("refresh_token", subject, tokens), now);
+    return tokens;
   },
 };

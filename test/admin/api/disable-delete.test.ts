@@ -77,7 +77,7 @@ describe("disabling a user", () => {
 
     const [disabled] = await waitForEvents("user.disabled", u.id);
     expect(disabled!.actor).toBe("admin:token");
-    expect(JSON.parse(disabled!.detail)).toMatchObject({ sessionsEnded: 2 }); // the sign-up browser and the passkey one
+    expect(JSON.parse(disabled!.detail)).toMatchObject({ sessions_ended: 2 }); // the sign-up browser and the passkey one
 
     const enabled = await adminCall("PATCH", `/users/${u.id}`, { disabled: false });
     expect(enabled.body).toMatchObject({ disabled: false });

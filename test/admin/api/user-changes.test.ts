@@ -130,7 +130,7 @@ describe("a user's passkeys and sessions", () => {
     expect((await adminCall("DELETE", `/users/${id}/passkeys/${passkeys[0]!.id}`)).status).toBe(404);
     expect((await adminCall("GET", `/users/${id}/passkeys`)).body).toEqual({ data: [], next_cursor: null });
     const [removed] = await waitForEvents("passkey.removed", id);
-    expect(JSON.parse(removed!.detail)).toMatchObject({ credentialId: passkeys[0]!.id, sessionsEnded: 1 });
+    expect(JSON.parse(removed!.detail)).toMatchObject({ credential_id: passkeys[0]!.id, sessions_ended: 1 });
     expect((await adminCall("GET", "/users/no-such-user/passkeys")).status).toBe(404);
   });
 
