@@ -18,7 +18,7 @@ import { emailObject, userObject } from "../user/user-object";
 export async function deleteAccount(env: Env, sink: AuditSink, userId: string, actor: string): Promise<boolean> {
   const user = await findUserById(env.DB, userId);
   if (!user) return false;
-  await userObject(env, userId).wipe();
+  await userObject(env, userId).wipe(Date.now());
   // A sign-in link still live for the address would create a new account for it: it ends too.
   await emailObject(env, user.email).endLiveLink();
   const d = db(env.DB);
