@@ -2,8 +2,9 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects in workerd: "workers" (everything, production-default limits, Turnstile off) and "abuse"
- * (test/abuse: low rate limits and Turnstile on with its published test keys, verified by a loopback stand-in).
+ * Three projects in workerd: "workers" (everything, production-default limits, Turnstile off), "abuse"
+ * (test/abuse: low rate limits and Turnstile on with its published test keys, verified by a loopback stand-in) and
+ * "webhooks" (test/webhooks: deliveries to loopback receivers with a retry schedule of seconds).
  */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
@@ -35,7 +36,9 @@ export default defineConfig(async () => {
   return {
     test: {
       projects: [
-        project("workers", ["test/**/*.test.ts"], ["test/e2e/**", "test/abuse/**"]),
+        project("workers", ["test/**/*.test.ts"], ["test/e2e/**", "test/abuse/**", "test/webhooks/**"]),
+        // Webhook delivery through the real queue, with a retry schedule of seconds instead of a day.
+        project("webhooks", ["test/webhooks/**/*.test.ts"], [], { WEBHOOK_RETRY_DELAYS: "1,1" }),
         project("abuse", ["test/abuse/**/*.test.ts"], [], {
           RATE_LIMITS: JSON.stringify({
             magicLinkPerAddress: { limit: 3, windowSeconds: 900 },

@@ -67,6 +67,8 @@ export interface Config {
    * through with a lower acr.
    */
   passkeyUserVerification: "required" | "preferred";
+  /** Seconds to wait before each webhook retry (src/webhooks/consumer.ts); its length is the number of retries. */
+  webhookRetryDelays: number[];
   /** How many days audit events and webhook delivery attempts are kept (the cron trigger deletes older ones). */
   auditRetentionDays: number;
 }
@@ -86,6 +88,23 @@ const EXAMPLE_CHECKED_SECRETS = ["KEY_ENCRYPTION_SECRET", "ADMIN_TOKEN", "EMAIL_
 
 export class ConfigError extends Error {
   override name = "ConfigError";
+}
+
+/** Standard Webhooks' suggested schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h): about a day in all. */
+const DEFAULT_WEBHOOK_RETRY_DELAYS = [5, 300, 1800, 7200, 18000, 36000, 36000];
+/** Cloudflare Queues: a message's delaySeconds is at most 43200 (12 hours). */
+const MAX_QUEUE_DELAY = 43200;
+const MAX_WEBHOOK_RETRIES = 20;
+
+function parseRetryDelays(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === "") return DEFAULT_WEBHOOK_RETRY_DELAYS;
+  const parts = raw.split(",").map((s) => s.trim());
+  if (parts.length > MAX_WEBHOOK_RETRIES || !parts.every((p) => /^[0-9]{1,5}$/.test(p) && Number(p) <= MAX_QUEUE_DELAY))
+    throw new ConfigError(
+      `WEBHOOK_RETRY_DELAYS must be at most ${MAX_WEBHOOK_RETRIES} comma-separated whole seconds, ` +
+        `each 0–${MAX_QUEUE_DELAY}`,
+    );
+  return parts.map(Number);
 }
 
 const cache = new WeakMap<object, Config>();
@@ -212,6 +231,7 @@ export function parseConfig(env: Env): Config {
       .filter(Boolean),
     turnstile,
     passkeyUserVerification,
+    webhookRetryDelays: parseRetryDelays(env.WEBHOOK_RETRY_DELAYS),
     auditRetentionDays: Number(retention),
   };
 }

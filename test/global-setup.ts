@@ -1,8 +1,12 @@
-/** Vitest globalSetup (runs in Node): a real SMTP server, a silent TCP server and a mailbox HTTP API on loopback. */
+/**
+ * Vitest globalSetup (runs in Node): a real SMTP server, a silent TCP server and a mailbox HTTP API on loopback; the
+ * mailbox server also plays webhook receivers (POST /hooks/<name>).
+ */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type AddressInfo, createServer as createTcpServer, isIP, type Server, type Socket } from "node:net";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { Webhook } from "standardwebhooks";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -196,8 +200,59 @@ function formFields(raw: string, contentType: string): Record<string, string | n
   return Object.fromEntries(names.map((n) => [n, params.get(n)]));
 }
 
+/** What one webhook receiver got: headers and raw body per request, and the status it answered (null: none). */
+interface ReceivedHook {
+  headers: Record<string, string>;
+  body: string;
+  answered: number | null;
+  /** The standardwebhooks package's verdict with the secret the test registered: "ok" or its error message. */
+  verified: string;
+}
+const hooks = new Map<string, ReceivedHook[]>();
+const hookSecrets = new Map<string, string>();
+
+/** Verification as a receiver built on the Standard Webhooks reference library does it (Node side: it is CJS). */
+function verifyHook(name: string, body: string, headers: Record<string, string>): string {
+  const secret = hookSecrets.get(name);
+  if (!secret) return "no secret registered";
+  try {
+    new Webhook(secret).verify(body, headers);
+    return "ok";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/**
+ * A webhook receiver per name; the name's first word says how it behaves: "ok" answers 204, "flaky<n>" answers 500
+ * to its first n requests and 204 after, "fail" always answers 500, "hang" never answers. GET /hooks/<name> lists
+ * what it received; PUT /hooks/<name> registers the endpoint's secret (the body) to verify with.
+ */
+async function webhookReceiver(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+  const received = hooks.get(name) ?? [];
+  hooks.set(name, received);
+  if (req.method === "GET") return json(res, 200, received);
+  if (req.method === "PUT") {
+    hookSecrets.set(name, await readBody(req));
+    return json(res, 200, { ok: true });
+  }
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+  const body = await readBody(req);
+  const hook: ReceivedHook = { headers, body, answered: null, verified: verifyHook(name, body, headers) };
+  received.push(hook);
+  const flaky = /^flaky(\d+)-/.exec(name);
+  let status = 204;
+  if (name.startsWith("hang-")) return;
+  if (name.startsWith("fail-") || (flaky && received.length <= Number(flaky[1]))) status = 500;
+  hook.answered = status;
+  res.writeHead(status);
+  res.end();
+}
+
 async function mailbox(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const hook = /^\/hooks\/([A-Za-z0-9-]+)$/.exec(url.pathname);
+  if (hook) return webhookReceiver(req, res, hook[1]!);
   const to = url.searchParams.get("to")?.toLowerCase();
   const matches = (m: StoredMail) => !to || m.to.includes(to);
   if (url.pathname === "/messages" && req.method === "GET") return json(res, 200, messages.filter(matches));

@@ -5,13 +5,17 @@ export interface StorageCounts {
   kv: number;
   d1: number;
   do: number;
+  /** D1 writes of the audit log (and last_sign_in_at), made in waitUntil after the answer: not counted in d1. */
+  audit: number;
   /** One entry per round trip, in order: "kv.get", "d1.first select ...", "do.USER.signIn". */
   ops: string[];
 }
 
 export function newCounts(): StorageCounts {
-  return { kv: 0, d1: 0, do: 0, ops: [] };
+  return { kv: 0, d1: 0, do: 0, audit: 0, ops: [] };
 }
+
+const AUDIT_WRITE = /^(insert into "audit_events"|update "users" set "last_sign_in_at")/i;
 
 function sqlLabel(sql: string): string {
   return sql.replace(/\s+/g, " ").trim().slice(0, 60);
@@ -20,7 +24,9 @@ function sqlLabel(sql: string): string {
 function label(op: StorageOp): string {
   if (op.binding === "KV") return `kv.${op.method}`;
   if (op.binding === "DB")
-    return op.method === "batch" ? `d1.batch(${parseInt(op.detail, 10)})` : `d1.${op.method} ${sqlLabel(op.detail)}`;
+    return op.method === "batch"
+      ? `d1.batch(${op.detail.split("; ").length}) ${sqlLabel(op.detail)}`
+      : `d1.${op.method} ${sqlLabel(op.detail)}`;
   return `do.${op.binding}.${op.method}`;
 }
 
@@ -28,6 +34,7 @@ function label(op: StorageOp): string {
 export function countingEnv<E extends object>(env: E, counts: StorageCounts): E {
   return instrumentedEnv(env, (op, run) => {
     if (op.binding === "KV") counts.kv += 1;
+    else if (op.binding === "DB" && AUDIT_WRITE.test(op.detail)) counts.audit += 1;
     else if (op.binding === "DB") counts.d1 += 1;
     else counts.do += 1;
     counts.ops.push(label(op));

@@ -120,8 +120,9 @@ async function recentEvents(d1: D1Database, userId: string, now: number): Promis
     .limit(EXPORT_EVENTS_MAX)
     .all();
   return rows.map((e) => {
-    // The request facts are the person's own only when they caused the event (null: recorded before actors).
-    const own = e.actor === null || e.actor === "user";
+    // The request facts are the person's own only when they caused the event ("anonymous": someone else asked for a
+    // link to the address, tried a sign-in or took over a shared browser; "client": an application's request).
+    const own = e.actor === "user";
     return {
       id: e.id,
       at: rfc3339(e.at),

@@ -16,7 +16,10 @@ export interface AuditEvent {
   outcome?: "success" | "failure";
   userId?: string | null;
   clientId?: string | null;
-  /** Who caused it: "user" (default when userId is set), "admin:token", "admin:<user id>", "system". */
+  /**
+   * Who caused it: "user" (the default when userId is set: the signed-in person), "anonymous" (an unauthenticated
+   * request about this user: a link asked for, a sign-in tried), "client" (an application), "admin:…", "system".
+   */
   actor?: string | null;
   /** A small JSON object; its fields per type are in docs/events.md. Never a secret, never an email for deletions. */
   detail?: Record<string, unknown>;

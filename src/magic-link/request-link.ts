@@ -34,7 +34,8 @@ export async function requestMagicLink(
   const user = await findUserByEmail(env.DB, link.email);
   // Recorded before the mail is sent, so a transport failure does not lose it (the address itself is not recorded).
   const detail = { mailed: true, new_account: !user };
-  recordEvents(sink, { type: "link.requested", userId: user?.id ?? null, actor, detail }, now);
+  // Anyone may ask for a link to any address: unless an administrator invited, the asker is not the account holder.
+  recordEvents(sink, { type: "link.requested", userId: user?.id ?? null, actor: actor ?? "anonymous", detail }, now);
   const { token } = await storeMagicLink(
     env,
     { email: link.email, userId: user?.id ?? null, returnTo: link.returnTo, requestedBy: link.requestedBy },

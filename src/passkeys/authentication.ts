@@ -226,7 +226,7 @@ function refuseCounter(
   now: number,
 ): never {
   const detail = { credential_id: credentialId, stored, received };
-  recordEvents(sink, { type: "passkey.counter_regression", userId, detail }, now);
+  recordEvents(sink, { type: "passkey.counter_regression", userId, actor: "anonymous", detail }, now);
   throw new ApiError(
     "counter_regression",
     "This passkey looks copied, so we did not accept it. Sign in with an email link and review your passkeys.",

@@ -86,7 +86,11 @@ export async function startSession(
     // "replayed": the one-time id was already consumed; "account_disabled": an administrator disabled the account.
     const reason = result.reason === "disabled" ? "account_disabled" : result.reason;
     const detail = { method, reason };
-    recordEvents(sink, { type: "signin.failed", outcome: "failure", userId: signIn.userId, detail }, now);
+    recordEvents(
+      sink,
+      { type: "signin.failed", outcome: "failure", userId: signIn.userId, actor: "anonymous", detail },
+      now,
+    );
     return { ok: false, reason: result.reason };
   }
   const started = result.session.sid;
@@ -98,9 +102,17 @@ export async function startSession(
     },
     { type: "session.started", userId: signIn.userId, detail: { sid: started, method, amr: signIn.amr } },
   ];
-  if (previous) {
+  if (previous?.userId === signIn.userId) {
     const ended = { sid: previous.sid, reason: "replaced", replaced_by: started };
     events.push({ type: "session.ended", userId: previous.userId, detail: ended });
+  } else if (previous) {
+    // Another person signed in in this browser: their request and new session are none of this user's business.
+    events.push({
+      type: "session.ended",
+      userId: previous.userId,
+      actor: "anonymous",
+      detail: { sid: previous.sid, reason: "replaced" },
+    });
   }
   // Recorded before the other user's session is ended below, so a fault there loses none of them.
   recordEvents(sink, events, now);

@@ -87,8 +87,24 @@ function revokeFamily(sql: SqlStorage, familyId: string, now: number): void {
   sql.exec("UPDATE refresh_tokens SET status = 'revoked' WHERE family_id = ?", familyId);
 }
 
-/** OIDC Core §11: a session's end revokes its grants that lack offline_access. */
+/**
+ * Codes not yet redeemed expire with the session that authorized them (or, with no sid, all of them): a code minted
+ * moments before "sign out everywhere" or a disable must not become a grant afterwards (RFC 6749 §10.5).
+ */
+function expirePendingCodes(sql: SqlStorage, now: number, sid: string | null): void {
+  if (sid === null) sql.exec("UPDATE codes SET expires_at = ? WHERE used_at IS NULL AND expires_at > ?", now, now);
+  else
+    sql.exec(
+      "UPDATE codes SET expires_at = ? WHERE used_at IS NULL AND expires_at > ? AND json_extract(grant_json, '$.sid') = ?",
+      now,
+      now,
+      sid,
+    );
+}
+
+/** OIDC Core §11: a session's end revokes its grants that lack offline_access, and its pending codes. */
 export function revokeSessionGrants(sql: SqlStorage, sid: string, now: number): void {
+  expirePendingCodes(sql, now, sid);
   for (const f of sql.exec("SELECT id, scope FROM families WHERE sid = ? AND revoked_at IS NULL", sid).toArray()) {
     if (!String(f.scope).split(" ").includes("offline_access")) revokeFamily(sql, String(f.id), now);
   }
@@ -101,12 +117,14 @@ export function moveSessionGrants(sql: SqlStorage, fromSid: string, toSid: strin
 
 /** Every grant a session made, offline ones included (its passkey was removed). */
 export function revokeAllSessionGrants(sql: SqlStorage, sid: string, now: number): void {
+  expirePendingCodes(sql, now, sid);
   const families = sql.exec("SELECT id FROM families WHERE sid = ? AND revoked_at IS NULL", sid).toArray();
   for (const f of families) revokeFamily(sql, String(f.id), now);
 }
 
 /** "Sign out everywhere": every grant goes, offline ones included. */
 export function revokeAllGrants(sql: SqlStorage, now: number): void {
+  expirePendingCodes(sql, now, null);
   const families = sql.exec("SELECT id FROM families WHERE revoked_at IS NULL").toArray();
   for (const f of families) revokeFamily(sql, String(f.id), now);
 }

@@ -101,18 +101,14 @@ export class UserDO extends DurableObject<object> {
 
   /** The live session for a cookie secret hash, sliding its idle expiry; null when absent or expired. */
   getSession(secretHash: string, now: number): SessionInfo | null {
-    if (!this.#ready) return null;
-    return sessions.touchSession(this.#sql, secretHash, now);
+    return this.#ready ? sessions.touchSession(this.#sql, secretHash, now) : null;
   }
 
   listSessions(now: number): SessionInfo[] {
     return this.#ready ? sessions.listSessions(this.#sql, now) : [];
   }
 
-  /**
-   * Ends one session by its public id, and with it the grants tied to that session (those without
-   * offline_access, OIDC Core §11). True when a session was ended.
-   */
+  /** Ends one session by its public id with its grants without offline_access (OIDC Core §11); true if it was live. */
   endSession(sid: string): boolean {
     if (!this.#ready) return false;
     return this.ctx.storage.transactionSync(() => {
@@ -283,14 +279,16 @@ export class UserDO extends DurableObject<object> {
   }
 
   /**
-   * Account deletion: every session, grant, consent and counter of this user goes, with the purge alarm. The object
-   * is then as if new (no tables until the next write), so a token minted before the deletion finds nothing.
+   * Account deletion: every session, grant, consent and counter goes, with the purge alarm. Only the disabled flag
+   * is written back, so a sign-in racing the deletion is refused here instead of recreating a session.
    */
-  async wipe(): Promise<void> {
+  async wipe(now: number): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.#ready = false;
     this.#alarm.forget();
+    this.#schema();
+    account.setDisabledAt(this.#sql, now);
   }
 
   /** Deletes everything that expired before `now`. Returns how many rows went. */

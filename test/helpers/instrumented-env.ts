@@ -62,8 +62,11 @@ function wrapKv(kv: object, intercept: Interceptor): object {
   });
 }
 
+/** The SQL of each wrapped statement, so a batch can be described by what it runs. */
+const statementSql = new WeakMap<object, string>();
+
 function wrapStatement(stmt: object, sql: string, intercept: Interceptor): object {
-  return proxied(stmt, (target, prop) => {
+  const wrapped = proxied(stmt, (target, prop) => {
     const value = callOn(target, prop);
     if (typeof value !== "function" || typeof prop !== "string") return value;
     if (prop === "bind") return (...args: unknown[]) => wrapStatement((value as Fn)(...args) as object, sql, intercept);
@@ -71,6 +74,8 @@ function wrapStatement(stmt: object, sql: string, intercept: Interceptor): objec
     return (...args: unknown[]) =>
       intercept({ binding: "DB", method: prop, detail: sql }, () => (value as Fn)(...args));
   });
+  statementSql.set(wrapped, sql);
+  return wrapped;
 }
 
 function wrapD1(d1: object, intercept: Interceptor): object {
@@ -81,8 +86,9 @@ function wrapD1(d1: object, intercept: Interceptor): object {
     if (prop === "withSession") return (...args: unknown[]) => wrapD1((value as Fn)(...args) as object, intercept);
     if (prop === "batch") {
       return (stmts: object[]) =>
-        intercept({ binding: "DB", method: "batch", detail: `${stmts.length} statements` }, () =>
-          (value as Fn)(stmts.map(unwrap)),
+        intercept(
+          { binding: "DB", method: "batch", detail: stmts.map((st) => statementSql.get(st) ?? "?").join("; ") },
+          () => (value as Fn)(stmts.map(unwrap)),
         );
     }
     if (prop === "exec")

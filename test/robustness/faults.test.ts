@@ -97,7 +97,7 @@ async function sweep<S>(flow: Flow<S>, when: FaultPlan["when"] = "before"): Prom
     const { res, ok } = await flow.run(state, faulty.env);
     const where = `fault ${when} ${faulty.describe()} (clean run: ${clean.calls.map((c) => `${c.binding}.${c.method}`).join(", ")})`;
     expect(faulty.injected, where).not.toBeNull();
-    if (flow.tolerates?.(faulty.injected!)) {
+    if (isAuditWrite(faulty.injected!) || flow.tolerates?.(faulty.injected!)) {
       expect(ok, `${where}: a best-effort call failing does not fail the flow (${res.status})`).toBe(true);
       await flow.afterTolerated?.(state);
       continue;
@@ -107,6 +107,16 @@ async function sweep<S>(flow: Flow<S>, when: FaultPlan["when"] = "before"): Prom
     await flow.retry(state);
   }
   return clean.calls;
+}
+
+/**
+ * The audit log and last_sign_in_at are written in waitUntil, after the answer (src/audit/record.ts): a failure there
+ * is logged and absorbed, so the flow succeeds.
+ */
+function isAuditWrite(call: StorageCall): boolean {
+  return (
+    call.binding === "DB" && /^(insert into "audit_events"|update "users" set "last_sign_in_at")/i.test(call.detail)
+  );
 }
 
 function isUserInsert(call: StorageCall): boolean {
@@ -404,7 +414,8 @@ describe("storage faults in the code → token exchange", () => {
 
   it("warm isolate: the one Durable Object call failing answers OAuth 503 and the code is still redeemable", async () => {
     const calls = await sweep(flow(false));
-    expect(calls.map((c) => `${c.binding}.${c.method}`)).toEqual(["USER.redeemCode"]);
+    // On the request path; the audit event is written after the answer.
+    expect(calls.filter((c) => !isAuditWrite(c)).map((c) => `${c.binding}.${c.method}`)).toEqual(["USER.redeemCode"]);
   }, 60_000);
 
   it("cold isolate: client, key and Durable Object calls failing answer OAuth 503 and the code is still redeemable", async () => {

@@ -57,3 +57,50 @@ describe("a disabled user's Durable Object", () => {
     expect(await stub.isAccessTokenActive("jti-1", "f1", now)).toBe(false);
   });
 });
+
+describe("pending codes end with the sessions that authorized them", () => {
+  const redemption = { clientId: "c", redirectUri: "https://rp.example/cb", verifierChallenge: null };
+  const issue = (f: string) => ({ familyId: f, refreshHash: `r-${f}`, refreshExpiresAt: 1e15, grantExpiresAt: 1e15 });
+
+  it("sign out everywhere, one session's end and a disable each expire the codes not yet redeemed", async () => {
+    const now = Date.now();
+    for (const end of ["all", "one", "disable"] as const) {
+      const stub = env.USER.get(env.USER.idFromName(`user:codes-${end}-${crypto.randomUUID()}`));
+      expect((await stub.signIn(null, session("s1"), now)).ok).toBe(true);
+      expect((await stub.signIn(null, session("s2"), now)).ok).toBe(true);
+      expect(await stub.storeCode("code-s1", grant, now + 60_000)).toBe(true);
+      expect(await stub.storeCode("code-s2", { ...grant, sid: "s2" }, now + 60_000)).toBe(true);
+      if (end === "all") await stub.endAllSessions();
+      if (end === "one") await stub.endSession("s1");
+      if (end === "disable") {
+        await stub.disable(now);
+        await stub.enable();
+      }
+      // A redemption after the end (the object stamps "sign out everywhere" with its own clock).
+      const later = Date.now() + 1000;
+      expect(await stub.redeemCode("code-s1", redemption, issue("f1"), later), end).toMatchObject({
+        ok: false,
+        reason: "expired",
+      });
+      // Ending one session leaves another session's code alone.
+      const other = await stub.redeemCode("code-s2", redemption, issue("f2"), later);
+      expect(other.ok, end).toBe(end === "one");
+    }
+  });
+});
+
+describe("a deleted user's Durable Object", () => {
+  it("keeps nothing but the disabled flag, so a sign-in racing the deletion creates no session", async () => {
+    const stub = env.USER.get(env.USER.idFromName(`user:wiped-${crypto.randomUUID()}`));
+    const now = Date.now();
+    expect((await stub.signIn(null, session("s1"), now)).ok).toBe(true);
+    expect(await stub.storeCode("code-w", grant, now + 60_000)).toBe(true);
+    await stub.wipe(now);
+    expect(await stub.listSessions(now)).toEqual([]);
+    expect(await stub.signIn(null, session("s2"), now)).toEqual({ ok: false, reason: "disabled" });
+    const redemption = { clientId: "c", redirectUri: "https://rp.example/cb", verifierChallenge: null };
+    const issue = { familyId: "fw", refreshHash: "rw", refreshExpiresAt: 1e15, grantExpiresAt: 1e15 };
+    expect(await stub.redeemCode("code-w", redemption, issue, now)).toMatchObject({ ok: false });
+    expect(await stub.listSessions(now)).toEqual([]);
+  });
+});

@@ -14,12 +14,14 @@ import { mountOperations, type Operation } from "./operation";
 import { Problem, problemResponse, toProblem } from "./problem";
 import { userDeviceOperations } from "./user-devices";
 import { userOperations } from "./users";
+import { webhookOperations } from "./webhooks";
 
 export const OPERATIONS: readonly Operation[] = [
   ...userOperations,
   ...userDeviceOperations,
   ...clientOperations,
   ...eventOperations,
+  ...webhookOperations,
 ];
 
 const bearer = adminBearer();

@@ -165,7 +165,12 @@ export async function setDisabled(who: Actor, userId: string, disabled: boolean,
       .returning()
       .get();
     if (user.disabledAt === null) {
-      recordEvents(who.sink, { type: "user.disabled", userId, actor: who.actor, detail: { sessions_ended: sessionsEnded } });
+      recordEvents(who.sink, {
+        type: "user.disabled",
+        userId,
+        actor: who.actor,
+        detail: { sessions_ended: sessionsEnded },
+      });
     }
   } else {
     row = await d.update(users).set({ disabledAt: null, updatedAt: now }).where(eq(users.id, userId)).returning().get();

@@ -53,7 +53,11 @@ export const authorizationCodeGrant: Grant = {
     // RFC 6749 §4.1.2: a code used twice revoked the family its first use created; recorded before the refusal.
     if (!result.ok && result.reason === "replayed") {
       const detail = { family_revoked: true };
-      recordEvents(sink, { type: "code.reused", userId: parts.userId, clientId: client.id, detail }, now);
+      recordEvents(
+        sink,
+        { type: "code.reused", userId: parts.userId, clientId: client.id, actor: "client", detail },
+        now,
+      );
     }
     // RFC 6749 §5.2 invalid_grant for every code failure, with one fixed description; the reason goes to the log.
     if (!result.ok) throw refuseGrant("authorization_code", result.reason, client.id, result.detail);

@@ -46,7 +46,11 @@ export const refreshTokenGrant: Grant = {
       // published as security.refresh_reuse).
       if (result.reason === "reused") {
         const detail = { family_revoked: true };
-        recordEvents(sink, { type: "refresh.reused", userId: parts.userId, clientId: client.id, detail }, now);
+        recordEvents(
+          sink,
+          { type: "refresh.reused", userId: parts.userId, clientId: client.id, actor: "client", detail },
+          now,
+        );
       }
       if (result.reason === "scope_exceeded") {
         throw new OAuthError("invalid_scope", "the requested scope exceeds the grant");

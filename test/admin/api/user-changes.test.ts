@@ -104,6 +104,12 @@ describe("DELETE /admin/api/users/{id}", () => {
   it("answers 204, then 404; the tombstone event has the actor and no address", async () => {
     const email = uniqueEmail("gone");
     const user = await upsertVerifiedUser(env.DB, email, Date.now());
+    // An earlier event of the user, with where it came from.
+    await env.DB.prepare(
+      "INSERT INTO audit_events (id, at, type, user_id, actor, ip, country, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+      .bind(`ev-${user.id}`, Date.now(), "signin.succeeded", user.id, "user", "203.0.113.9", "NL", "UA/1")
+      .run();
     const res = await adminCall("DELETE", `/users/${user.id}`);
     expect(res.status).toBe(204);
     expect((await adminCall("GET", `/users/${user.id}`)).status).toBe(404);
@@ -112,6 +118,10 @@ describe("DELETE /admin/api/users/{id}", () => {
     expect(tombstone!.actor).toBe("admin:token");
     expect(JSON.stringify(tombstone)).not.toContain(email);
     expect(JSON.stringify(tombstone)).not.toContain("@");
+    const earlier = await env.DB.prepare("SELECT ip, country, user_agent FROM audit_events WHERE id = ?")
+      .bind(`ev-${user.id}`)
+      .first();
+    expect(earlier).toEqual({ ip: null, country: null, user_agent: null });
   });
 });
 
