@@ -1,8 +1,8 @@
 /**
  * The admin console in Chromium against `wrangler dev`: a non-admin gets the 403 page, an admin (role granted through
  * the admin API) finds another user by email, ends their sessions (that browser is really signed out) and sees the
- * event in the audit log, disables and enables them, registers a client and rotates its secret, deletes the user after
- * the confirmation step; every console page type passes axe-core, in light and dark mode.
+ * event in the audit log, disables and enables them, registers a client and rotates its secret, adds a webhook
+ * endpoint, deletes the user after the confirmation step; every console page type passes axe-core, light and dark.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -177,6 +177,20 @@ describe("admin console", { timeout: TIMEOUT * 3 }, () => {
           ["client.registered", `admin:${adminId}`],
         ],
       );
+
+      // Webhooks: add an endpoint (its signing secret shown once), open its deliveries.
+      await page.getByRole("link", { name: "Webhooks" }).click();
+      await page.getByRole("heading", { name: "Webhooks" }).waitFor();
+      await assertAccessible(page, "the webhooks page");
+      await page.getByLabel("URL").fill("https://hooks.example/latchkey");
+      await page.getByLabel("user.deleted").check();
+      await page.getByRole("button", { name: "Add endpoint" }).click();
+      await page.getByRole("heading", { name: "Endpoint added" }).waitFor();
+      assert.match(await page.locator("dd.secret").innerText(), /^whsec_/);
+      await assertAccessible(page, "a signing secret shown once");
+      await page.getByRole("link", { name: "See its deliveries" }).click();
+      await page.getByRole("heading", { name: "Deliveries" }).waitFor();
+      await assertAccessible(page, "an endpoint's deliveries");
 
       // Delete has a confirmation step; the confirmed delete removes bob.
       await page.goto(`${origin}/admin/users/${bobId}`);

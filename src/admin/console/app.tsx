@@ -14,6 +14,7 @@ import { requireAdmin } from "./access";
 import { consoleClientRoutes } from "./clients";
 import { consoleEventRoutes } from "./events";
 import { consoleUserRoutes } from "./users";
+import { consoleWebhookRoutes } from "./webhooks";
 
 export const consoleApp = new Hono<AppEnv>().basePath("/admin");
 
@@ -33,6 +34,7 @@ consoleApp.use("*", async function auditConsoleRequest(c, next) {
 consoleApp.get("/", (c) => c.redirect("/admin/users", 302));
 consoleApp.route("/", consoleUserRoutes);
 consoleApp.route("/", consoleClientRoutes);
+consoleApp.route("/", consoleWebhookRoutes);
 consoleApp.route("/", consoleEventRoutes);
 
 type PageStatus = Parameters<typeof renderPage>[2];

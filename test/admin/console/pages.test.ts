@@ -173,3 +173,40 @@ describe("console audit", () => {
     });
   });
 });
+
+describe("webhooks pages", () => {
+  it("adds an endpoint from the form (secret shown once) and lists it with its deliveries page", async () => {
+    const { browser } = await newAdmin();
+    const res = await browser.fetch("/admin/webhooks", {
+      form: {
+        csrf: await browser.csrf(),
+        url: "https://hooks.example/latchkey",
+        description: "CRM sync",
+        "event:user.created": "on",
+        "event:session.ended": "on",
+      },
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const secret = /<dd class="secret">(whsec_[^<]+)<\/dd>/.exec(html)?.[1];
+    expect(secret).toBeDefined();
+    const list = await (await browser.fetch("/admin/webhooks", { headers: HTML })).text();
+    expect(list).toContain("https://hooks.example/latchkey");
+    expect(list).not.toContain(secret);
+    const id = /href="\/admin\/webhooks\/([^"]+)"/.exec(list)![1]!;
+    const page = await browser.fetch(`/admin/webhooks/${id}`, { headers: HTML });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("user.created, session.ended");
+  });
+
+  it("refuses an endpoint without events or with a URL the policy refuses, with the reason", async () => {
+    const { browser } = await newAdmin();
+    const csrf = await browser.csrf();
+    const none = await browser.fetch("/admin/webhooks", { form: { csrf, url: "https://hooks.example/x" } });
+    expect(none.status).toBe(400);
+    const http = await browser.fetch("/admin/webhooks", {
+      form: { csrf, url: "ftp://hooks.example/x", "event:user.created": "on" },
+    });
+    expect(http.status).toBe(422);
+  });
+});
