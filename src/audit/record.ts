@@ -35,7 +35,7 @@ export interface RequestFacts {
 const MAX_USER_AGENT = 256;
 const NO_FACTS: RequestFacts = { ip: null, country: null, userAgent: null };
 
-export function requestFacts(req: Request): RequestFacts {
+function requestFacts(req: Request): RequestFacts {
   const ip = req.headers.get("cf-connecting-ip");
   const cf = (req as Request & { cf?: { country?: unknown } }).cf;
   return {

@@ -36,7 +36,7 @@ function templateOf(d: Doc, path: string): string | null {
  * Asserts that `res` is described by the document for `method` `path`: its status (or the 4XX/5XX range) is listed,
  * its content type is the listed one, and its body validates against the listed schema. Returns the parsed body.
  */
-export async function expectConformant(res: Response, method: string, path: string): Promise<unknown> {
+async function expectConformant(res: Response, method: string, path: string): Promise<unknown> {
   const d = await openApi();
   const pathname = new URL(path, `${API}/`).pathname.replace(/^\/admin\/api/, "");
   const template = templateOf(d, pathname);

@@ -14,7 +14,7 @@ type Schema = v.GenericSchema;
 type ObjectSchema = v.ObjectSchema<v.ObjectEntries, undefined>;
 type Out<S> = S extends Schema ? v.InferOutput<S> : undefined;
 
-export interface ResponseSpec {
+interface ResponseSpec {
   description: string;
   /** The JSON body's schema (none: an empty body, e.g. 204). */
   schema?: Schema;

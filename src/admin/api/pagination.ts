@@ -6,8 +6,8 @@ import * as v from "valibot";
 import { base64url, fromBase64url } from "../../lib/crypto";
 import { Problem } from "./problem";
 
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 200;
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 200;
 
 /** The query fields every list takes (strings on the wire; `limit` parsed by `pageRequest`). */
 export const pageQuery = {
@@ -42,7 +42,7 @@ export function pageRequest(query: { limit?: string; cursor?: string }): PageReq
   return { limit, after: query.cursor === undefined ? null : decodeCursor(query.cursor) };
 }
 
-export function encodeCursor(position: CursorPosition): string {
+function encodeCursor(position: CursorPosition): string {
   return base64url(new TextEncoder().encode(JSON.stringify([position.key, position.id])));
 }
 

@@ -40,7 +40,7 @@ export class Problem extends Error {
   }
 }
 
-export function problemBody(p: Problem): Record<string, unknown> {
+function problemBody(p: Problem): Record<string, unknown> {
   return {
     type: PROBLEM_TYPE(p.slug),
     title: TITLES[p.status] ?? "Error",
