@@ -14,7 +14,7 @@ export const users = sqliteTable(
     roles: text("roles").notNull().default("[]"),
     /** Set while the account is disabled: no sign-in, no token, no userinfo. */
     disabledAt: integer("disabled_at"),
-    /** Access tokens issued before this time are refused (set when the account is disabled). */
+    /** Access tokens issued before this time are refused at /userinfo (set when the account is disabled). */
     tokensValidAfter: integer("tokens_valid_after"),
     updatedAt: integer("updated_at"),
     lastSignInAt: integer("last_sign_in_at"),

@@ -51,6 +51,11 @@ userinfoRoutes.on(["GET", "POST"], "/userinfo", async (c) => {
   }
   const user = await findUserById(c.env.DB, claims.sub);
   if (!user) throw new BearerError("invalid_token", "the user no longer exists");
+  // Beside the object's own refusal: the D1 mirror of a disable, and tokens minted before the last one.
+  const issuedAt = typeof claims.iat === "number" ? claims.iat * 1000 : 0;
+  if (user.disabledAt !== null || (user.tokensValidAfter !== null && issuedAt < user.tokensValidAfter)) {
+    throw new BearerError("invalid_token", "the access token was revoked");
+  }
   return c.json(
     {
       sub: user.id,

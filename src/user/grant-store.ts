@@ -92,14 +92,9 @@ function revokeFamily(sql: SqlStorage, familyId: string, now: number): void {
  * moments before "sign out everywhere" or a disable must not become a grant afterwards (RFC 6749 §10.5).
  */
 function expirePendingCodes(sql: SqlStorage, now: number, sid: string | null): void {
-  if (sid === null) sql.exec("UPDATE codes SET expires_at = ? WHERE used_at IS NULL AND expires_at > ?", now, now);
-  else
-    sql.exec(
-      "UPDATE codes SET expires_at = ? WHERE used_at IS NULL AND expires_at > ? AND json_extract(grant_json, '$.sid') = ?",
-      now,
-      now,
-      sid,
-    );
+  const pending = "UPDATE codes SET expires_at = ? WHERE used_at IS NULL AND expires_at > ?";
+  if (sid === null) sql.exec(pending, now, now);
+  else sql.exec(`${pending} AND json_extract(grant_json, '$.sid') = ?`, now, now, sid);
 }
 
 /** OIDC Core §11: a session's end revokes its grants that lack offline_access, and its pending codes. */

@@ -23,7 +23,8 @@ export const pageQuery = {
 
 /** Where a page starts: after (key, id) in the list's order. */
 export interface CursorPosition {
-  key: number | string;
+  /** Every list sorts by a time in epoch milliseconds. */
+  key: number;
   id: string;
 }
 
@@ -52,10 +53,11 @@ function decodeCursor(cursor: string): CursorPosition {
     if (
       Array.isArray(parsed) &&
       parsed.length === 2 &&
-      (typeof parsed[0] === "number" || typeof parsed[0] === "string") &&
-      typeof parsed[1] === "string"
+      Number.isSafeInteger(parsed[0]) &&
+      typeof parsed[1] === "string" &&
+      /^[A-Za-z0-9_-]{1,128}$/.test(parsed[1])
     ) {
-      return { key: parsed[0], id: parsed[1] };
+      return { key: parsed[0] as number, id: parsed[1] };
     }
   } catch {
     // falls through to the problem below

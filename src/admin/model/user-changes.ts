@@ -137,6 +137,17 @@ export async function updateUser(who: Actor, userId: string, patch: UserPatch, n
     }
     recordEvents(who.sink, { type: "user.updated", userId, actor: who.actor, detail: { fields } });
   }
+  // Sessions and grants carry the old address into ID tokens (and a refreshed token would keep it): a new address
+  // signs the account out everywhere, so the next tokens say the new one (and that it is not verified yet).
+  if (set.email !== undefined) {
+    const ended = await userObject(who.env, userId).endAllSessions();
+    recordEvents(who.sink, {
+      type: "session.ended",
+      userId,
+      actor: who.actor,
+      detail: { all: true, count: ended, reason: "email_changed" },
+    });
+  }
   if (patch.disabled !== undefined) return setDisabled(who, userId, patch.disabled, now);
   return { ok: true, user: updated };
 }

@@ -6,6 +6,7 @@ import {
   passkeySignIn,
   redeemLink,
   sessionAlive,
+  signUp,
   storedLinkFor,
   uniqueEmail,
   userWithPasskey,
@@ -89,6 +90,17 @@ describe("PATCH /admin/api/users/{id}", () => {
     // The old address's link proves nothing about the account any more.
     expect((await redeemLink(oldLinkBrowser, oldLink)).status).toBe(400);
     expect(oldLinkBrowser.sessionCookie).toBeUndefined();
+  });
+
+  it("a new address signs the account out everywhere, so no token keeps saying the old one", async () => {
+    const { browser } = await signUp();
+    const id = userIdOf(browser);
+    const before = (await adminCall("GET", `/users/${id}/sessions`)).body as { data: unknown[] };
+    expect(before.data.length).toBeGreaterThan(0);
+    expect((await adminCall("PATCH", `/users/${id}`, { email: uniqueEmail("renamed") })).status).toBe(200);
+    expect(((await adminCall("GET", `/users/${id}/sessions`)).body as { data: unknown[] }).data).toEqual([]);
+    const [ended] = await waitForEvents("session.ended", id);
+    expect(JSON.parse(ended!.detail)).toMatchObject({ all: true, reason: "email_changed" });
   });
 
   it("refuses an email another user has (409) and an unknown id (404)", async () => {

@@ -34,7 +34,15 @@ describe("GET /admin/api/users", () => {
   });
 
   it("refuses a bad limit or cursor with problem details naming the parameter", async () => {
-    for (const q of ["limit=0", "limit=201", "limit=abc", "cursor=not-a-cursor", "limit=1&limit=2"]) {
+    for (const q of [
+      "limit=0",
+      "limit=201",
+      "limit=abc",
+      "cursor=not-a-cursor",
+      "cursor=WyJhYmMiLCJ4Il0",
+      "cursor=WzFlOTk5LCJ4Il0",
+      "limit=1&limit=2",
+    ]) {
       const res = await adminCall("GET", `/users?${q}`);
       expect(res.status, q).toBe(400);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
