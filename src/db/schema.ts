@@ -1,5 +1,5 @@
 /** Drizzle schema for D1. Times are epoch milliseconds. Migrations are generated into migrations/. */
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const users = sqliteTable(
   "users",
@@ -65,6 +65,17 @@ export const clients = sqliteTable("clients", {
   /** The secret replaced by the last rotation, accepted until previousSecretExpiresAt (SHA-256, base64url). */
   previousSecretHash: text("previous_secret_hash"),
   previousSecretExpiresAt: integer("previous_secret_expires_at"),
+  /** RFC 7591 §2 jwks: the client's public keys for private_key_jwt (RFC 7523), a JSON JWK Set. */
+  jwks: text("jwks"),
+  /** RFC 7591 §2 jwks_uri: where the client publishes those keys instead (fetched with limits, cached). */
+  jwksUri: text("jwks_uri"),
+  /** OIDC Registration 1.0 §2 token_endpoint_auth_signing_alg: the one alg the client's assertions use. */
+  tokenEndpointAuthSigningAlg: text("token_endpoint_auth_signing_alg"),
+  /**
+   * client_secret_jwt (OIDC Core §9) needs the secret itself to check the HMAC: it is kept AES-GCM encrypted under
+   * KEY_ENCRYPTION_SECRET, for clients registered with that method only (others keep only secretHash).
+   */
+  secretEnc: text("secret_enc"),
 });
 
 export const signingKeys = sqliteTable("signing_keys", {
@@ -144,4 +155,39 @@ export const webhookDeliveries = sqliteTable(
     nextAttemptAt: integer("next_attempt_at"),
   },
   (t) => [index("webhook_deliveries_endpoint_at").on(t.endpointId, t.at, t.id)],
+);
+
+/** Resource servers (APIs): an access token for one names its identifier as `aud` (RFC 8707, RFC 9068 §3). */
+export const resourceServers = sqliteTable("resource_servers", {
+  id: text("id").primaryKey(),
+  /** An absolute URI without a fragment (RFC 8707 §2); unique. */
+  identifier: text("identifier").notNull().unique(),
+  name: text("name").notNull(),
+  /** JSON array of {value, description}: the scopes this API defines. */
+  scopes: text("scopes").notNull().default("[]"),
+  /** Lifetime of its access tokens; null = ACCESS_TOKEN_TTL_S. */
+  accessTokenTtlSeconds: integer("access_token_ttl_seconds"),
+  /** JSON array of client ids allowed to introspect its tokens (RFC 7662 §2.1). */
+  introspectionClients: text("introspection_clients").notNull().default("[]"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * The scopes of a resource a client may obtain (Auth0's "client grants"). resource_id is not a foreign key: the
+ * built-in admin API resource (src/oidc/resource-registry.ts) has no row; deleting a resource deletes its grants.
+ */
+export const clientGrants = sqliteTable(
+  "client_grants",
+  {
+    clientId: text("client_id")
+      .notNull()
+      .references(() => clients.id, { onDelete: "cascade" }),
+    resourceId: text("resource_id").notNull(),
+    /** JSON array of scope values, each one the resource defines. */
+    scopes: text("scopes").notNull().default("[]"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clientId, t.resourceId] }), index("client_grants_resource").on(t.resourceId)],
 );

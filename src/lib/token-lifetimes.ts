@@ -2,6 +2,8 @@
 
 /** RFC 9068 access token (JWT): short, so a revoked grant stops working quickly. */
 export const ACCESS_TOKEN_TTL_S = 300;
+/** The longest access token lifetime a resource server (API) may be given (access_token_ttl_seconds). */
+export const MAX_RESOURCE_ACCESS_TOKEN_TTL_S = 24 * 60 * 60;
 /** OIDC Core §2 ID token `exp`. */
 export const ID_TOKEN_TTL_S = 600;
 /** Opaque refresh token, rotated on every use (RFC 9700 §4.14.2). */
@@ -12,7 +14,7 @@ export const CODE_TTL_S = 60;
 /**
  * The longest-lived JWT a signing key produces: a key must stay in the JWKS at least this long after it stops signing.
  */
-export const MAX_SIGNED_TOKEN_TTL_S = Math.max(ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S);
+export const MAX_SIGNED_TOKEN_TTL_S = Math.max(MAX_RESOURCE_ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S);
 /**
  * Publish-before-sign lead: a new key is in the JWKS this long before it signs anything, so relying
  * parties that cache the JWKS (ours says max-age=300) already hold it when the first token arrives.

@@ -3,13 +3,12 @@ import type { AuditEvent } from "../audit/record";
 import type { Config, Env } from "../config";
 import { getSigningKey } from "../keys/signing-keys";
 import { randomToken } from "../lib/crypto";
-import { ACCESS_TOKEN_TTL_S } from "../lib/token-lifetimes";
 import { atHash } from "./at-hash";
 import { ACCESS_TOKEN_ALG, type GrantType } from "./capabilities";
 import type { ClientRecord } from "./clients";
 import { signJwt } from "./own-tokens";
 import { formatScope } from "./scope";
-import { accessTokenClaims, idTokenClaims, type TokenSubject } from "./token-claims";
+import { type AccessTokenAudience, accessTokenClaims, idTokenClaims, type TokenSubject } from "./token-claims";
 
 export interface TokenResponse {
   access_token: string;
@@ -32,7 +31,7 @@ export async function issueTokens(
   config: Config,
   client: ClientRecord,
   subject: TokenSubject,
-  opts: { nonce: string | null; audience: string; refreshToken: string | null },
+  opts: { nonce: string | null; audience: AccessTokenAudience; refreshToken: string | null },
   now: number,
 ): Promise<TokenResponse> {
   const accessToken = await signJwt(
@@ -46,7 +45,7 @@ export async function issueTokens(
   const response: TokenResponse = {
     access_token: accessToken,
     token_type: "Bearer",
-    expires_in: ACCESS_TOKEN_TTL_S,
+    expires_in: opts.audience.ttlS,
     scope: formatScope(subject.scope),
   };
   if (subject.scope.has("openid")) {

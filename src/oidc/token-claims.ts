@@ -1,6 +1,6 @@
 /** Pure builders of ID token (OIDC Core §2, §3.1.3.6) and access token (RFC 9068 §2.2) claim sets. */
 import type { JWTPayload } from "jose";
-import { ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S } from "../lib/token-lifetimes";
+import { ID_TOKEN_TTL_S } from "../lib/token-lifetimes";
 import { acrOf, publishedAmr } from "../sessions/assurance";
 import type { Amr, UserClaims } from "../user/types";
 import { formatScope, type Scope } from "./scope";
@@ -57,13 +57,19 @@ export function idTokenClaims(
   };
 }
 
-export function accessTokenClaims(s: TokenSubject, audience: string, jti: string, nowMs: number): JWTPayload {
+/** RFC 9068 §2.2: the access token's audience and lifetime (a resource server's own, or the issuer's userinfo). */
+export interface AccessTokenAudience {
+  audience: string;
+  ttlS: number;
+}
+
+export function accessTokenClaims(s: TokenSubject, aud: AccessTokenAudience, jti: string, nowMs: number): JWTPayload {
   const iat = Math.floor(nowMs / 1000);
   return {
     iss: s.issuer,
     sub: s.userId,
-    aud: audience,
-    exp: iat + ACCESS_TOKEN_TTL_S,
+    aud: aud.audience,
+    exp: iat + aud.ttlS,
     iat,
     jti,
     client_id: s.clientId,

@@ -1,10 +1,12 @@
 /** RFC 8707 resource indicator → access token audience; the issuer when absent (pure). */
 import type { Config } from "../../config";
 import { OAuthError } from "../../errors";
+import { ACCESS_TOKEN_TTL_S } from "../../lib/token-lifetimes";
+import type { AccessTokenAudience } from "../token-claims";
 
-export function audienceOf(form: Map<string, string>, config: Config): string {
+export function audienceOf(form: Map<string, string>, config: Config): AccessTokenAudience {
   const resource = form.get("resource");
-  if (resource === undefined) return config.issuer;
+  if (resource === undefined) return { audience: config.issuer, ttlS: ACCESS_TOKEN_TTL_S };
   // RFC 8707 §2: an absolute URI without a fragment, and one this deployment serves (RESOURCES) —
   // otherwise any client could mint tokens addressed to any API.
   let url: URL;
@@ -17,5 +19,5 @@ export function audienceOf(form: Map<string, string>, config: Config): string {
   if (resource !== config.issuer && !config.resources.includes(resource)) {
     throw new OAuthError("invalid_target", "this resource is not served here");
   }
-  return resource;
+  return { audience: resource, ttlS: ACCESS_TOKEN_TTL_S };
 }
