@@ -30,3 +30,11 @@ export function userObject(env: UserBinding, userId: string) {
 export function emailObject(env: UserBinding, normalizedEmail: string) {
   return env.USER.get(idFor(env.USER, `email:${normalizedEmail}`));
 }
+
+/**
+ * A client's own object (the same class, keyed `client:<client_id>`): the one-time `jti`s of its JWT assertions
+ * (RFC 7523 §3) and the revoked ids of its client_credentials access tokens, decided without KV.
+ */
+export function clientObject(env: UserBinding, clientId: string) {
+  return env.USER.get(idFor(env.USER, `client:${clientId}`));
+}
