@@ -1,5 +1,6 @@
 /** One user: profile, passkeys, sessions, recent events, and what an admin can do about them. */
 import { describeDevice } from "../../ui/format";
+import { PasskeySummary } from "../../ui/passkey-summary";
 import type { PasskeyWire } from "../model/user-passkeys";
 import type { SessionWire } from "../model/user-sessions";
 import type { UserWire } from "../model/users";
@@ -63,14 +64,13 @@ export function UserPage({ csrf, user, passkeys, sessions, events, notice }: Use
           <ul class="list" aria-label="Passkeys">
             {passkeys.map((p) => (
               <li>
-                <div>
-                  <strong>{p.name}</strong>
-                  <small>
-                    {p.authenticator_name} · added {when(p.created_at)} ·{" "}
-                    {p.last_used_at ? `last used ${when(p.last_used_at)}` : "never used"}
-                    {p.backed_up ? " · synced" : ""}
-                  </small>
-                </div>
+                <PasskeySummary
+                  name={p.name}
+                  authenticator={p.authenticator_name}
+                  createdAt={Date.parse(p.created_at)}
+                  lastUsedAt={p.last_used_at ? Date.parse(p.last_used_at) : null}
+                  synced={p.backed_up}
+                />
               </li>
             ))}
           </ul>

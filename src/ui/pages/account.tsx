@@ -3,6 +3,7 @@ import type { Credential } from "../../db/credentials";
 import type { SessionInfo } from "../../user/types";
 import { describeDevice, formatTime } from "../format";
 import { Layout, Status } from "../layout";
+import { PasskeySummary } from "../passkey-summary";
 
 export interface AccountProps {
   csrf: string;
@@ -41,14 +42,7 @@ export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notic
         <ul class="list" aria-label="Passkeys">
           {passkeys.map((p) => (
             <li>
-              <div>
-                <strong>{p.name}</strong>
-                <small>
-                  Added {formatTime(p.createdAt)} ·{" "}
-                  {p.lastUsedAt ? `last used ${formatTime(p.lastUsedAt)}` : "never used"}
-                  {p.backupState ? " · synced" : ""}
-                </small>
-              </div>
+              <PasskeySummary name={p.name} createdAt={p.createdAt} lastUsedAt={p.lastUsedAt} synced={p.backupState} />
               <form method="post" action="/account/passkeys/rename" class="inline">
                 <input type="hidden" name="csrf" value={csrf} />
                 <input type="hidden" name="id" value={p.id} />
