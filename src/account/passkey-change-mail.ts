@@ -1,10 +1,11 @@
 /** The mail that tells an account's owner a passkey was added or removed (and where to act if it was not them). */
-import type { Config, Env } from "../config";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-types";
 import { escapeHtml, htmlMail, senderName } from "../email/html-mail";
 import { type EmailMessage, sendEmail } from "../email/send";
 import { describeDevice, formatTime } from "../ui/format";
 
-export interface PasskeyChange {
+interface PasskeyChange {
   to: string;
   change: "added" | "removed";
   passkeyName: string;
@@ -38,16 +39,16 @@ function passkeyChangeEmail(input: PasskeyChange, rpName: string, accountUrl: st
   return { to: input.to, subject, text, html };
 }
 
-/** Mails the notice after the response (a mail failure is logged; it does not undo the change). */
-export function notifyPasskeyChange(
-  ctx: { waitUntil(promise: Promise<unknown>): void },
-  env: Env,
-  config: Config,
-  input: PasskeyChange,
-): void {
+/**
+ * Mails the notice after the response, naming the device of the request that made the change (a mail failure is
+ * logged; it does not undo the change).
+ */
+export function notifyPasskeyChange(c: Context<AppEnv>, change: Omit<PasskeyChange, "userAgent">): void {
+  const config = c.get("config");
+  const input = { ...change, userAgent: c.req.header("user-agent") ?? "" };
   const message = passkeyChangeEmail(input, config.rpName, `${config.origin}/account`);
-  ctx.waitUntil(
-    sendEmail(env, config, message).catch((err) =>
+  c.executionCtx.waitUntil(
+    sendEmail(c.env, config, message).catch((err) =>
       console.warn(JSON.stringify({ event: "passkey_change_mail_failed", change: input.change, error: String(err) })),
     ),
   );

@@ -107,14 +107,7 @@ accountRoutes.post("/account/passkeys/delete", async (c) => {
   );
   recordEvents(sink, endedEvents, now);
   const user = await findUserById(c.env.DB, session.userId);
-  if (user)
-    notifyPasskeyChange(c.executionCtx, c.env, c.get("config"), {
-      to: user.email,
-      change: "removed",
-      passkeyName: target.name,
-      userAgent: c.req.header("user-agent") ?? "",
-      at: now,
-    });
+  if (user) notifyPasskeyChange(c, { to: user.email, change: "removed", passkeyName: target.name, at: now });
   return c.redirect("/account?done=deleted", 303);
 });
 

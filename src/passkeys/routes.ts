@@ -108,13 +108,7 @@ passkeyRoutes.post("/auth/passkey/register/verify", async (c) => {
   const passkey = await finishRegistration(c.env, c.get("config"), user, c.get("browserId"), body, now);
   const detail = { credential_id: passkey.id, aaguid: passkey.aaguid, backup_eligible: passkey.backupEligible };
   recordEvents(auditSink(c), { type: "passkey.added", userId: user.id, detail }, now);
-  notifyPasskeyChange(c.executionCtx, c.env, c.get("config"), {
-    to: user.email,
-    change: "added",
-    passkeyName: passkey.name,
-    userAgent: c.req.header("user-agent") ?? "",
-    at: now,
-  });
+  notifyPasskeyChange(c, { to: user.email, change: "added", passkeyName: passkey.name, at: now });
   const redirect = safeReturnTo(optionalString(body, "return_to"), c.get("config").origin);
   return c.json({ ok: true, passkey: { id: passkey.id, name: passkey.name }, redirect }, 201, {
     "Cache-Control": "no-store",
