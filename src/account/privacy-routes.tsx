@@ -1,7 +1,7 @@
 /** Privacy self-service on the account page: download one's data, delete one's account. */
 import { type Context, Hono } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
-import { auditSink } from "../audit/record";
+import { auditSink, recordEvents } from "../audit/record";
 import { findUserById } from "../db/users";
 import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
@@ -35,6 +35,8 @@ privacyRoutes.post("/account/data", async (c) => {
   const now = Date.now();
   const data = await buildDataExport(c.env, session, now);
   if (!data) throw new ApiError("unauthenticated", "Sign in first.");
+  // Handing out everything stored about a person is itself something they (and an auditor) should be able to see.
+  recordEvents(auditSink(c), { type: "user.data_exported", userId: session.userId, actor: "user", detail: {} }, now);
   const day = new Date(now).toISOString().slice(0, 10);
   return c.body(`${JSON.stringify(data, null, 2)}\n`, 200, {
     "Content-Type": "application/json; charset=utf-8",

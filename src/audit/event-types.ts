@@ -29,6 +29,7 @@ export const AUDIT_TYPES = [
   "user.disabled",
   "user.enabled",
   "user.deleted",
+  "user.data_exported",
   "admin.request",
   "webhook.failing",
 ] as const;

@@ -12,6 +12,7 @@ import {
   signUp,
   userWithPasskey,
 } from "../helpers/accounts";
+import { waitForEvents } from "../helpers/audit-events";
 import { TestBrowser } from "../helpers/browser";
 import {
   ageSession,
@@ -192,6 +193,15 @@ describe("download my data", () => {
     for (const foreign of [otherId, other.email, "203.0.113.99", "AdminBrowser", "192.0.2.44"]) {
       expect(text).not.toContain(foreign);
     }
+  });
+
+  it("each download is audited as user.data_exported by the person; a refused one is not", async () => {
+    const { browser } = await userWithPasskey();
+    const userId = userIdOf(browser);
+    expect((await download(browser, "")).status).toBe(403);
+    expect((await download(browser)).status).toBe(200);
+    const events = await waitForEvents("user.data_exported", userId);
+    expect(events.map((e) => [e.actor, e.outcome])).toEqual([["user", "success"]]);
   });
 
   it("download CSRF: without the form's token, or from another site, it is refused (403) and gives nothing", async () => {
