@@ -92,7 +92,7 @@ export const userOperations = [
     }),
     responses: { 200: { description: "The updated user", schema: userSchema } },
     async handler(c, { params, body }) {
-      const result = await updateUser(actorOf(c), params.id, body, Date.now());
+      const result = await updateUser(actorOf(c), c.get("config"), params.id, body, Date.now());
       if (!result.ok) throw refusalProblem(result);
       return c.json(userWire(result.user));
     },

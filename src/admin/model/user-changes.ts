@@ -4,6 +4,7 @@
  * events (their detail names the fields that changed, never the address itself).
  */
 import { eq } from "drizzle-orm";
+import { notifyAddressChange } from "../../account/address-change-mail";
 import type { AuditSink } from "../../audit/record";
 import { recordEvents } from "../../audit/record";
 import type { Config, Env } from "../../config";
@@ -101,9 +102,16 @@ export interface UserPatch {
 
 /**
  * Updates the profile fields given; a new address is unverified (email_verified_at null) until a link mailed to it
- * is used. `disabled` goes through setDisabled, after the fields.
+ * is used, and the old address is told (src/account/address-change-mail.ts). `disabled` goes through setDisabled,
+ * after the fields.
  */
-export async function updateUser(who: Actor, userId: string, patch: UserPatch, now: number): Promise<UserChange> {
+export async function updateUser(
+  who: Actor,
+  config: Config,
+  userId: string,
+  patch: UserPatch,
+  now: number,
+): Promise<UserChange> {
   const user = await findUserById(who.env.DB, userId);
   if (!user) return NOT_FOUND;
   const set: Partial<typeof users.$inferInsert> = {};
@@ -147,6 +155,7 @@ export async function updateUser(who: Actor, userId: string, patch: UserPatch, n
       actor: who.actor,
       detail: { all: true, count: ended, reason: "email_changed" },
     });
+    notifyAddressChange(who.sink, config, { oldAddress: user.email, newAddress: set.email, at: now });
   }
   if (patch.disabled !== undefined) return setDisabled(who, userId, patch.disabled, now);
   return { ok: true, user: updated };

@@ -14,7 +14,7 @@ import {
 import { adminCall } from "../../helpers/admin-api";
 import { waitForEvents } from "../../helpers/audit-events";
 import { ORIGIN, TestBrowser } from "../../helpers/browser";
-import { extractLink, waitForMail } from "../../helpers/mailbox";
+import { extractLink, listMail, waitForMail } from "../../helpers/mailbox";
 import { userIdOf } from "../../helpers/oidc-client";
 
 type UserBody = { id: string; email: string; email_verified: boolean; name: string | null; roles: string[] };
@@ -92,15 +92,29 @@ describe("PATCH /admin/api/users/{id}", () => {
     expect(oldLinkBrowser.sessionCookie).toBeUndefined();
   });
 
-  it("a new address signs the account out everywhere, so no token keeps saying the old one", async () => {
-    const { browser } = await signUp();
+  it("a new address signs the account out everywhere, so no token keeps saying the old one, and the old address is told", async () => {
+    const { browser, email } = await signUp();
     const id = userIdOf(browser);
     const before = (await adminCall("GET", `/users/${id}/sessions`)).body as { data: unknown[] };
     expect(before.data.length).toBeGreaterThan(0);
-    expect((await adminCall("PATCH", `/users/${id}`, { email: uniqueEmail("renamed") })).status).toBe(200);
+    const renamed = uniqueEmail("renamed");
+    expect((await adminCall("PATCH", `/users/${id}`, { email: renamed })).status).toBe(200);
     expect(((await adminCall("GET", `/users/${id}/sessions`)).body as { data: unknown[] }).data).toEqual([]);
     const [ended] = await waitForEvents("session.ended", id);
     expect(JSON.parse(ended!.detail)).toMatchObject({ all: true, reason: "email_changed" });
+    // The first mail was the sign-up link; the second tells the old address, with the new one masked.
+    const notice = await waitForMail(email, { count: 2 });
+    expect(notice.subject).toMatch(/email address of your .* account was changed/);
+    expect(notice.text).toContain(`${renamed[0]}***${renamed.slice(renamed.lastIndexOf("@"))}`);
+    expect(notice.text + notice.html).not.toContain(renamed);
+    expect(await listMail(renamed)).toEqual([]);
+  });
+
+  it("changing only the name mails nobody", async () => {
+    const { browser, email } = await signUp();
+    expect((await adminCall("PATCH", `/users/${userIdOf(browser)}`, { name: "Renamed" })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await listMail(email)).length).toBe(1);
   });
 
   it("refuses an email another user has (409) and an unknown id (404)", async () => {
