@@ -12,6 +12,7 @@ import { eventOperations } from "./events";
 import { openApiDocument } from "./openapi";
 import { mountOperations, type Operation } from "./operation";
 import { Problem, problemResponse, toProblem } from "./problem";
+import { resourceOperations } from "./resources";
 import { userDeviceOperations } from "./user-devices";
 import { userOperations } from "./users";
 import { webhookOperations } from "./webhooks";
@@ -20,6 +21,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...userOperations,
   ...userDeviceOperations,
   ...clientOperations,
+  ...resourceOperations,
   ...eventOperations,
   ...webhookOperations,
 ];

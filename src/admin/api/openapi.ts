@@ -86,7 +86,7 @@ export function openApiDocument(operations: readonly Operation[], issuer: string
       title: "Latchkey admin API",
       version: "1",
       description:
-        "Users, passkeys, sessions, clients, audit events and webhooks. Errors are RFC 9457 problem details.",
+        "Users, passkeys, sessions, clients and their grants, resource servers, audit events and webhooks. Errors are RFC 9457 problem details.",
     },
     servers: [{ url: `${issuer}/admin/api` }],
     security: [{ bearer: [] }],

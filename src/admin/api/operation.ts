@@ -27,7 +27,7 @@ export interface Operation<
   Q extends ObjectSchema | undefined = ObjectSchema | undefined,
   B extends Schema | undefined = Schema | undefined,
 > {
-  method: "get" | "post" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   /** OpenAPI path template below /admin/api, e.g. "/users/{id}". */
   path: string;
   operationId: string;
