@@ -17,7 +17,6 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token-0123456789",
-            RESOURCES: "https://api.example/",
             // Real mail: the SMTP server and mailbox started by test/global-setup.ts on loopback.
             EMAIL_TRANSPORT: "smtp",
             SMTP_URL: inject("smtpUrl"),

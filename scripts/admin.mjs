@@ -3,15 +3,21 @@
  * Operator commands against D1 through wrangler (no Worker needed):
  *
  *   npm run admin -- grant <email> [--remote]
+ *   npm run admin -- resource <identifier> <name> [--remote]
  *
  * grant: adds "admin" to the roles of the user with that address (the first admin of the console), in the local
  * D1 of `npm run dev` (default) or, with --remote, in the deployed database. The user must exist: sign in once
  * first. One UPDATE statement, so a concurrent change of the roles is not lost.
+ *
+ * resource: registers a resource server (an API, RFC 8707) with that identifier and name, no scopes and the default
+ * token lifetime (the upgrade path from the RESOURCES variable); add scopes and grant clients with the admin API.
  */
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { identifierProblem, insertResourceSql, nameProblem } from "./admin-resource.mjs";
 
 const DATABASE = "latchkey";
-const USAGE = "usage: npm run admin -- grant <email> [--remote]";
+const USAGE = "usage: npm run admin -- grant <email> [--remote] | resource <identifier> <name> [--remote]";
 
 function fail(message) {
   console.error(message);
@@ -61,10 +67,24 @@ POST /admin/api/users), then run this again.`);
   console.log(`${email} (user ${rows[0].id}) now has the roles ${rows[0].roles} in the ${where} database.`);
 }
 
+function resource(identifier, name, remote) {
+  const problem = identifierProblem(identifier);
+  if (problem) fail(`The identifier ${identifier} ${problem}.`);
+  const nameIssue = nameProblem(name);
+  if (nameIssue) fail(`The name: ${nameIssue}.`);
+  const id = `rs_${randomBytes(12).toString("base64url")}`;
+  const rows = d1(insertResourceSql(identifier, name, id, Date.now()), remote);
+  const where = remote ? "remote" : "local";
+  if (rows.length === 0) fail(`Not registered: the identifier is taken, or there are 500 resources (${where}).`);
+  console.log(`Registered ${identifier} as resource ${id} in the ${where} database. Grant clients with
+PUT /admin/api/clients/{client_id}/grants/${id}; other isolates see it within 60 seconds.`);
+}
+
 const [command, ...rest] = process.argv.slice(2);
 const remote = rest.includes("--remote");
 const positional = rest.filter((a) => !a.startsWith("--"));
 const unknown = rest.filter((a) => a.startsWith("--") && a !== "--remote");
 if (unknown.length > 0) fail(`unknown option ${unknown.join(", ")}\n${USAGE}`);
 if (command === "grant" && positional.length === 1) grant(positional[0], remote);
+else if (command === "resource" && positional.length === 2) resource(positional[0], positional[1], remote);
 else fail(USAGE);

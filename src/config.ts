@@ -25,7 +25,6 @@ export interface Env {
   ADMIN_TOKEN?: string;
   DEMO_ENABLED?: string;
   RATE_LIMITS?: string;
-  RESOURCES?: string;
   TURNSTILE_SITE_KEY?: string;
   TURNSTILE_SECRET?: string;
   TURNSTILE_VERIFY_URL?: string;
@@ -58,8 +57,6 @@ export interface Config {
   adminToken?: string;
   demoEnabled: boolean;
   rateLimits: RateLimits;
-  /** RFC 8707 resource indicators clients may ask access tokens for (the issuer is always allowed). */
-  resources: string[];
   /** Cloudflare Turnstile on the magic-link form, when both keys are set. */
   turnstile: { siteKey: string; secret: string; verifyUrl: string } | null;
   /**
@@ -225,10 +222,6 @@ export function parseConfig(env: Env): Config {
     // The demo is a public first-party client: on by default only on a localhost issuer, elsewhere only when asked for.
     demoEnabled: env.DEMO_ENABLED ? env.DEMO_ENABLED === "true" : insecureDev,
     rateLimits,
-    resources: (env.RESOURCES ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
     turnstile,
     passkeyUserVerification,
     webhookRetryDelays: parseRetryDelays(env.WEBHOOK_RETRY_DELAYS),

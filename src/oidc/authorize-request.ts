@@ -8,7 +8,9 @@ import { isS256Challenge } from "../lib/pkce";
 import { CODE_CHALLENGE_METHODS, isOneOf, PROMPTS, RESPONSE_MODES, RESPONSE_TYPES } from "./capabilities";
 import type { ClientRecord } from "./clients";
 import { isRegisteredRedirectUri, withQueryParameters } from "./redirect-uri";
-import { parseScope, type Scope, supportedScope } from "./scope";
+import type { ResourceServer } from "./resource-registry";
+import { checkResourceRequest, NO_RESOURCES, type ResourceCatalogue } from "./resource-request";
+import { parseScope, type Scope } from "./scope";
 
 const MAX_PARAM = 2048;
 
@@ -42,6 +44,8 @@ export function checkClientAndRedirect(
 
 interface AuthorizationRequest {
   scope: Scope;
+  /** RFC 8707: the resource the access token will be for (null: the issuer's userinfo). */
+  resource: ResourceServer | null;
   openid: boolean;
   nonce: string | null;
   codeChallenge: string | null;
@@ -65,13 +69,19 @@ export type RequestCheck =
         | "unauthorized_client"
         | "request_not_supported"
         | "request_uri_not_supported"
+        | "invalid_target"
       >;
       description: string;
     };
 
-export function checkAuthorizationRequest(client: ClientRecord, get: Params): RequestCheck {
+export function checkAuthorizationRequest(
+  client: ClientRecord,
+  get: Params,
+  catalogue: ResourceCatalogue = NO_RESOURCES,
+): RequestCheck {
   for (const key of [
     "scope",
+    "resource",
     "nonce",
     "state",
     "code_challenge",
@@ -107,8 +117,11 @@ export function checkAuthorizationRequest(client: ClientRecord, get: Params): Re
   if (responseMode !== undefined && !isOneOf(RESPONSE_MODES, responseMode))
     return { ok: false, error: "invalid_request", description: "only response_mode=query is supported" };
 
-  // RFC 6749 §3.3: unknown scopes are ignored; nothing usable left is invalid_scope.
-  const scope = supportedScope(parseScope(get("scope")));
+  // RFC 8707 §2 resource, and the API scopes asked for it (resource-request.ts); without one, RFC 6749 §3.3:
+  // unknown scopes are ignored. Nothing usable left is invalid_scope.
+  const target = checkResourceRequest(get("resource"), parseScope(get("scope")), catalogue);
+  if (!target.ok) return target;
+  const scope = target.scope;
   if (scope.size === 0) return { ok: false, error: "invalid_scope", description: "no supported scope was requested" };
   const openid = scope.has("openid");
 
@@ -154,6 +167,7 @@ export function checkAuthorizationRequest(client: ClientRecord, get: Params): Re
     ok: true,
     request: {
       scope,
+      resource: target.resource,
       openid,
       nonce: get("nonce") ?? null,
       codeChallenge,

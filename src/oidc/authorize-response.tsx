@@ -10,6 +10,7 @@ import { renderPage } from "../ui/render";
 import { userObject } from "../user/user-object";
 import { clientRedirect } from "./authorize-request";
 import type { ClientRecord } from "./clients";
+import { consentTokens } from "./consent-scope";
 import { issueCode } from "./issue-code";
 import { forgetParkedRequest, type ParkedRequest, parkedOneTimeId } from "./parked-request";
 import { parseScope, type Scope, scopeWithin } from "./scope";
@@ -19,12 +20,15 @@ export async function consentMissing(
   userId: string,
   client: ClientRecord,
   scopes: Scope,
+  resource: string | null,
 ): Promise<boolean> {
   // OIDC Core §11: offline_access (access that outlives the sign-in) needs the person's consent, so a first-party
   // client is asked for that scope too; its other scopes need none.
   const needed: Scope = client.firstParty ? new Set([...scopes].filter((s) => s === "offline_access")) : scopes;
   if (needed.size === 0) return false;
-  return !scopeWithin(needed, await userObject(c.env, userId).getConsent(client.id));
+  // API scopes are consented per resource (consent-scope.ts).
+  const tokens = new Set(consentTokens(needed, resource));
+  return !scopeWithin(tokens, await userObject(c.env, userId).getConsent(client.id));
 }
 
 /** Issues the code. `rid` names the parked request it answers (null: answered at once): spent with the code. */
@@ -48,6 +52,7 @@ export async function finish(
       redirectUri: parked.redirectUri,
       redirectUriSent: parked.redirectUriSent,
       scope: parseScope(parked.scope),
+      resource: parked.resource ?? null,
       nonce: parked.nonce,
       codeChallenge: parked.codeChallenge,
     },

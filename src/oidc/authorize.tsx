@@ -24,9 +24,13 @@ import {
 } from "./authorize-request";
 import { consentMissing, errorPage, finish, otherBrowserPage, redirectToClient } from "./authorize-response";
 import { type ClientRecord, getClient } from "./clients";
+import { consentTokens } from "./consent-scope";
+import { servedToClient } from "./grants/audience";
 import { claimsEvenIfExpired, verifyOwnJwt } from "./own-tokens";
 import { loadParkedRequest, type ParkedRequest, parkedInThisBrowser, parkRequest } from "./parked-request";
 import { isRegisteredRedirectUri } from "./redirect-uri";
+import { clientGrants, listResources, resourceByIdentifier } from "./resource-registry";
+import { NO_RESOURCES, type ResourceCatalogue } from "./resource-request";
 import { sameRequestAsGet } from "./same-request-as-get";
 import { formatScope, parseScope } from "./scope";
 
@@ -68,7 +72,16 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
       302,
     );
 
-  const check = checkAuthorizationRequest(target.client, get);
+  // RFC 8707: the registry and the client's grants are read only when a resource is asked for (cached either way).
+  let catalogue: ResourceCatalogue = NO_RESOURCES;
+  if (get("resource") !== undefined) {
+    const [resources, grants] = await Promise.all([
+      listResources(c.env, config),
+      clientGrants(c.env, target.client.id),
+    ]);
+    catalogue = { served: servedToClient(resources, grants), grants };
+  }
+  const check = checkAuthorizationRequest(target.client, get, catalogue);
   if (!check.ok) return fail(check.error, check.description);
   const req = check.request;
 
@@ -91,6 +104,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     redirectUriSent: get("redirect_uri") !== undefined,
     expectedSub: hintedSub,
     scope: formatScope(req.scope),
+    resource: req.resource?.identifier ?? null,
     state,
     nonce: req.nonce,
     codeChallenge: req.codeChallenge,
@@ -197,7 +211,8 @@ authorizeRoutes.post("/authorize/consent", async (c) => {
       303,
     );
   }
-  await userObject(c.env, session.userId).grantConsent(client.id, [...parseScope(parked.scope)], now);
+  const consented = consentTokens(parseScope(parked.scope), parked.resource ?? null);
+  await userObject(c.env, session.userId).grantConsent(client.id, consented, now);
   return finish(c, parked, session, rid, now, 303);
 });
 
@@ -212,7 +227,8 @@ async function continueWithSession(
   const scopes = parseScope(parked.scope);
   // OIDC Core §3.1.2.1 prompt=consent: ask, even for a first-party client (which is otherwise not asked).
   // A third-party client is asked whenever the person has not yet granted every requested scope to it.
-  const ask = parked.prompt.includes("consent") || (await consentMissing(c, session.userId, client, scopes));
+  const resource = parked.resource ?? null;
+  const ask = parked.prompt.includes("consent") || (await consentMissing(c, session.userId, client, scopes, resource));
   if (ask) {
     // OIDC Core §3.1.2.6 consent_required under prompt=none.
     if (parked.prompt.includes("none")) {
@@ -228,6 +244,7 @@ async function continueWithSession(
     }
     const id = rid ?? (await parkRequest(c.env, parked, now));
     const user = await findUserById(c.env.DB, session.userId);
+    const api = resource === null ? null : await resourceByIdentifier(c.env, c.get("config"), resource);
     // Allow and Deny both end, through a 303, at the client's redirect URI.
     allowFormRedirect(c, parked.redirectUri);
     return renderPage(
@@ -238,6 +255,7 @@ async function continueWithSession(
         clientName={client.name}
         logoUri={client.logoUri}
         scopes={[...scopes]}
+        api={api}
         email={user?.email ?? ""}
       />,
     );

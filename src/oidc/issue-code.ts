@@ -16,6 +16,8 @@ export interface CodeRequest {
   redirectUri: string;
   redirectUriSent: boolean;
   scope: Scope;
+  /** RFC 8707: the resource identifier the token will be for (null: none). */
+  resource: string | null;
   nonce: string | null;
   codeChallenge: string | null;
 }
@@ -39,6 +41,7 @@ export async function issueCode(
     redirectUri: req.redirectUri,
     redirectUriSent: req.redirectUriSent,
     scope: formatScope(req.scope),
+    resource: req.resource,
     nonce: req.nonce,
     codeChallenge: req.codeChallenge,
     sid: session.sid,

@@ -15,6 +15,8 @@ export interface ParkedRequest {
   /** OIDC Core §3.1.2.1 id_token_hint: only this user may complete the request (null: anyone). */
   expectedSub: string | null;
   scope: string;
+  /** RFC 8707: the resource identifier asked for (null or absent in older records: none). */
+  resource?: string | null;
   state: string | null;
   nonce: string | null;
   codeChallenge: string | null;

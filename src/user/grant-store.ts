@@ -4,13 +4,14 @@
  * `revoked_tokens`, created by src/user/schema.ts). Callers (UserDO) run each operation inside one synchronous
  * transaction, which is what makes every single-use rule here exact.
  */
-import { checkCodeRedemption } from "./code-redemption";
+import { checkCodeRedemption, targetProblem } from "./code-redemption";
 import type {
   Amr,
   CodeGrant,
   CodeRedemptionRequest,
   FamilyIssue,
   RedeemCodeResult,
+  ResourceTarget,
   RotateRefreshResult,
   UserClaims,
 } from "./types";
@@ -48,14 +49,17 @@ export function redeemCode(
   if (now >= Number(row.expires_at)) return spent(sql, codeHash, now, { ok: false, reason: "expired" });
   const grant = JSON.parse(String(row.grant_json)) as CodeGrant;
   const check = checkCodeRedemption(grant, request);
-  if (!check.ok) return spent(sql, codeHash, now, { ok: false, reason: "mismatch", detail: check.detail });
+  if (!check.ok) {
+    return spent(sql, codeHash, now, { ok: false, reason: check.target ? "target" : "mismatch", detail: check.detail });
+  }
   sql.exec("UPDATE codes SET used_at = ?, family_id = ? WHERE hash = ?", now, issue.familyId, codeHash);
   sql.exec(
-    `INSERT INTO families (id, client_id, scope, sid, auth_time, amr, claims, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO families (id, client_id, scope, resource, sid, auth_time, amr, claims, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     issue.familyId,
     grant.clientId,
     grant.scope,
+    grant.resource ?? null,
     grant.sid,
     grant.authTime,
     JSON.stringify(grant.amr),
@@ -136,6 +140,8 @@ export function rotateRefresh(
     clientId: string;
     newExpiresAt: number;
     requestedScope: string[] | null;
+    /** RFC 8707 §2.2 (null: not checked). */
+    target?: ResourceTarget | null;
   },
   sessionLive: (sid: string) => boolean,
   now: number,
@@ -168,6 +174,9 @@ export function rotateRefresh(
   }
   // RFC 6749 §6: a wider scope is refused before rotation, so a bad request does not spend the token.
   if (presented.requestedScope?.some((s) => !granted.includes(s))) return { ok: false, reason: "scope_exceeded" };
+  // RFC 8707 §2.2: the resource asked for must be the family's, and still served; refused before rotation too.
+  const resource = family.resource === null || family.resource === undefined ? null : String(family.resource);
+  if (presented.target && targetProblem(resource, presented.target) !== null) return { ok: false, reason: "target" };
   sql.exec("UPDATE refresh_tokens SET status = 'rotated' WHERE hash = ?", presented.oldHash);
   const newExpiresAt = Math.min(presented.newExpiresAt, Number(family.expires_at));
   insertRefreshToken(sql, presented.newHash, familyId, now, newExpiresAt);
@@ -177,6 +186,7 @@ export function rotateRefresh(
       familyId,
       clientId: String(family.client_id),
       scope: String(family.scope),
+      resource,
       sid,
       authTime: Number(family.auth_time),
       amr: JSON.parse(String(family.amr)) as Amr[],

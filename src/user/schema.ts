@@ -117,6 +117,14 @@ export const MIGRATIONS: readonly Migration[] = [
       )`);
     },
   },
+  {
+    version: 4,
+    up(sql) {
+      // RFC 8707: the resource (its identifier) a grant family was authorized for; null for families before it and
+      // for grants without one (their access tokens are for the issuer).
+      if (!hasColumn(sql, "families", "resource")) sql.exec("ALTER TABLE families ADD COLUMN resource TEXT");
+    },
+  },
 ];
 
 /**

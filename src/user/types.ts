@@ -71,6 +71,18 @@ export interface CodeGrant {
   amr: Amr[];
   /** Identity claims captured at authorization (OIDC Core §5.1), released by scope. */
   claims: UserClaims;
+  /** RFC 8707: the resource identifier the request was authorized for (null or absent: none, the issuer). */
+  resource?: string | null;
+}
+
+/** RFC 8707 §2.2 at the token endpoint: what a grant's resource is checked against before anything is spent. */
+export interface ResourceTarget {
+  /** The `resource` sent to /token, or null when absent (then the authorized one is used). */
+  requested: string | null;
+  /** The audience when no resource was authorized. */
+  issuer: string;
+  /** Identifiers of the resources the client may still get tokens for (registered, with a grant). */
+  served: string[];
 }
 
 export interface CodeRedemptionRequest {
@@ -79,6 +91,8 @@ export interface CodeRedemptionRequest {
   redirectUri: string | null;
   /** base64url(SHA-256(code_verifier)) computed by the token endpoint, or null when no verifier was sent. */
   verifierChallenge: string | null;
+  /** Absent: no resource check (callers before resource indicators). */
+  target?: ResourceTarget;
 }
 
 export interface FamilyIssue {
@@ -91,12 +105,14 @@ export interface FamilyIssue {
 
 export type RedeemCodeResult =
   | { ok: true; grant: CodeGrant }
-  | { ok: false; reason: "invalid" | "expired" | "replayed" | "mismatch" | "disabled"; detail?: string };
+  | { ok: false; reason: "invalid" | "expired" | "replayed" | "mismatch" | "target" | "disabled"; detail?: string };
 
 interface RefreshGrant {
   familyId: string;
   clientId: string;
   scope: string;
+  /** RFC 8707: the resource the family was authorized for (null: none). */
+  resource: string | null;
   sid: string | null;
   authTime: number;
   amr: Amr[];
@@ -107,7 +123,15 @@ export type RotateRefreshResult =
   | { ok: true; grant: RefreshGrant }
   | {
       ok: false;
-      reason: "invalid" | "expired" | "reused" | "revoked" | "client_mismatch" | "scope_exceeded" | "disabled";
+      reason:
+        | "invalid"
+        | "expired"
+        | "reused"
+        | "revoked"
+        | "client_mismatch"
+        | "scope_exceeded"
+        | "target"
+        | "disabled";
     };
 
 // ---------------------------------------------------------------- counters and the address's live link

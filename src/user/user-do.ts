@@ -25,6 +25,7 @@ import type {
   LinkRequest,
   OneTimeId,
   RedeemCodeResult,
+  ResourceTarget,
   RotateRefreshResult,
   SessionInfo,
   SessionInput,
@@ -198,11 +199,12 @@ export class UserDO extends DurableObject<object> {
     newExpiresAt: number,
     now: number,
     requestedScope: string[] | null = null,
+    target: ResourceTarget | null = null,
   ): RotateRefreshResult {
     if (!this.#ready) return { ok: false, reason: "invalid" };
     if (account.disabledAt(this.#sql) !== null) return { ok: false, reason: "disabled" };
     const sessionLive = (sid: string) => sessions.isSessionLive(this.#sql, sid, now);
-    const presented = { oldHash, newHash, clientId, newExpiresAt, requestedScope };
+    const presented = { oldHash, newHash, clientId, newExpiresAt, requestedScope, target };
     return this.ctx.storage.transactionSync(() => grants.rotateRefresh(this.#sql, presented, sessionLive, now));
   }
 

@@ -3,6 +3,7 @@ import { decodeProtectedHeader } from "jose";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { INVALID_GRANT_DESCRIPTION } from "../../src/oidc/grant-refusal";
 import { userWithPasskey } from "../helpers/accounts";
+import { adminCall } from "../helpers/admin-api";
 import { ORIGIN, type TestBrowser } from "../helpers/browser";
 import {
   authorizeCode,
@@ -34,6 +35,16 @@ async function expectOAuthError(res: Response, status: number, error: string): P
   const body = (await res.json()) as Record<string, string>;
   expect(body.error).toBe(error);
   return body;
+}
+
+/** A resource server registered through the admin API with a grant for `client`; returns its identifier. */
+async function registeredApi(client: TestClient): Promise<string> {
+  const identifier = `https://api-${crypto.randomUUID().slice(0, 8)}.example/`;
+  const created = await adminCall("POST", "/resources", { identifier, name: "Test API" });
+  expect(created.status).toBe(201);
+  const id = (created.body as { id: string }).id;
+  expect((await adminCall("PUT", `/clients/${client.client_id}/grants/${id}`, { scopes: [] })).status).toBe(200);
+  return identifier;
 }
 
 /** Runs `fn` and returns the structured invalid_grant lines the token endpoint logged meanwhile. */
@@ -146,16 +157,13 @@ describe("token: what the tokens say", () => {
   });
 
   it("a resource indicator becomes the access token audience (RFC 8707 §2.2); a fragment or an unserved resource is refused", async () => {
-    const auth = await authorizeCode(browser, client);
-    const tokens = await expectTokens(await exchangeCode(client, auth, { resource: "https://api.example/" }));
-    const { payload } = await verifyJwt(tokens.access_token, { typ: "at+jwt", audience: "https://api.example/" });
-    expect(payload.aud).toBe("https://api.example/");
-    const auth2 = await authorizeCode(browser, client);
-    await expectOAuthError(
-      await exchangeCode(client, auth2, { resource: "https://api.example/#frag" }),
-      400,
-      "invalid_target",
-    );
+    const api = await registeredApi(client);
+    const auth = await authorizeCode(browser, client, { extra: { resource: api } });
+    const tokens = await expectTokens(await exchangeCode(client, auth, { resource: api }));
+    const { payload } = await verifyJwt(tokens.access_token, { typ: "at+jwt", audience: api });
+    expect(payload.aud).toBe(api);
+    const auth2 = await authorizeCode(browser, client, { extra: { resource: api } });
+    await expectOAuthError(await exchangeCode(client, auth2, { resource: `${api}#frag` }), 400, "invalid_target");
     // Audience forgery: a client cannot mint tokens for an API this deployment does not serve.
     const auth3 = await authorizeCode(browser, client);
     await expectOAuthError(
@@ -166,8 +174,9 @@ describe("token: what the tokens say", () => {
   });
 
   it("userinfo refuses an access token addressed to another resource (RFC 9068 §4 aud)", async () => {
-    const auth = await authorizeCode(browser, client);
-    const tokens = await expectTokens(await exchangeCode(client, auth, { resource: "https://api.example/" }));
+    const api = await registeredApi(client);
+    const auth = await authorizeCode(browser, client, { extra: { resource: api } });
+    const tokens = await expectTokens(await exchangeCode(client, auth));
     expect((await userinfo(tokens.access_token)).status).toBe(401);
   });
 

@@ -15,7 +15,7 @@ const ADD_COLUMNS: Migration = {
   version: MIGRATIONS.length + 1,
   up(sql) {
     sql.exec("ALTER TABLE sessions ADD COLUMN device_label TEXT");
-    sql.exec("ALTER TABLE families ADD COLUMN resource TEXT");
+    sql.exec("ALTER TABLE families ADD COLUMN label TEXT");
   },
 };
 

@@ -23,6 +23,7 @@ import {
   ADMIN_RESOURCE_ID,
   adminResource,
   clearResourceCaches,
+  forgetResources,
   type ResourceServer,
   rowToResource,
 } from "../../oidc/resource-registry";
@@ -198,7 +199,7 @@ export async function createResource(
   if (!(await insertResourceServer(d1, row))) {
     throw new Problem(409, "conflict", "Another resource has this identifier.");
   }
-  clearResourceCaches();
+  forgetResources();
   recordEvents(sink, { type: "resource.created", actor, detail: { resource_id: row.id, identifier: row.identifier } });
   return resourceWire(row);
 }
@@ -233,7 +234,8 @@ export async function updateResource(
   );
   if (result === null) throw notFound();
   // Grants on it changed too when scopes went: every client's cached grants are dropped with the resources.
-  clearResourceCaches();
+  if (changes.scopes === undefined) forgetResources();
+  else clearResourceCaches();
   recordEvents(sink, { type: "resource.updated", actor, detail: { resource_id: id, fields: Object.keys(changes) } });
   return resourceWire(result);
 }
@@ -241,6 +243,7 @@ export async function updateResource(
 export async function deleteResource(sink: AuditSink, actor: Actor, id: string): Promise<void> {
   if (id === ADMIN_RESOURCE_ID) throw builtInConflict();
   if (!(await deleteResourceServer(sink.env.DB, id))) throw notFound();
-  clearResourceCaches();
+  // Its grants went with it; a cached grant on an id no longer listed serves nothing (grants/audience.ts).
+  forgetResources();
   recordEvents(sink, { type: "resource.deleted", actor, detail: { resource_id: id } });
 }

@@ -9,8 +9,8 @@ import { userObject } from "../../user/user-object";
 import { refuseGrant } from "../grant-refusal";
 import { issueTokens, prepareSigning, tokenIssued } from "../issue-tokens";
 import { parseScope } from "../scope";
-import { audienceOf } from "./audience";
 import type { Grant } from "./grant";
+import { loadTarget, tokenTarget } from "./resource-target";
 
 export const authorizationCodeGrant: Grant = {
   type: "authorization_code",
@@ -24,11 +24,12 @@ export const authorizationCodeGrant: Grant = {
     if (verifier !== undefined && !isCodeVerifier(verifier)) {
       throw refuseGrant("authorization_code", "verifier_malformed", client.id);
     }
-    const audience = audienceOf(form, config);
     const parts = splitUserToken(code);
     if (!parts) throw refuseGrant("authorization_code", "malformed", client.id);
 
-    // Keys are loaded before the code is spent, so a storage fault cannot burn a code without answering.
+    // Keys and the resource registry are loaded before the code is spent, so a storage fault cannot burn a code
+    // without answering.
+    const loaded = await loadTarget(c, client, form);
     await prepareSigning(c.env, config, client, now);
     // The client gets a refresh token only when it is registered for that grant (RFC 6749 §1.5).
     const refresh = client.grantTypes.includes("refresh_token") ? newUserToken(parts.userId) : null;
@@ -37,6 +38,7 @@ export const authorizationCodeGrant: Grant = {
       clientId: client.id,
       redirectUri: form.get("redirect_uri") ?? null,
       verifierChallenge: verifier === undefined ? null : await s256Challenge(verifier),
+      target: loaded.target,
     };
     const result = await userObject(c.env, parts.userId).redeemCode(
       await sha256b64url(parts.secret),
@@ -59,14 +61,18 @@ export const authorizationCodeGrant: Grant = {
         now,
       );
     }
+    // RFC 8707 §2.2: a resource other than the authorized one (the code is spent, as on every failed attempt).
+    if (!result.ok && result.reason === "target") throw new OAuthError("invalid_target", result.detail);
     // RFC 6749 §5.2 invalid_grant for every code failure, with one fixed description; the reason goes to the log.
     if (!result.ok) throw refuseGrant("authorization_code", result.reason, client.id, result.detail);
     const g = result.grant;
+    // The consented scopes, less API scopes no longer granted to the client (RFC 6749 §3.3: the issued scope).
+    const { audience, scope } = tokenTarget(loaded, g.resource ?? null, parseScope(g.scope));
     const subject = {
       issuer: config.issuer,
       userId: g.userId,
       clientId: client.id,
-      scope: parseScope(g.scope),
+      scope,
       sid: g.sid,
       authTime: g.authTime,
       amr: g.amr,

@@ -1,6 +1,12 @@
 /** The consent page for third-party clients: what they will receive, Allow or Deny. */
 import { Layout } from "../layout";
 
+/** An API the access token will be for (RFC 8707), with the descriptions of its scopes. */
+interface ConsentApi {
+  name: string;
+  scopes: readonly { value: string; description: string }[];
+}
+
 const SCOPE_TEXT: Record<string, string> = {
   openid: "Know who you are (a stable account identifier)",
   email: "See your email address",
@@ -14,6 +20,7 @@ export function ConsentPage({
   clientName,
   logoUri,
   scopes,
+  api,
   email,
 }: {
   csrf: string;
@@ -21,8 +28,12 @@ export function ConsentPage({
   clientName: string;
   logoUri: string | null;
   scopes: string[];
+  api?: ConsentApi | null;
   email: string;
 }) {
+  const own = scopes.filter((s) => Object.hasOwn(SCOPE_TEXT, s) || !api);
+  const apiScopes = api ? scopes.filter((s) => !Object.hasOwn(SCOPE_TEXT, s)) : [];
+  const describe = (s: string) => api?.scopes.find((d) => d.value === s)?.description || s;
   return (
     <Layout title={`Allow ${clientName}?`} csrf={csrf}>
       <header class="client">
@@ -33,10 +44,20 @@ export function ConsentPage({
         <strong>{clientName}</strong> wants to use your Latchkey account <strong>{email}</strong> to:
       </p>
       <ul class="scopes">
-        {scopes.map((s) => (
-          <li>{SCOPE_TEXT[s] ?? s}</li>
+        {own.map((s) => (
+          <li>{Object.hasOwn(SCOPE_TEXT, s) ? SCOPE_TEXT[s] : s}</li>
         ))}
       </ul>
+      {api && apiScopes.length > 0 ? (
+        <section class="api">
+          <h2>{api.name}</h2>
+          <ul class="scopes">
+            {apiScopes.map((s) => (
+              <li>{describe(s)}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <form method="post" action="/authorize/consent" class="actions">
         <input type="hidden" name="csrf" value={csrf} />
         <input type="hidden" name="rid" value={rid} />
