@@ -13,6 +13,7 @@ import { Problem } from "../api/problem";
 import { requireAdmin } from "./access";
 import { consoleClientRoutes } from "./clients";
 import { consoleEventRoutes } from "./events";
+import { consoleResourceRoutes } from "./resources";
 import { consoleUserRoutes } from "./users";
 import { consoleWebhookRoutes } from "./webhooks";
 
@@ -34,6 +35,7 @@ consoleApp.use("*", async function auditConsoleRequest(c, next) {
 consoleApp.get("/", (c) => c.redirect("/admin/users", 302));
 consoleApp.route("/", consoleUserRoutes);
 consoleApp.route("/", consoleClientRoutes);
+consoleApp.route("/", consoleResourceRoutes);
 consoleApp.route("/", consoleWebhookRoutes);
 consoleApp.route("/", consoleEventRoutes);
 

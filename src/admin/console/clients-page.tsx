@@ -31,6 +31,7 @@ export function ClientsPage({ csrf, clients, next }: ClientsPageProps) {
               <th scope="col">Authentication</th>
               <th scope="col">Redirect URIs</th>
               <th scope="col">Secret</th>
+              <th scope="col">APIs</th>
             </tr>
           </thead>
           <tbody>
@@ -53,6 +54,11 @@ export function ClientsPage({ csrf, clients, next }: ClientsPageProps) {
                       </button>
                     </form>
                   )}
+                </td>
+                <td>
+                  <a href={`/admin/clients/${encodeURIComponent(cl.client_id)}/grants`}>
+                    Grants of {cl.client_name ?? cl.client_id}
+                  </a>
                 </td>
               </tr>
             ))}

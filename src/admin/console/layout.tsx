@@ -2,11 +2,12 @@
 import type { Child } from "hono/jsx";
 import { Layout } from "../../ui/layout";
 
-type ConsoleSection = "users" | "clients" | "webhooks" | "events";
+type ConsoleSection = "users" | "clients" | "resources" | "webhooks" | "events";
 
 const SECTIONS: readonly { id: ConsoleSection; href: string; label: string }[] = [
   { id: "users", href: "/admin/users", label: "Users" },
   { id: "clients", href: "/admin/clients", label: "Clients" },
+  { id: "resources", href: "/admin/resources", label: "APIs" },
   { id: "webhooks", href: "/admin/webhooks", label: "Webhooks" },
   { id: "events", href: "/admin/events", label: "Audit log" },
 ];
