@@ -16,7 +16,7 @@ import {
   readAssertionHeader,
   verifiedPayload,
 } from "./client-assertion";
-import { clientJwks, JwksUnavailable } from "./client-jwks";
+import { ClientKeysUnavailable, clientJwks } from "./client-jwks";
 import { openClientSecrets } from "./client-secret-box";
 import type { ClientRecord } from "./clients";
 
@@ -35,7 +35,14 @@ export interface AssertionContext {
 /** The HMAC keys of a client_secret_jwt client: its secret, and the replaced one during the rotation grace. */
 async function secretKeys(client: ClientRecord, ctx: AssertionContext): Promise<Uint8Array[]> {
   if (client.secretEnc === null) return [];
-  const secrets = await openClientSecrets(ctx.keyEncryptionSecret, client.id, client.secretEnc);
+  let secrets: Awaited<ReturnType<typeof openClientSecrets>>;
+  try {
+    secrets = await openClientSecrets(ctx.keyEncryptionSecret, client.id, client.secretEnc);
+  } catch {
+    // Our own row does not open (KEY_ENCRYPTION_SECRET changed?): the client cannot be authenticated, which is
+    // invalid_client for it and a log line for the operator, not a 5xx.
+    throw new ClientKeysUnavailable("the sealed client secret does not open under KEY_ENCRYPTION_SECRET");
+  }
   const enc = new TextEncoder();
   const keys = [enc.encode(secrets.current)];
   if (secrets.previous !== null && client.previousSecretExpiresAt !== null && ctx.now < client.previousSecretExpiresAt)
@@ -72,7 +79,7 @@ export async function verifyClientAssertion(
         ? await secretKeys(client, ctx)
         : await publicKeys(client, header.alg, header.kid, ctx.now);
   } catch (e) {
-    if (e instanceof JwksUnavailable) return { ok: false, reason: "keys", detail: e.message };
+    if (e instanceof ClientKeysUnavailable) return { ok: false, reason: "keys", detail: e.message };
     throw e;
   }
   if (keys.length === 0) return { ok: false, reason: "unknown_kid" };

@@ -13,8 +13,8 @@ export const JWKS_CACHE_TTL_S = 300;
 export const JWKS_REFETCH_MIN_INTERVAL_S = 30;
 const MAX_CACHED_URIS = 200;
 
-/** The client's keys could not be loaded (logged; the client sees invalid_client). */
-export class JwksUnavailable extends Error {}
+/** The client's keys (jwks_uri, or a sealed secret) could not be loaded (logged; the client sees invalid_client). */
+export class ClientKeysUnavailable extends Error {}
 
 const cache = new Map<string, { jwks: JSONWebKeySet; fetchedAt: number }>();
 
@@ -25,7 +25,7 @@ export function clearJwksCache(): void {
 /** Reads at most `limit` bytes of the body; more is refused without reading the rest. */
 async function readLimited(res: Response, limit: number): Promise<string> {
   const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new JwksUnavailable(`response larger than ${limit} bytes`);
+  if (declared > limit) throw new ClientKeysUnavailable(`response larger than ${limit} bytes`);
   if (!res.body) return "";
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -36,7 +36,7 @@ async function readLimited(res: Response, limit: number): Promise<string> {
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw new JwksUnavailable(`response larger than ${limit} bytes`);
+      throw new ClientKeysUnavailable(`response larger than ${limit} bytes`);
     }
     chunks.push(value);
   }
@@ -59,33 +59,33 @@ async function fetchJwks(uri: string): Promise<JSONWebKeySet> {
       signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS),
     });
   } catch (e) {
-    throw new JwksUnavailable(`fetch failed: ${e instanceof Error ? e.name : "error"}`);
+    throw new ClientKeysUnavailable(`fetch failed: ${e instanceof Error ? e.name : "error"}`);
   }
   if (res.status !== 200) {
     await res.body?.cancel();
-    throw new JwksUnavailable(`status ${res.status}`);
+    throw new ClientKeysUnavailable(`status ${res.status}`);
   }
   let body: unknown;
   try {
     body = JSON.parse(await readLimited(res, MAX_JWKS_RESPONSE_BYTES));
   } catch (e) {
-    if (e instanceof JwksUnavailable) throw e;
-    throw new JwksUnavailable(`body is not JSON (${e instanceof Error ? e.name : "error"})`);
+    if (e instanceof ClientKeysUnavailable) throw e;
+    throw new ClientKeysUnavailable(`body is not JSON (${e instanceof Error ? e.name : "error"})`);
   }
   // The same rules as an inline set (public keys only), with room for the larger body a remote set may have.
   const parsed = parseClientJwkSet(body, MAX_JWKS_RESPONSE_BYTES);
-  if (!parsed.ok) throw new JwksUnavailable(`JWK Set ${parsed.reason}`);
+  if (!parsed.ok) throw new ClientKeysUnavailable(`JWK Set ${parsed.reason}`);
   return parsed.jwks;
 }
 
 /**
  * The keys to verify `client`'s assertions with. `refresh` (a kid was not found) refetches a jwks_uri unless it was
- * fetched less than JWKS_REFETCH_MIN_INTERVAL_S ago. Throws JwksUnavailable when the set cannot be had.
+ * fetched less than JWKS_REFETCH_MIN_INTERVAL_S ago. Throws ClientKeysUnavailable when the set cannot be had.
  */
 export async function clientJwks(client: ClientRecord, now: number, refresh = false): Promise<JSONWebKeySet> {
   if (client.jwks) return client.jwks;
   const uri = client.jwksUri;
-  if (!uri) throw new JwksUnavailable("the client has neither jwks nor jwks_uri");
+  if (!uri) throw new ClientKeysUnavailable("the client has neither jwks nor jwks_uri");
   const hit = cache.get(uri);
   const age = hit ? (now - hit.fetchedAt) / 1000 : Number.POSITIVE_INFINITY;
   const fresh = age >= 0 && age < (refresh ? JWKS_REFETCH_MIN_INTERVAL_S : JWKS_CACHE_TTL_S);

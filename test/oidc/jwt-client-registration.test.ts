@@ -124,6 +124,22 @@ async function hmacAccepted(clientId: string, secret: string): Promise<boolean> 
   return res.status === 400;
 }
 
+describe("client_secret_jwt: a sealed secret that does not open", () => {
+  it("is invalid_client (logged), not a 5xx", async () => {
+    const res = await register({ token_endpoint_auth_method: "client_secret_jwt" });
+    const { client_id: id, client_secret: secret } = (await res.json()) as { client_id: string; client_secret: string };
+    const other = (await (await register({ token_endpoint_auth_method: "client_secret_jwt" })).json()) as {
+      client_id: string;
+    };
+    // Another client's sealed secret: AES-GCM's additional data (the client id) makes it fail to open here.
+    await env.DB.prepare("UPDATE clients SET secret_enc = (SELECT secret_enc FROM clients WHERE id = ?) WHERE id = ?")
+      .bind(other.client_id, id)
+      .run();
+    clearClientCache();
+    expect(await hmacAccepted(id, secret)).toBe(false);
+  });
+});
+
 describe("admin API: JWT clients", () => {
   it("creates a private_key_jwt client with jwks, shows the keys, has no secret to rotate", async () => {
     const created = await adminCall("POST", "/clients", {
