@@ -20,5 +20,9 @@ export function demoClient(config: Config): ClientRecord {
     applicationType: "web",
     previousSecretHash: null,
     previousSecretExpiresAt: null,
+    jwks: null,
+    jwksUri: null,
+    tokenEndpointAuthSigningAlg: null,
+    secretEnc: null,
   };
 }

@@ -20,9 +20,36 @@ export const RESPONSE_MODES = ["query"] as const;
 export const GRANT_TYPES = ["authorization_code", "refresh_token"] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-/** RFC 6749 §2.3 / RFC 7591 §2: client authentication at /token and /revoke. */
-export const CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"] as const;
+/**
+ * RFC 6749 §2.3 / RFC 7591 §2: client authentication at /token and /revoke; OIDC Core §9 and RFC 7523 §2.2 add the
+ * JWT assertions (private_key_jwt, client_secret_jwt).
+ */
+export const CLIENT_AUTH_METHODS = [
+  "client_secret_basic",
+  "client_secret_post",
+  "client_secret_jwt",
+  "private_key_jwt",
+  "none",
+] as const;
 export type TokenEndpointAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/** RFC 7523 §2.2 / OIDC Core §9: client_assertion_type for a JWT client assertion. */
+export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/** OIDC Core §9 private_key_jwt: asymmetric algorithms only (RFC 8725 §3.1: never "none", never HS* here). */
+const PRIVATE_KEY_JWT_ALGS = ["RS256", "PS256", "ES256", "EdDSA"] as const;
+/** OIDC Core §9 client_secret_jwt: an HMAC keyed with the client secret. */
+const CLIENT_SECRET_JWT_ALGS = ["HS256"] as const;
+/** OIDC Registration 1.0 §2 token_endpoint_auth_signing_alg / OIDC Discovery §3: every alg an assertion may use. */
+export const TOKEN_ENDPOINT_AUTH_SIGNING_ALGS = [...PRIVATE_KEY_JWT_ALGS, ...CLIENT_SECRET_JWT_ALGS] as const;
+export type AssertionAlg = (typeof TOKEN_ENDPOINT_AUTH_SIGNING_ALGS)[number];
+
+/** The assertion algorithms `method` allows (empty for methods that send no assertion). */
+export function assertionAlgsFor(method: TokenEndpointAuthMethod): readonly AssertionAlg[] {
+  if (method === "private_key_jwt") return PRIVATE_KEY_JWT_ALGS;
+  if (method === "client_secret_jwt") return CLIENT_SECRET_JWT_ALGS;
+  return [];
+}
 
 /** RFC 7591 §2: token_endpoint_auth_method when the client names none. */
 export const DEFAULT_CLIENT_AUTH_METHOD: TokenEndpointAuthMethod = "client_secret_basic";

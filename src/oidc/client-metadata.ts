@@ -13,12 +13,13 @@ import {
   type ResponseType,
   type TokenEndpointAuthMethod,
 } from "./capabilities";
+import { type JwtAuthMetadata, parseJwtAuthMetadata } from "./client-jwt-metadata";
 
 /** OIDC Registration 1.0 §2 application_type. */
 export type ApplicationType = "web" | "native";
 
 /** Client metadata as accepted at registration, with RFC 7591 §2 names and defaults applied. */
-export interface ClientMetadata {
+export interface ClientMetadata extends JwtAuthMetadata {
   redirect_uris: string[];
   token_endpoint_auth_method: TokenEndpointAuthMethod;
   grant_types: GrantType[];
@@ -197,6 +198,9 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
 
   // RFC 7591 §2: token_endpoint_auth_method defaults to client_secret_basic.
   const authMethod = oneOf(o, "token_endpoint_auth_method", CLIENT_AUTH_METHODS, DEFAULT_CLIENT_AUTH_METHOD);
+  // RFC 7591 §2 jwks / jwks_uri, OIDC Registration 1.0 §2 token_endpoint_auth_signing_alg (client-jwt-metadata.ts).
+  const jwtAuth = parseJwtAuthMetadata(o, authMethod, options.insecureDev);
+  if (!jwtAuth.ok) throw new MetadataError("invalid_client_metadata", jwtAuth.field, jwtAuth.description);
 
   // RFC 7591 §2: grant_types defaults to ["authorization_code"], response_types to ["code"].
   const grants = stringArray(o, "grant_types") ?? ["authorization_code"];
@@ -264,6 +268,7 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
     id_token_signed_response_alg: alg,
     application_type: applicationType,
     first_party: firstParty,
+    ...jwtAuth.metadata,
   };
   if (name !== undefined) metadata.client_name = name;
   if (logoUri !== undefined) metadata.logo_uri = logoUri;

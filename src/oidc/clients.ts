@@ -1,8 +1,10 @@
 /** OAuth client registry: client records from D1 through a short isolate cache (parsing: client-metadata.ts). */
+
+import type { JSONWebKeySet } from "jose";
 import type { Env } from "../config";
 import { type ClientRow, findClientRow, insertClientRowIfAbsent, type NewClientRow } from "../db/clients";
 import { CLIENT_CACHE_TTL_S } from "../lib/token-lifetimes";
-import type { IdTokenAlg, TokenEndpointAuthMethod } from "./capabilities";
+import type { AssertionAlg, IdTokenAlg, TokenEndpointAuthMethod } from "./capabilities";
 import type { ApplicationType } from "./client-metadata";
 
 export interface ClientRecord {
@@ -24,6 +26,14 @@ export interface ClientRecord {
    */
   previousSecretHash: string | null;
   previousSecretExpiresAt: number | null;
+  /** RFC 7591 §2 jwks: the inline public keys of a private_key_jwt client (RFC 7523). */
+  jwks: JSONWebKeySet | null;
+  /** RFC 7591 §2 jwks_uri: where a private_key_jwt client publishes them instead (client-jwks.ts fetches it). */
+  jwksUri: string | null;
+  /** OIDC Registration 1.0 §2: the one alg its assertions must use; null = any of its method's algs. */
+  tokenEndpointAuthSigningAlg: AssertionAlg | null;
+  /** client_secret_jwt only: the secret itself (and the previous one), AES-GCM sealed (client-secret-box.ts). */
+  secretEnc: string | null;
 }
 
 function rowToRecord(row: ClientRow): ClientRecord {
@@ -42,6 +52,10 @@ function rowToRecord(row: ClientRow): ClientRecord {
     applicationType: row.applicationType === "native" ? "native" : "web",
     previousSecretHash: row.previousSecretHash,
     previousSecretExpiresAt: row.previousSecretExpiresAt,
+    jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as JSONWebKeySet),
+    jwksUri: row.jwksUri,
+    tokenEndpointAuthSigningAlg: row.tokenEndpointAuthSigningAlg as AssertionAlg | null,
+    secretEnc: row.secretEnc,
   };
 }
 
@@ -61,6 +75,10 @@ export function recordToRow(record: ClientRecord, createdAt: number): NewClientR
     applicationType: record.applicationType,
     previousSecretHash: record.previousSecretHash,
     previousSecretExpiresAt: record.previousSecretExpiresAt,
+    jwks: record.jwks === null ? null : JSON.stringify(record.jwks),
+    jwksUri: record.jwksUri,
+    tokenEndpointAuthSigningAlg: record.tokenEndpointAuthSigningAlg,
+    secretEnc: record.secretEnc,
     createdAt,
   };
 }

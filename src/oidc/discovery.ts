@@ -15,6 +15,7 @@ import {
   RESPONSE_MODES,
   RESPONSE_TYPES,
   SCOPES,
+  TOKEN_ENDPOINT_AUTH_SIGNING_ALGS,
 } from "./capabilities";
 
 export type ProviderMetadata = Record<string, string | boolean | string[]>;
@@ -39,7 +40,10 @@ export function providerMetadata(config: Config): ProviderMetadata {
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: [...ID_TOKEN_ALGS],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    // OIDC Discovery §3 / RFC 8414 §2: the algs a client assertion (RFC 7523) may be signed with; "none" never.
+    token_endpoint_auth_signing_alg_values_supported: [...TOKEN_ENDPOINT_AUTH_SIGNING_ALGS],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...TOKEN_ENDPOINT_AUTH_SIGNING_ALGS],
     // RFC 7636 §4.2: plain is not offered.
     code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
     // OIDC Core §2 / §3.1.2.1: the classes acr takes and acr_values is checked against, weakest first

@@ -2,9 +2,12 @@
  * Registering a client from validated RFC 7591 metadata, shared by POST /register and POST /admin/api/clients so
  * that both store the same record and answer with the same client information response.
  */
+import type { Env } from "../config";
+import { getConfig } from "../config";
 import { insertClientRow } from "../db/clients";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import type { ClientMetadata } from "./client-metadata";
+import { sealClientSecrets } from "./client-secret-box";
 import { type ClientRecord, recordToRow } from "./clients";
 
 /** RFC 7591 §3.2.1 client information response. */
@@ -24,7 +27,7 @@ export function newClientSecret(): string {
 export function metadataFields(
   metadata: ClientMetadata,
   clientId: string,
-): Omit<ClientRecord, "id" | "secretHash" | "previousSecretHash" | "previousSecretExpiresAt"> {
+): Omit<ClientRecord, "id" | "secretHash" | "previousSecretHash" | "previousSecretExpiresAt" | "secretEnc"> {
   return {
     // RFC 7591 §2: without client_name the server may show the client_id instead.
     name: metadata.client_name ?? clientId,
@@ -37,29 +40,37 @@ export function metadataFields(
     idTokenSignedResponseAlg: metadata.id_token_signed_response_alg,
     firstParty: metadata.first_party,
     applicationType: metadata.application_type,
+    jwks: metadata.jwks ?? null,
+    jwksUri: metadata.jwks_uri ?? null,
+    tokenEndpointAuthSigningAlg: metadata.token_endpoint_auth_signing_alg ?? null,
   };
+}
+
+/** Whether clients using `method` get a client secret: not public clients, not private_key_jwt (OIDC Core §9). */
+export function issuesSecret(method: ClientMetadata["token_endpoint_auth_method"]): boolean {
+  return method !== "none" && method !== "private_key_jwt";
 }
 
 /**
  * Stores a client for validated metadata; the clear secret exists only in the returned response (DESIGN: secrets at
- * rest are hashes).
+ * rest are hashes). A client_secret_jwt client's secret is also kept AES-GCM sealed: the HMAC needs it.
  */
-export async function registerClient(
-  d1: D1Database,
-  metadata: ClientMetadata,
-  now: number,
-): Promise<ClientInformation> {
+export async function registerClient(env: Env, metadata: ClientMetadata, now: number): Promise<ClientInformation> {
   const clientId = randomToken(24);
-  const confidential = metadata.token_endpoint_auth_method !== "none";
-  const secret = confidential ? newClientSecret() : null;
+  const method = metadata.token_endpoint_auth_method;
+  const secret = issuesSecret(method) ? newClientSecret() : null;
   const record: ClientRecord = {
     id: clientId,
     secretHash: secret === null ? null : await sha256b64url(secret),
     ...metadataFields(metadata, clientId),
     previousSecretHash: null,
     previousSecretExpiresAt: null,
+    secretEnc:
+      secret !== null && method === "client_secret_jwt"
+        ? await sealClientSecrets(getConfig(env).keyEncryptionSecret, clientId, { current: secret, previous: null })
+        : null,
   };
-  await insertClientRow(d1, recordToRow(record, now));
+  await insertClientRow(env.DB, recordToRow(record, now));
   const info: ClientInformation = { client_id: clientId, client_id_issued_at: Math.floor(now / 1000), ...metadata };
   if (secret !== null) {
     info.client_secret = secret;

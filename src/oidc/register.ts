@@ -33,7 +33,7 @@ registerRoutes.post("/register", registrationAdmin.middleware, async function re
   const parsed = parseClientMetadata(body, { insecureDev: config.insecureDev });
   if (!parsed.ok) throw new OAuthError(parsed.error, parsed.description);
 
-  const info = await registerClient(c.env.DB, parsed.metadata, Date.now());
+  const info = await registerClient(c.env, parsed.metadata, Date.now());
   recordEvents(auditSink(c), {
     type: "client.registered",
     clientId: info.client_id,

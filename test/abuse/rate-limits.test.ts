@@ -1,5 +1,6 @@
 /** Runs in the "abuse" vitest project: low limits and Turnstile on (see vitest.config.ts). */
 import { env } from "cloudflare:test";
+import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import type { TurnstileCall } from "../global-setup";
 import { uniqueEmail } from "../helpers/accounts";
@@ -118,6 +119,38 @@ describe("rate limits hold across the deployment (Durable Objects)", () => {
     expect(last!.headers.get("retry-after")).toBeTruthy();
     expect(last!.headers.get("cache-control")).toBe("no-store");
     expect(await last!.json()).toMatchObject({ error: "temporarily_unavailable" });
+  });
+
+  it("failed JWT client assertions count against the client their iss names (RFC 7523), and end in 429", async () => {
+    const reg = await fetchJson(
+      "/register",
+      { redirect_uris: ["https://rp.example/cb"], token_endpoint_auth_method: "client_secret_jwt" },
+      freshIp(),
+    );
+    const clientId = reg.client_id as string;
+    const wrongKey = new TextEncoder().encode("not-the-secret-0123456789-0123456789");
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const now = Math.floor(Date.now() / 1000);
+      const jwt = await new SignJWT({ jti: crypto.randomUUID() })
+        .setProtectedHeader({ alg: "HS256" })
+        .setIssuer(clientId)
+        .setSubject(clientId)
+        .setAudience("http://localhost:8787")
+        .setExpirationTime(now + 60)
+        .sign(wrongKey);
+      const res = await new TestBrowser().fetch("/token", {
+        method: "POST",
+        form: {
+          grant_type: "refresh_token",
+          refresh_token: "x",
+          client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+          client_assertion: jwt,
+        },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
   });
 
   it("admin token guessing: the 4th unauthenticated registration from one IP in an hour gets 429, and then so does a valid token (no oracle)", async () => {

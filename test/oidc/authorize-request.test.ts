@@ -19,6 +19,10 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   applicationType: "web",
   previousSecretHash: null,
   previousSecretExpiresAt: null,
+  jwks: null,
+  jwksUri: null,
+  tokenEndpointAuthSigningAlg: null,
+  secretEnc: null,
   ...over,
 });
 

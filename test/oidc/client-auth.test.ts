@@ -111,6 +111,10 @@ describe("successful authentication", () => {
       applicationType: "web",
       previousSecretHash: null,
       previousSecretExpiresAt: null,
+      jwks: null,
+      jwksUri: null,
+      tokenEndpointAuthSigningAlg: null,
+      secretEnc: null,
     };
     await ensureClient(E, record);
     await expectOk(await call({}, basic(record.id, secret)), record.id);

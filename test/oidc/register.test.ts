@@ -75,6 +75,10 @@ describe("POST /register: success", () => {
       applicationType: "web",
       previousSecretHash: null,
       previousSecretExpiresAt: null,
+      jwks: null,
+      jwksUri: null,
+      tokenEndpointAuthSigningAlg: null,
+      secretEnc: null,
     });
   });
 
@@ -137,7 +141,6 @@ describe("POST /register: success", () => {
     const res = await register({
       redirect_uris: ["https://a.example/cb"],
       software_id: "x",
-      jwks_uri: "https://evil.example/jwks",
       scope: "admin",
       client_id: "chosen-by-me",
     });
@@ -310,7 +313,10 @@ describe("POST /register: redirect URIs (RFC 6749 §3.1.2, RFC 8252 §7)", () =>
 describe("POST /register: other metadata", () => {
   const ok = { redirect_uris: ["https://a.example/cb"] };
   it.each([
-    ["token_endpoint_auth_method private_key_jwt (unsupported)", { token_endpoint_auth_method: "private_key_jwt" }],
+    [
+      "token_endpoint_auth_method private_key_jwt without jwks or jwks_uri",
+      { token_endpoint_auth_method: "private_key_jwt" },
+    ],
     ["token_endpoint_auth_method not a string", { token_endpoint_auth_method: 1 }],
     ["grant_types implicit", { grant_types: ["implicit"] }],
     ["grant_types client_credentials", { grant_types: ["authorization_code", "client_credentials"] }],

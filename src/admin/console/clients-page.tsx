@@ -46,6 +46,8 @@ export function ClientsPage({ csrf, clients, next }: ClientsPageProps) {
                 <td>
                   {cl.token_endpoint_auth_method === "none" ? (
                     "public client"
+                  ) : cl.token_endpoint_auth_method === "private_key_jwt" ? (
+                    "public keys, no secret"
                   ) : (
                     <form method="post" action={`/admin/clients/${encodeURIComponent(cl.client_id)}/rotate-secret`}>
                       <Csrf token={csrf} />
@@ -82,7 +84,8 @@ export function ClientsPage({ csrf, clients, next }: ClientsPageProps) {
           <textarea id="redirect-uris" name="redirect_uris" rows={3} required></textarea>
           <label for="auth-method">Client authentication</label>
           <select id="auth-method" name="token_endpoint_auth_method">
-            {CLIENT_AUTH_METHODS.map((m) => (
+            {/* private_key_jwt needs jwks or jwks_uri, which this form does not take: register it over the API. */}
+            {CLIENT_AUTH_METHODS.filter((m) => m !== "private_key_jwt").map((m) => (
               <option value={m}>{m === "none" ? "none (public client, PKCE only)" : m}</option>
             ))}
           </select>

@@ -1,11 +1,31 @@
 /** Clients on the admin API's wire: RFC 7591 metadata bodies, the client information reply, the stored view. */
 import * as v from "valibot";
 import type { ClientRow } from "../../db/clients";
-import { CLIENT_AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, RESPONSE_TYPES } from "../../oidc/capabilities";
+import {
+  CLIENT_AUTH_METHODS,
+  GRANT_TYPES,
+  ID_TOKEN_ALGS,
+  RESPONSE_TYPES,
+  TOKEN_ENDPOINT_AUTH_SIGNING_ALGS,
+} from "../../oidc/capabilities";
 import type { ClientMetadata } from "../../oidc/client-metadata";
 import { nullableTimestamp, rfc3339, timestamp } from "../api/wire";
 
 const uris = (what: string) => v.pipe(v.array(v.string()), v.description(what));
+
+/** RFC 7517 §5 JWK Set; the key rules (public only, at most 10, types) are src/oidc/client-jwk-set.ts's. */
+const jwkSet = v.pipe(
+  v.object({ keys: v.array(v.record(v.string(), v.unknown())) }),
+  v.description("RFC 7591 §2 jwks: the public keys of a private_key_jwt client"),
+);
+const jwksUri = v.pipe(
+  v.string(),
+  v.description("RFC 7591 §2 jwks_uri: where a private_key_jwt client publishes them"),
+);
+const assertionAlg = v.pipe(
+  v.picklist(TOKEN_ENDPOINT_AUTH_SIGNING_ALGS),
+  v.description("OIDC Registration 1.0 §2: the alg of the client's JWT assertions"),
+);
 
 /**
  * RFC 7591 §2 metadata fields with their JSON types. The rules beyond types (redirect URI schemes, grant and
@@ -22,6 +42,9 @@ const metadataFields = {
   id_token_signed_response_alg: v.picklist(ID_TOKEN_ALGS),
   application_type: v.picklist(["web", "native"]),
   first_party: v.pipe(v.boolean(), v.description("Latchkey extension: skips the consent screen")),
+  jwks: jwkSet,
+  jwks_uri: jwksUri,
+  token_endpoint_auth_signing_alg: assertionAlg,
 };
 type Fields = typeof metadataFields;
 
@@ -42,7 +65,7 @@ function allOptional<N extends boolean>(nullable: N) {
 /** POST /clients: RFC 7591 registration metadata; unknown fields are ignored (§2). */
 export const createClientBody = v.looseObject({ ...allOptional(false), redirect_uris: metadataFields.redirect_uris });
 
-/** PATCH /clients/{id}: the fields to change; null removes an optional one (client_name, logo_uri). */
+/** PATCH /clients/{id}: the fields to change; null removes an optional one (client_name, logo_uri, jwks, ...). */
 export const updateClientBody = v.looseObject(allOptional(true));
 
 const metadataShape = {
@@ -56,6 +79,9 @@ const metadataShape = {
   id_token_signed_response_alg: v.picklist(ID_TOKEN_ALGS),
   application_type: v.picklist(["web", "native"]),
   first_party: v.boolean(),
+  jwks: v.optional(jwkSet),
+  jwks_uri: v.optional(jwksUri),
+  token_endpoint_auth_signing_alg: v.optional(assertionAlg),
 };
 
 /** RFC 7591 §3.2.1 client information response: what POST /register and POST /admin/api/clients answer. */
@@ -103,6 +129,12 @@ export function metadataOfRow(row: ClientRow): ClientMetadata {
   };
   if (row.name !== row.id) metadata.client_name = row.name;
   if (row.logoUri !== null) metadata.logo_uri = row.logoUri;
+  if (row.jwks !== null) metadata.jwks = JSON.parse(row.jwks) as NonNullable<ClientMetadata["jwks"]>;
+  if (row.jwksUri !== null) metadata.jwks_uri = row.jwksUri;
+  if (row.tokenEndpointAuthSigningAlg !== null)
+    metadata.token_endpoint_auth_signing_alg = row.tokenEndpointAuthSigningAlg as NonNullable<
+      ClientMetadata["token_endpoint_auth_signing_alg"]
+    >;
   return metadata;
 }
 

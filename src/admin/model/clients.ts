@@ -4,14 +4,23 @@
  */
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import { type AuditSink, recordEvents } from "../../audit/record";
+import { getConfig } from "../../config";
 import { db } from "../../db/client";
 import { type ClientRow, findClientRow } from "../../db/clients";
 import { clients } from "../../db/schema";
 import { sha256b64url } from "../../lib/crypto";
 import { CLIENT_SECRET_GRACE_S } from "../../lib/token-lifetimes";
+import type { TokenEndpointAuthMethod } from "../../oidc/capabilities";
 import { type MetadataOptions, type MetadataResult, parseClientMetadata } from "../../oidc/client-metadata";
+import { openClientSecrets, sealClientSecrets } from "../../oidc/client-secret-box";
 import { forgetClient } from "../../oidc/clients";
-import { type ClientInformation, metadataFields, newClientSecret, registerClient } from "../../oidc/register-client";
+import {
+  type ClientInformation,
+  issuesSecret,
+  metadataFields,
+  newClientSecret,
+  registerClient,
+} from "../../oidc/register-client";
 import { type PageRequest, pageOf } from "../api/pagination";
 import { Problem } from "../api/problem";
 import { rfc3339 } from "../api/wire";
@@ -67,7 +76,7 @@ export async function createClient(
 ): Promise<ClientInformation> {
   const parsed = parseClientMetadata(body, options);
   if (!parsed.ok) throw metadataProblem(parsed);
-  const info = await registerClient(sink.env.DB, parsed.metadata, now);
+  const info = await registerClient(sink.env, parsed.metadata, now);
   recordEvents(sink, {
     type: "client.registered",
     clientId: info.client_id,
@@ -78,9 +87,27 @@ export async function createClient(
 }
 
 /**
+ * Why a client registered with `from` cannot switch to `to`, or null. What is stored for its credential must stay
+ * usable: no secret (none), public keys (private_key_jwt), a hashed secret (client_secret_basic/post) or a hashed and
+ * sealed one (client_secret_jwt, which may fall back to basic/post: the hash is there).
+ */
+function methodChangeProblem(from: TokenEndpointAuthMethod, to: TokenEndpointAuthMethod): string | null {
+  if (from === to) return null;
+  if (from === "none" || to === "none")
+    return from === "none"
+      ? "a public client has no secret; register a new confidential client instead"
+      : "a confidential client cannot drop its secret; register a new public client instead";
+  if (from === "private_key_jwt" || to === "private_key_jwt")
+    return "private_key_jwt clients have no secret and other clients no keys; register a new client instead";
+  if (to === "client_secret_jwt")
+    return "only the hash of this client's secret is stored, which cannot key an HMAC; register a new client instead";
+  return null;
+}
+
+/**
  * Applies the given RFC 7591 fields over the stored metadata (null removes an optional one) and re-validates the
- * whole with the registration rules. A client cannot move between public ("none") and confidential: that changes
- * whether a secret exists, so it is a new registration.
+ * whole with the registration rules. The auth method changes only where the stored credential still fits
+ * (methodChangeProblem); anything else is a new registration.
  */
 export async function updateClient(
   sink: AuditSink,
@@ -94,13 +121,10 @@ export async function updateClient(
   if (!row) throw notFound();
   const parsed = parseClientMetadata({ ...metadataOfRow(row), ...changes }, options);
   if (!parsed.ok) throw metadataProblem(parsed);
-  const wasPublic = row.tokenEndpointAuthMethod === "none";
-  if (wasPublic !== (parsed.metadata.token_endpoint_auth_method === "none")) {
-    const detail = wasPublic
-      ? "a public client has no secret; register a new confidential client instead"
-      : "a confidential client cannot drop its secret; register a new public client instead";
+  const method = parsed.metadata.token_endpoint_auth_method;
+  const detail = methodChangeProblem(row.tokenEndpointAuthMethod as TokenEndpointAuthMethod, method);
+  if (detail)
     throw new Problem(422, "validation", "The body is invalid.", [{ pointer: "/token_endpoint_auth_method", detail }]);
-  }
   const fields = metadataFields(parsed.metadata, id);
   await db(sink.env.DB)
     .update(clients)
@@ -110,6 +134,9 @@ export async function updateClient(
       postLogoutRedirectUris: JSON.stringify(fields.postLogoutRedirectUris),
       grantTypes: JSON.stringify(fields.grantTypes),
       responseTypes: JSON.stringify(fields.responseTypes),
+      jwks: fields.jwks === null ? null : JSON.stringify(fields.jwks),
+      // Off client_secret_jwt, the clear secret is no longer needed: only its hash stays.
+      ...(method === "client_secret_jwt" ? {} : { secretEnc: null }),
       updatedAt: now,
     })
     .where(eq(clients.id, id))
@@ -158,22 +185,27 @@ export async function rotateClientSecret(
 ): Promise<RotatedSecret> {
   const row: ClientRow | null = await findClientRow(sink.env.DB, id);
   if (!row) throw notFound();
-  // RFC 6749 §2.1: a public client has no secret to rotate.
-  if (row.tokenEndpointAuthMethod === "none" || row.secretHash === null) {
-    throw new Problem(
-      409,
-      "public-client",
-      "This client is public (token_endpoint_auth_method none): it has no secret.",
-    );
+  // RFC 6749 §2.1: a public client has no secret to rotate; OIDC Core §9: nor does a private_key_jwt client.
+  const method = row.tokenEndpointAuthMethod as TokenEndpointAuthMethod;
+  if (!issuesSecret(method) || row.secretHash === null) {
+    throw new Problem(409, "public-client", `This client authenticates with ${method}: it has no secret.`);
   }
   const secret = newClientSecret();
   const expiresAt = now + CLIENT_SECRET_GRACE_S * 1000;
+  // client_secret_jwt: the sealed pair becomes {new, replaced}; the replaced one verifies HMACs until expiresAt.
+  let secretEnc: string | null = null;
+  if (method === "client_secret_jwt" && row.secretEnc !== null) {
+    const keySecret = getConfig(sink.env).keyEncryptionSecret;
+    const old = await openClientSecrets(keySecret, id, row.secretEnc);
+    secretEnc = await sealClientSecrets(keySecret, id, { current: secret, previous: old.current });
+  }
   const result = await db(sink.env.DB)
     .update(clients)
     .set({
       secretHash: await sha256b64url(secret),
       previousSecretHash: row.secretHash,
       previousSecretExpiresAt: expiresAt,
+      secretEnc,
       updatedAt: now,
     })
     .where(and(eq(clients.id, id), eq(clients.secretHash, row.secretHash)))

@@ -150,7 +150,7 @@ describe("admin API clients: CRUD", () => {
       [{ redirect_uris: [REDIRECT_URI], logo_uri: "http://logo.example/x.png" }, "/logo_uri"],
       [{ redirect_uris: [REDIRECT_URI], client_name: "bad\u202ename" }, "/client_name"],
       [{ redirect_uris: [REDIRECT_URI], grant_types: ["refresh_token"] }, "/grant_types"],
-      [{ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "private_key_jwt" }, "/token_endpoint_auth_method"],
+      [{ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "private_key_jwt" }, "/jwks"],
       [{ client_name: "no redirect" }, "/redirect_uris"],
     ];
     for (const [body, pointer] of cases) {
