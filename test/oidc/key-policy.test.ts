@@ -10,11 +10,11 @@ import {
   unpublishTime,
 } from "../../src/keys/key-policy";
 import {
-  ACCESS_TOKEN_TTL_S,
   ID_TOKEN_TTL_S,
   KEY_ROTATE_AFTER_S,
   KEY_SIGN_LEAD_S,
   KEY_UNPUBLISH_MARGIN_S,
+  MAX_RESOURCE_ACCESS_TOKEN_TTL_S,
 } from "../../src/lib/token-lifetimes";
 
 const S = 1000;
@@ -51,12 +51,13 @@ describe("planKeyRotation", () => {
     expect(planKeyRotation(keys, created + 10 * 60 * S, ["ES256"])).toEqual({ create: [], retire: [], delete: [] });
   });
 
-  it("retires the old key when the pending one starts signing, and keeps it published while its tokens live", () => {
+  it("retires the old key when the pending one starts signing, and keeps it published while its tokens live (the longest a resource may give them)", () => {
     const created = T0 + KEY_ROTATE_AFTER_S * S;
     const signFrom = created + KEY_SIGN_LEAD_S * S;
     const keys = [key("a", T0), key("p", created, { signFrom })];
     const plan = planKeyRotation(keys, signFrom + 15 * 60 * S, ["ES256"]);
-    const unpublishAt = signFrom + (Math.max(ID_TOKEN_TTL_S, ACCESS_TOKEN_TTL_S) + KEY_UNPUBLISH_MARGIN_S) * S;
+    const unpublishAt =
+      signFrom + (Math.max(ID_TOKEN_TTL_S, MAX_RESOURCE_ACCESS_TOKEN_TTL_S) + KEY_UNPUBLISH_MARGIN_S) * S;
     expect(plan).toEqual({ create: [], retire: [{ kid: "a", retiredAt: signFrom, unpublishAt }], delete: [] });
     expect(unpublishTime(signFrom)).toBe(unpublishAt);
   });
