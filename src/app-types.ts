@@ -17,5 +17,7 @@ export interface AppEnv {
     formActionTargets?: string[];
     /** Who is calling the admin API or console ("admin:token", "admin:<user id>"): the actor of its audit events. */
     adminActor?: string;
+    /** The admin API scopes of that caller's OAuth token (null or absent: ADMIN_TOKEN or the console, every right). */
+    adminScopes?: ReadonlySet<string> | null;
   };
 }

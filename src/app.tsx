@@ -12,6 +12,7 @@ import { ErrorFormats, formatError, formatNotFound } from "./middleware/error-fo
 import { handToSubApp } from "./middleware/sub-app";
 import { authorizeRoutes } from "./oidc/authorize";
 import { discoveryRoutes } from "./oidc/discovery";
+import { introspectRoutes } from "./oidc/introspect";
 import { jwksRoutes } from "./oidc/jwks";
 import { logoutRoutes } from "./oidc/logout";
 import { registerRoutes, registrationAdmin } from "./oidc/register";
@@ -55,10 +56,14 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 // Abuse resistance (see src/abuse/): registration per IP; token-endpoint and passkey failures.
 // A call with the admin token spends nothing from the anonymous per-IP registration budget (automation registers many).
 app.post("/register", limitPerIp("registerPerIp", "oauth", registrationAdmin.isAdmin));
-app.post(
-  "/token",
-  limitFailures("tokenFailurePerClient", presentedClientKey, (e) => e instanceof OAuthError, "oauth"),
+const tokenFailures = limitFailures(
+  "tokenFailurePerClient",
+  presentedClientKey,
+  (e) => e instanceof OAuthError,
+  "oauth",
 );
+app.post("/token", tokenFailures);
+app.post("/introspect", tokenFailures);
 app.post(
   "/auth/passkey/verify",
   limitFailures(
@@ -87,6 +92,7 @@ formats.mount(app, "page", authorizeRoutes);
 formats.mount(app, "oauth", tokenRoutes);
 formats.mount(app, "oauth", userinfoRoutes);
 formats.mount(app, "oauth", revokeRoutes);
+formats.mount(app, "oauth", introspectRoutes);
 formats.mount(app, "page", logoutRoutes);
 
 // The demo relying party and the admin API are apps of their own, imported on their first request

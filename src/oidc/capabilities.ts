@@ -16,8 +16,8 @@ export type ResponseType = (typeof RESPONSE_TYPES)[number];
 /** OAuth 2.0 Multiple Response Types §2.1: the code comes back in the query. */
 export const RESPONSE_MODES = ["query"] as const;
 
-/** RFC 6749 §4.1.3, §6: the grants /token dispatches (src/oidc/grants/index.ts has one module per entry). */
-export const GRANT_TYPES = ["authorization_code", "refresh_token"] as const;
+/** RFC 6749 §4.1.3, §6, §4.4: the grants /token dispatches (src/oidc/grants/index.ts has one module per entry). */
+export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /**

@@ -4,26 +4,20 @@ import {
   CLIENT_AUTH_METHODS,
   DEFAULT_CLIENT_AUTH_METHOD,
   DEFAULT_ID_TOKEN_ALG,
-  GRANT_TYPES,
-  type GrantType,
   ID_TOKEN_ALGS,
   type IdTokenAlg,
-  isOneOf,
-  RESPONSE_TYPES,
-  type ResponseType,
   type TokenEndpointAuthMethod,
 } from "./capabilities";
+import { type GrantTypesMetadata, parseGrantTypes, usesRedirects } from "./client-grant-types";
 import { type JwtAuthMetadata, parseJwtAuthMetadata } from "./client-jwt-metadata";
 
 /** OIDC Registration 1.0 §2 application_type. */
 export type ApplicationType = "web" | "native";
 
 /** Client metadata as accepted at registration, with RFC 7591 §2 names and defaults applied. */
-export interface ClientMetadata extends JwtAuthMetadata {
+export interface ClientMetadata extends JwtAuthMetadata, GrantTypesMetadata {
   redirect_uris: string[];
   token_endpoint_auth_method: TokenEndpointAuthMethod;
-  grant_types: GrantType[];
-  response_types: ResponseType[];
   client_name?: string;
   logo_uri?: string;
   post_logout_redirect_uris: string[];
@@ -142,11 +136,12 @@ function uriList(
   return out;
 }
 
-function stringArray(body: Record<string, unknown>, key: string): string[] | undefined {
+function stringArray(body: Record<string, unknown>, key: string, mayBeEmpty = false): string[] | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.length === 0 || !v.every((x): x is string => typeof x === "string")) {
-    throw new MetadataError("invalid_client_metadata", key, `${key} must be a non-empty array of strings`);
+  if (!Array.isArray(v) || (v.length === 0 && !mayBeEmpty) || !v.every((x): x is string => typeof x === "string")) {
+    const what = mayBeEmpty ? "an array of strings" : "a non-empty array of strings";
+    throw new MetadataError("invalid_client_metadata", key, `${key} must be ${what}`);
   }
   return [...new Set(v)];
 }
@@ -179,8 +174,14 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   }
   const o = body as Record<string, unknown>;
 
-  // RFC 7591 §2: redirect_uris; this server only runs redirect-based flows, so they are required.
-  const redirectUris = uriList(o, "redirect_uris", "invalid_redirect_uri", true);
+  // RFC 7591 §2: redirect_uris; required of a client that uses the authorization endpoint (RFC 6749 §3.1.2).
+  const grantsSent = stringArray(o, "grant_types");
+  const redirectUris = uriList(
+    o,
+    "redirect_uris",
+    "invalid_redirect_uri",
+    usesRedirects(grantsSent ?? ["authorization_code"]),
+  );
   // OIDC RP-Initiated Logout 1.0 §3.1: post_logout_redirect_uris follow the same rules.
   const postLogout = uriList(o, "post_logout_redirect_uris", "invalid_client_metadata", false);
   // OIDC Registration 1.0 §2: application_type is "web" (the default) or "native"; it decides which redirect URIs
@@ -202,29 +203,9 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   const jwtAuth = parseJwtAuthMetadata(o, authMethod, options.insecureDev);
   if (!jwtAuth.ok) throw new MetadataError("invalid_client_metadata", jwtAuth.field, jwtAuth.description);
 
-  // RFC 7591 §2: grant_types defaults to ["authorization_code"], response_types to ["code"].
-  const grants = stringArray(o, "grant_types") ?? ["authorization_code"];
-  for (const g of grants) {
-    if (!isOneOf(GRANT_TYPES, g)) {
-      throw new MetadataError(
-        "invalid_client_metadata",
-        "grant_types",
-        `grant_types: ${JSON.stringify(g.slice(0, 60))} is not supported (use ${GRANT_TYPES.join(", ")})`,
-      );
-    }
-  }
-  const responses = stringArray(o, "response_types") ?? ["code"];
-  if (responses.some((r) => !isOneOf(RESPONSE_TYPES, r))) {
-    throw new MetadataError("invalid_client_metadata", "response_types", 'response_types: only "code" is supported');
-  }
-  // RFC 7591 §2.1: response_type "code" requires grant_type "authorization_code" (and refresh_token alone is unusable).
-  if (!grants.includes("authorization_code")) {
-    throw new MetadataError(
-      "invalid_client_metadata",
-      "grant_types",
-      'grant_types must include "authorization_code" for response_types ["code"]',
-    );
-  }
+  // RFC 7591 §2 grant_types / response_types (client-grant-types.ts): redirect-based or machine client.
+  const grantTypes = parseGrantTypes(grantsSent, stringArray(o, "response_types", true), authMethod);
+  if (!grantTypes.ok) throw new MetadataError("invalid_client_metadata", grantTypes.field, grantTypes.description);
 
   const name = optionalString(o, "client_name");
   if (name !== undefined) {
@@ -262,8 +243,7 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   const metadata: ClientMetadata = {
     redirect_uris: redirectUris,
     token_endpoint_auth_method: authMethod,
-    grant_types: grants as GrantType[],
-    response_types: ["code"],
+    ...grantTypes.metadata,
     post_logout_redirect_uris: postLogout,
     id_token_signed_response_alg: alg,
     application_type: applicationType,

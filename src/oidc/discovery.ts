@@ -44,6 +44,10 @@ export function providerMetadata(config: Config): ProviderMetadata {
     token_endpoint_auth_signing_alg_values_supported: [...TOKEN_ENDPOINT_AUTH_SIGNING_ALGS],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     revocation_endpoint_auth_signing_alg_values_supported: [...TOKEN_ENDPOINT_AUTH_SIGNING_ALGS],
+    // RFC 8414 §2 / RFC 7662: introspection takes the same methods except none (it needs an authenticated client).
+    introspection_endpoint: `${issuer}/introspect`,
+    introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((m) => m !== "none"),
+    introspection_endpoint_auth_signing_alg_values_supported: [...TOKEN_ENDPOINT_AUTH_SIGNING_ALGS],
     // RFC 7636 §4.2: plain is not offered.
     code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
     // OIDC Core §2 / §3.1.2.1: the classes acr takes and acr_values is checked against, weakest first

@@ -96,10 +96,6 @@ export async function resourceByIdentifier(
   return (await listResources(env, config)).find((r) => r.identifier === identifier) ?? null;
 }
 
-export async function resourceById(env: Env, config: Config, id: string): Promise<ResourceServer | null> {
-  return (await listResources(env, config)).find((r) => r.id === id) ?? null;
-}
-
 /** The scopes `clientId` is granted, by resource id (empty when it has none). */
 export async function clientGrants(env: Env, clientId: string): Promise<ReadonlyMap<string, ReadonlySet<string>>> {
   const now = Date.now();

@@ -5,7 +5,8 @@ import { auditSink, recordEvents } from "../audit/record";
 import { OAuthError } from "../errors";
 import { sha256b64url } from "../lib/crypto";
 import { splitUserToken } from "../lib/user-token";
-import { userObject } from "../user/user-object";
+import { clientObject, userObject } from "../user/user-object";
+import { isClientToken } from "./access-token-status";
 import { authenticateClient } from "./client-auth";
 import { verifyOwnJwt } from "./own-tokens";
 import { readOAuthForm } from "./token";
@@ -38,9 +39,13 @@ revokeRoutes.post("/revoke", async (c) => {
       typeof claims.jti === "string" &&
       typeof claims.exp === "number"
     ) {
-      await userObject(c.env, claims.sub).revokeAccessToken(claims.jti, claims.exp * 1000);
+      // A client_credentials token is remembered as revoked in its client's object, a user's in the user's.
+      const own = isClientToken(claims);
+      const object = own ? clientObject(c.env, client.id) : userObject(c.env, claims.sub);
+      await object.revokeAccessToken(claims.jti, claims.exp * 1000);
       const detail = { token_type: "access_token", jti: claims.jti };
-      recordEvents(sink, { type: "token.revoked", userId: claims.sub, clientId: client.id, detail }, now);
+      const who = own ? { userId: null, actor: "client" } : { userId: claims.sub };
+      recordEvents(sink, { type: "token.revoked", ...who, clientId: client.id, detail }, now);
     }
   }
   // RFC 7009 §2.2: 200 whether or not the token was valid (invalid tokens do not cause an error).

@@ -74,9 +74,37 @@ export function accessTokenClaims(s: TokenSubject, aud: AccessTokenAudience, jti
     jti,
     client_id: s.clientId,
     scope: formatScope(s.scope),
+    // RFC 9068 §2.2.1: how and when the person authenticated, for a resource server's own step-up decisions.
     auth_time: Math.floor(s.authTime / 1000),
+    acr: acrOf(s.amr),
+    amr: publishedAmr(s.amr),
     ...(s.sid ? { sid: s.sid } : {}),
     // Latchkey: the grant (refresh family) this token belongs to, so revoking the grant revokes the token at userinfo.
     gid: s.familyId,
+  };
+}
+
+/**
+ * RFC 9068 §2.2 for the client_credentials grant (RFC 6749 §4.4): the client acts for itself, so sub is its
+ * client_id; no auth_time, sid or grant id, since no person signed in.
+ */
+export function clientTokenClaims(
+  issuer: string,
+  clientId: string,
+  scope: Scope,
+  aud: AccessTokenAudience,
+  jti: string,
+  nowMs: number,
+): JWTPayload {
+  const iat = Math.floor(nowMs / 1000);
+  return {
+    iss: issuer,
+    sub: clientId,
+    aud: aud.audience,
+    exp: iat + aud.ttlS,
+    iat,
+    jti,
+    client_id: clientId,
+    scope: formatScope(scope),
   };
 }

@@ -1,9 +1,8 @@
 /** The UserInfo endpoint (OIDC Core §5.3) with RFC 6750 bearer-token errors. */
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-types";
-import { findUserById } from "../db/users";
 import { BearerError } from "../errors";
-import { userObject } from "../user/user-object";
+import { liveAccessToken } from "./access-token-status";
 import { verifyOwnJwt } from "./own-tokens";
 import { parseScope } from "./scope";
 import { readOAuthForm } from "./token";
@@ -40,22 +39,13 @@ userinfoRoutes.on(["GET", "POST"], "/userinfo", async (c) => {
   // RFC 9068 §4: typ at+jwt, our issuer, our key, not expired, and addressed to us (not to another resource).
   const verified = await verifyOwnJwt(c.env, config, token, now, { typ: "at+jwt", audience: config.issuer });
   const claims = verified.ok ? verified.claims : null;
-  if (!claims || typeof claims.sub !== "string" || typeof claims.jti !== "string" || typeof claims.gid !== "string") {
-    throw new BearerError("invalid_token", "the access token is invalid or expired");
-  }
+  if (!claims) throw new BearerError("invalid_token", "the access token is invalid or expired");
   const scope = parseScope(typeof claims.scope === "string" ? claims.scope : "");
   // OIDC Core §5.3: userinfo needs an access token with the openid scope.
   if (!scope.has("openid")) throw new BearerError("insufficient_scope", "the openid scope is required", 403);
-  if (!(await userObject(c.env, claims.sub).isAccessTokenActive(claims.jti, claims.gid, now))) {
-    throw new BearerError("invalid_token", "the access token was revoked");
-  }
-  const user = await findUserById(c.env.DB, claims.sub);
-  if (!user) throw new BearerError("invalid_token", "the user no longer exists");
-  // Beside the object's own refusal: the D1 mirror of a disable, and tokens minted before the last one.
-  const issuedAt = typeof claims.iat === "number" ? claims.iat * 1000 : 0;
-  if (user.disabledAt !== null || (user.tokensValidAfter !== null && issuedAt < user.tokensValidAfter)) {
-    throw new BearerError("invalid_token", "the access token was revoked");
-  }
+  const live = await liveAccessToken(c.env, claims, now);
+  if (live?.kind !== "user") throw new BearerError("invalid_token", "the access token was revoked");
+  const user = live.user;
   return c.json(
     {
       sub: user.id,

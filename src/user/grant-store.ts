@@ -11,6 +11,7 @@ import type {
   CodeRedemptionRequest,
   FamilyIssue,
   RedeemCodeResult,
+  RefreshTokenInfo,
   ResourceTarget,
   RotateRefreshResult,
   UserClaims,
@@ -195,6 +196,34 @@ export function rotateRefresh(
   };
 }
 
+/**
+ * A refresh token that could be rotated now (RFC 7662 §2.2 "active"): current, unexpired, its family live, and its
+ * session too unless offline_access. Reads only: an introspection never spends or revokes anything.
+ */
+export function refreshTokenInfo(
+  sql: SqlStorage,
+  hash: string,
+  sessionLive: (sid: string) => boolean,
+  now: number,
+): RefreshTokenInfo | null {
+  const f = sql
+    .exec(
+      `SELECT r.status AS token_status, r.created_at AS token_created_at, r.expires_at AS token_expires_at, f.*
+     FROM refresh_tokens r JOIN families f ON f.id = r.family_id WHERE r.hash = ?`,
+      hash,
+    )
+    .toArray()[0];
+  // Unknown, rotated or revoked.
+  if (f?.token_status !== "active" || f.revoked_at !== null) return null;
+  const expiresAt = Math.min(Number(f.token_expires_at), Number(f.expires_at));
+  if (now >= expiresAt) return null;
+  const scope = String(f.scope);
+  if (!scope.split(" ").includes("offline_access") && (f.sid === null || !sessionLive(String(f.sid)))) return null;
+  const resource = f.resource === null || f.resource === undefined ? null : String(f.resource);
+  const issuedAt = Number(f.token_created_at);
+  return { clientId: String(f.client_id), scope, resource, authTime: Number(f.auth_time), issuedAt, expiresAt };
+}
+
 /** RFC 7009: revokes the family a refresh token belongs to. True when the token was this client's. */
 export function revokeRefresh(sql: SqlStorage, hash: string, clientId: string, now: number): boolean {
   const row = sql
@@ -214,9 +243,13 @@ export function revokeAccessToken(sql: SqlStorage, jti: string, expiresAt: numbe
   sql.exec("INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT(jti) DO NOTHING", jti, expiresAt);
 }
 
-/** Whether an access token's grant is still live (token not revoked, family not revoked or expired). */
-export function isAccessTokenActive(sql: SqlStorage, jti: string, familyId: string, now: number): boolean {
+/**
+ * Whether an access token is still live: not revoked, and its grant (family) neither revoked nor expired. A
+ * client_credentials token (in the client's object) has no family: `familyId` null.
+ */
+export function isAccessTokenActive(sql: SqlStorage, jti: string, familyId: string | null, now: number): boolean {
   if (sql.exec("SELECT 1 FROM revoked_tokens WHERE jti = ?", jti).toArray().length) return false;
+  if (familyId === null) return true;
   const family = sql.exec("SELECT revoked_at, expires_at FROM families WHERE id = ?", familyId).toArray()[0];
   return !!family && family.revoked_at === null && now < Number(family.expires_at);
 }

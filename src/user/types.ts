@@ -134,6 +134,17 @@ export type RotateRefreshResult =
         | "disabled";
     };
 
+/** RFC 7662 §2.2: what introspection tells of a live refresh token (its family's grant). */
+export interface RefreshTokenInfo {
+  clientId: string;
+  scope: string;
+  resource: string | null;
+  authTime: number;
+  /** When this token was issued and when it expires (epoch ms). */
+  issuedAt: number;
+  expiresAt: number;
+}
+
 // ---------------------------------------------------------------- counters and the address's live link
 
 export interface HitResult {

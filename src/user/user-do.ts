@@ -16,21 +16,7 @@ import { PurgeAlarm, purgeExpired } from "./housekeeping";
 import * as liveLink from "./live-link-store";
 import { MIGRATIONS, type Migration, migrate, schemaVersion } from "./schema";
 import * as sessions from "./session-store";
-import type {
-  CodeGrant,
-  CodeRedemptionRequest,
-  FamilyIssue,
-  HitResult,
-  LinkDecision,
-  LinkRequest,
-  OneTimeId,
-  RedeemCodeResult,
-  ResourceTarget,
-  RotateRefreshResult,
-  SessionInfo,
-  SessionInput,
-  SignInResult,
-} from "./types";
+import type * as t from "./types";
 
 // The object reads no binding, so its env is not the Worker's Env: the user/limiter layer sits below config.ts.
 export class UserDO extends DurableObject<object> {
@@ -67,7 +53,7 @@ export class UserDO extends DurableObject<object> {
   // ---------------------------------------------------------------- one-time ids
 
   /** Records a one-time id; false when it was already consumed (a replay). */
-  consumeOnce(item: OneTimeId): boolean {
+  consumeOnce(item: t.OneTimeId): boolean {
     this.#schema();
     const ok = consumed.consume(this.#sql, item);
     this.#alarm.schedule();
@@ -80,9 +66,14 @@ export class UserDO extends DurableObject<object> {
    * Consumes the ceremony's one-time id (challenge or magic link) and creates the session in one
    * atomic step: a replay gets no session, and a session never exists without its consumption.
    */
-  signIn(consume: OneTimeId | null, input: SessionInput, now: number, replacesSid: string | null = null): SignInResult {
+  signIn(
+    consume: t.OneTimeId | null,
+    input: t.SessionInput,
+    now: number,
+    replacesSid: string | null = null,
+  ): t.SignInResult {
     this.#schema();
-    const result = this.ctx.storage.transactionSync((): SignInResult => {
+    const result = this.ctx.storage.transactionSync((): t.SignInResult => {
       // Checked before the one-time id is spent: once enabled again, the same ceremony is simply repeated.
       if (account.disabledAt(this.#sql) !== null) return { ok: false, reason: "disabled" };
       if (consume && !consumed.consume(this.#sql, consume)) return { ok: false, reason: "replayed" };
@@ -101,11 +92,11 @@ export class UserDO extends DurableObject<object> {
   }
 
   /** The live session for a cookie secret hash, sliding its idle expiry; null when absent or expired. */
-  getSession(secretHash: string, now: number): SessionInfo | null {
+  getSession(secretHash: string, now: number): t.SessionInfo | null {
     return this.#ready ? sessions.touchSession(this.#sql, secretHash, now) : null;
   }
 
-  listSessions(now: number): SessionInfo[] {
+  listSessions(now: number): t.SessionInfo[] {
     return this.#ready ? sessions.listSessions(this.#sql, now) : [];
   }
 
@@ -173,7 +164,7 @@ export class UserDO extends DurableObject<object> {
    * authorization request it answers), the request is spent in the same atomic step: false, and no code, when it
    * already was (a replayed /authorize/continue).
    */
-  storeCode(codeHash: string, grant: CodeGrant, expiresAt: number, consume: OneTimeId | null = null): boolean {
+  storeCode(codeHash: string, grant: t.CodeGrant, expiresAt: number, consume: t.OneTimeId | null = null): boolean {
     this.#schema();
     const stored = this.ctx.storage.transactionSync(() => {
       if (consume && !consumed.consume(this.#sql, consume)) return false;
@@ -184,7 +175,12 @@ export class UserDO extends DurableObject<object> {
     return stored;
   }
 
-  redeemCode(codeHash: string, request: CodeRedemptionRequest, issue: FamilyIssue, now: number): RedeemCodeResult {
+  redeemCode(
+    codeHash: string,
+    request: t.CodeRedemptionRequest,
+    issue: t.FamilyIssue,
+    now: number,
+  ): t.RedeemCodeResult {
     if (!this.#ready) return { ok: false, reason: "invalid" };
     if (account.disabledAt(this.#sql) !== null) return { ok: false, reason: "disabled" };
     const result = this.ctx.storage.transactionSync(() => grants.redeemCode(this.#sql, codeHash, request, issue, now));
@@ -199,13 +195,19 @@ export class UserDO extends DurableObject<object> {
     newExpiresAt: number,
     now: number,
     requestedScope: string[] | null = null,
-    target: ResourceTarget | null = null,
-  ): RotateRefreshResult {
+    target: t.ResourceTarget | null = null,
+  ): t.RotateRefreshResult {
     if (!this.#ready) return { ok: false, reason: "invalid" };
     if (account.disabledAt(this.#sql) !== null) return { ok: false, reason: "disabled" };
     const sessionLive = (sid: string) => sessions.isSessionLive(this.#sql, sid, now);
     const presented = { oldHash, newHash, clientId, newExpiresAt, requestedScope, target };
     return this.ctx.storage.transactionSync(() => grants.rotateRefresh(this.#sql, presented, sessionLive, now));
+  }
+
+  /** RFC 7662: a live refresh token's grant, or null; reads only. */
+  refreshTokenInfo(hash: string, now: number): t.RefreshTokenInfo | null {
+    if (!this.#ready || account.disabledAt(this.#sql) !== null) return null;
+    return grants.refreshTokenInfo(this.#sql, hash, (sid) => sessions.isSessionLive(this.#sql, sid, now), now);
   }
 
   revokeRefresh(hash: string, clientId: string, now: number): boolean {
@@ -219,8 +221,10 @@ export class UserDO extends DurableObject<object> {
     this.#alarm.schedule();
   }
 
-  isAccessTokenActive(jti: string, familyId: string, now: number): boolean {
-    if (!this.#ready || account.disabledAt(this.#sql) !== null) return false;
+  /** `familyId` null: a client_credentials token in its client's object (live unless revoked there). */
+  isAccessTokenActive(jti: string, familyId: string | null, now: number): boolean {
+    if (!this.#ready) return familyId === null;
+    if (account.disabledAt(this.#sql) !== null) return false;
     return grants.isAccessTokenActive(this.#sql, jti, familyId, now);
   }
 
@@ -242,7 +246,7 @@ export class UserDO extends DurableObject<object> {
   // ---------------------------------------------------------------- rate limits (counter-store.ts)
 
   /** Counts one request against this user's (or address's) bucket; refused when over the limit. */
-  hitLimit(bucket: string, limit: RateLimit, now: number): HitResult {
+  hitLimit(bucket: string, limit: RateLimit, now: number): t.HitResult {
     this.#schema();
     const result = counters.hitBucket(this.#sql, bucket, limit, now);
     this.#alarm.schedule();
@@ -251,7 +255,7 @@ export class UserDO extends DurableObject<object> {
 
   // ---------------------------------------------------------------- the address's live magic link (live-link-store.ts)
 
-  requestLink(req: LinkRequest, budget: RateLimit, now: number): LinkDecision {
+  requestLink(req: t.LinkRequest, budget: RateLimit, now: number): t.LinkDecision {
     this.#schema();
     const decision = this.ctx.storage.transactionSync(() => liveLink.requestLiveLink(this.#sql, req, budget, now));
     this.#alarm.schedule();

@@ -42,9 +42,9 @@ describe("adminBearer", () => {
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="latchkey"');
   });
 
-  it("another verifier (e.g. OAuth admin tokens later) plugs in beside the configured token", async () => {
+  it("another verifier (e.g. OAuth admin tokens) plugs in beside the configured token", async () => {
     const oauthAdmin: AdminTokenVerifier = async (token) =>
-      token === "an-oauth-admin-access-token" ? "admin:oauth" : null;
+      token === "an-oauth-admin-access-token" ? { actor: "client:x", scopes: new Set(["admin:read"]) } : null;
     const call = appWith([configuredAdminToken, oauthAdmin]);
     expect((await call("Bearer an-oauth-admin-access-token")).status).toBe(200);
     expect((await call(`Bearer ${TOKEN}`)).status).toBe(200);

@@ -20,7 +20,7 @@ const EXPECTED = {
   scopes_supported: ["openid", "profile", "email", "offline_access"],
   response_types_supported: ["code"],
   response_modes_supported: ["query"],
-  grant_types_supported: ["authorization_code", "refresh_token"],
+  grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
   subject_types_supported: ["public"],
   id_token_signing_alg_values_supported: ["ES256", "RS256"],
   token_endpoint_auth_methods_supported: [
@@ -39,6 +39,14 @@ const EXPECTED = {
     "none",
   ],
   revocation_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA", "HS256"],
+  introspection_endpoint: `${ISSUER}/introspect`,
+  introspection_endpoint_auth_methods_supported: [
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+  ],
+  introspection_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA", "HS256"],
   code_challenge_methods_supported: ["S256"],
   acr_values_supported: ["email-link", "passkey", "passkey-uv"],
   claims_supported: [

@@ -8,7 +8,7 @@ describe("grant registry", () => {
     for (const type of GRANT_TYPES) expect(grantFor(type)?.type).toBe(type);
   });
 
-  it.each(["password", "implicit", "client_credentials", "toString", "__proto__", ""])(
+  it.each(["password", "implicit", "urn:ietf:params:oauth:grant-type:device_code", "toString", "__proto__", ""])(
     "a grant type not offered (%s) has no module",
     (type) => {
       expect(grantFor(type)).toBeNull();

@@ -319,7 +319,14 @@ describe("POST /register: other metadata", () => {
     ],
     ["token_endpoint_auth_method not a string", { token_endpoint_auth_method: 1 }],
     ["grant_types implicit", { grant_types: ["implicit"] }],
-    ["grant_types client_credentials", { grant_types: ["authorization_code", "client_credentials"] }],
+    [
+      "grant_types client_credentials for a public client (RFC 6749 §4.4)",
+      { grant_types: ["client_credentials"], token_endpoint_auth_method: "none" },
+    ],
+    [
+      "response_types code without authorization_code (RFC 7591 §2.1)",
+      { grant_types: ["client_credentials"], response_types: ["code"] },
+    ],
     ["grant_types password", { grant_types: ["password"] }],
     [
       "grant_types refresh_token without authorization_code (RFC 7591 §2.1 inconsistency)",

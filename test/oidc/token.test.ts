@@ -399,9 +399,9 @@ describe("token: client and request errors", () => {
     await expectTokens(await exchangeCode(client, auth));
   });
 
-  it("unsupported grant_type (password, client_credentials, device_code) gets unsupported_grant_type", async () => {
+  it("unsupported grant_type (password, device_code) gets unsupported_grant_type", async () => {
     const client = await registerClient();
-    for (const grant_type of ["password", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"]) {
+    for (const grant_type of ["password", "urn:ietf:params:oauth:grant-type:device_code"]) {
       await expectOAuthError(
         await tokenRequest(client, { grant_type, username: "a", password: "b" }),
         400,

@@ -5,10 +5,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../app-types";
 import { auditSink, recordEvents } from "../../audit/record";
-import { adminBearer } from "../../middleware/admin-bearer";
+import { adminBearer, configuredAdminToken } from "../../middleware/admin-bearer";
 import { adoptVariables } from "../../middleware/sub-app";
 import { clientOperations } from "./clients";
 import { eventOperations } from "./events";
+import { insufficientScope, oauthAdminToken, requiredScope } from "./oauth-admin-token";
 import { openApiDocument } from "./openapi";
 import { mountOperations, type Operation } from "./operation";
 import { Problem, problemResponse, toProblem } from "./problem";
@@ -26,7 +27,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...webhookOperations,
 ];
 
-const bearer = adminBearer();
+const bearer = adminBearer({ verifiers: [configuredAdminToken, oauthAdminToken] });
 
 export const adminApiApp = new Hono<AppEnv>().basePath("/admin/api");
 
@@ -48,6 +49,13 @@ adminApiApp.use("*", async function auditAdminRequest(c, next) {
     actor: c.get("adminActor") ?? null,
     detail: { method: c.req.method, path: c.req.path, status: c.res.status },
   });
+});
+// An OAuth token reads with admin:read and changes things with admin:write; ADMIN_TOKEN has every right.
+adminApiApp.use("*", async function requireAdminScope(c, next) {
+  const scopes = c.get("adminScopes");
+  const needed = requiredScope(c.req.method);
+  if (scopes && !scopes.has(needed)) throw insufficientScope(needed);
+  await next();
 });
 mountOperations(adminApiApp, OPERATIONS);
 

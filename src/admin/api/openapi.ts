@@ -1,6 +1,9 @@
 /** The OpenAPI 3.1 document, generated from the operations' own schemas (src/admin/api/operation.ts). */
+
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
+import { ADMIN_SCOPES } from "../../oidc/resource-registry";
+import { requiredScope } from "./oauth-admin-token";
 import type { Operation } from "./operation";
 
 type JsonSchema = Record<string, unknown>;
@@ -78,6 +81,8 @@ export function openApiDocument(operations: readonly Operation[], issuer: string
         ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(op.body) } } } }
         : {}),
       responses,
+      // ADMIN_TOKEN, or a client_credentials token for the admin API with the scope this method needs.
+      security: [{ bearer: [] }, { oauth2: [requiredScope(op.method.toUpperCase())] }],
     };
   }
   return {
@@ -89,9 +94,20 @@ export function openApiDocument(operations: readonly Operation[], issuer: string
         "Users, passkeys, sessions, clients and their grants, resource servers, audit events and webhooks. Errors are RFC 9457 problem details.",
     },
     servers: [{ url: `${issuer}/admin/api` }],
-    security: [{ bearer: [] }],
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
+        oauth2: {
+          type: "oauth2",
+          description: `client_credentials for the resource ${issuer}/admin/api (RFC 8707)`,
+          flows: {
+            clientCredentials: {
+              tokenUrl: `${issuer}/token`,
+              scopes: Object.fromEntries(ADMIN_SCOPES.map((s) => [s.value, s.description])),
+            },
+          },
+        },
+      },
       schemas: { Problem: PROBLEM_SCHEMA },
     },
     paths,

@@ -80,8 +80,13 @@ export function ClientsPage({ csrf, clients, next }: ClientsPageProps) {
           <Csrf token={csrf} />
           <label for="client-name">Name</label>
           <input id="client-name" name="client_name" maxlength={200} required />
-          <label for="redirect-uris">Redirect URIs (one per line)</label>
-          <textarea id="redirect-uris" name="redirect_uris" rows={3} required></textarea>
+          <label for="client-kind">Kind</label>
+          <select id="client-kind" name="kind">
+            <option value="app">Application people sign in to (authorization code)</option>
+            <option value="machine">Machine-to-machine (client_credentials, no redirect URIs)</option>
+          </select>
+          <label for="redirect-uris">Redirect URIs (one per line; applications only)</label>
+          <textarea id="redirect-uris" name="redirect_uris" rows={3}></textarea>
           <label for="auth-method">Client authentication</label>
           <select id="auth-method" name="token_endpoint_auth_method">
             {/* private_key_jwt needs jwks or jwks_uri, which this form does not take: register it over the API. */}

@@ -27,6 +27,8 @@ consoleClientRoutes.post("/clients", async (c) => {
       .map((uri) => uri.trim())
       .filter((uri) => uri !== ""),
     token_endpoint_auth_method: form.get("token_endpoint_auth_method") ?? "",
+    // RFC 6749 §4.4: a machine client gets tokens for itself; an application sends people to /authorize.
+    ...(form.get("kind") === "machine" ? { grant_types: ["client_credentials"] } : {}),
   };
   const info = await createClient(auditSink(c), actorOf(c), metadata, { insecureDev: c.get("config").insecureDev });
   const note = info.client_secret

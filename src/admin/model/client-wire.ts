@@ -62,8 +62,11 @@ function allOptional<N extends boolean>(nullable: N) {
   };
 }
 
-/** POST /clients: RFC 7591 registration metadata; unknown fields are ignored (§2). */
-export const createClientBody = v.looseObject({ ...allOptional(false), redirect_uris: metadataFields.redirect_uris });
+/**
+ * POST /clients: RFC 7591 registration metadata; unknown fields are ignored (§2). redirect_uris is required of
+ * clients that use the authorization endpoint, not of client_credentials ones (client-metadata.ts decides).
+ */
+export const createClientBody = v.looseObject(allOptional(false));
 
 /** PATCH /clients/{id}: the fields to change; null removes an optional one (client_name, logo_uri, jwks, ...). */
 export const updateClientBody = v.looseObject(allOptional(true));

@@ -87,6 +87,24 @@ describe("clients page", () => {
     expect(list).not.toContain(secret);
   });
 
+  it("registers a machine-to-machine client (client_credentials) without redirect URIs", async () => {
+    const { browser } = await newAdmin();
+    const res = await browser.fetch("/admin/clients", {
+      form: {
+        csrf: await browser.csrf(),
+        client_name: "Nightly export",
+        kind: "machine",
+        redirect_uris: "",
+        token_endpoint_auth_method: "client_secret_basic",
+      },
+    });
+    expect(res.status).toBe(200);
+    const clientId = /<dd><code>([^<]+)<\/code><\/dd>/.exec(await res.text())?.[1];
+    const row = await db(env.DB).select().from(clients).where(eq(clients.id, clientId!)).get();
+    expect(JSON.parse(row!.grantTypes)).toEqual(["client_credentials"]);
+    expect(JSON.parse(row!.redirectUris)).toEqual([]);
+  });
+
   it("refuses metadata registration would refuse, with the reason, creating nothing", async () => {
     const { browser } = await newAdmin();
     const before = (await db(env.DB).select().from(clients).all()).length;
