@@ -128,6 +128,13 @@ async function refreshBound(f: Fixture): Promise<void> {
   await crypto.subtle.sign(ECDSA_SHA256, f.signingKey, f.idTokenInput);
 }
 
+/** POST /token, client_credentials: the client secret's SHA-256, one jti and one ES256 signature (no ID token). */
+async function clientCredentialsBound(f: Fixture): Promise<void> {
+  await sha256(bytes("s".repeat(43)));
+  random(16);
+  await crypto.subtle.sign(ECDSA_SHA256, f.signingKey, f.accessTokenInput);
+}
+
 /** A seeded credential and a challenge-sized KV record, for the storage bounds. */
 interface StorageFixture {
   credentialId: string;
@@ -203,11 +210,14 @@ const BOUNDS: Record<string, (f: Fixture) => Promise<void>> = {
   signin: signInBound,
   token: tokenBound,
   refresh: refreshBound,
+  clientCredentials: clientCredentialsBound,
 };
 const STORAGE: Record<string, (env: Env, s: StorageFixture) => Promise<void>> = {
   signin: signInStorage,
   token: tokenStorage,
   refresh: tokenStorage,
+  // A warm client_credentials request makes no round trip before it answers: its storage bound is the crypto bound.
+  clientCredentials: async () => {},
 };
 
 /** Bodies served by the static bound (JWKS and discovery do no crypto: their bound is a bare response of the same bytes). */

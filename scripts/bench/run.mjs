@@ -188,6 +188,7 @@ async function main() {
     log(`setup: ${opts.users} users with passkeys, one client`);
     const users = await flows.seedUsers(opts.users);
     const rp = await flows.registerClient();
+    const machine = await flows.registerMachineClient();
     const browser = await flows.browser();
 
     // The first ceremony on this isolate loads the WebAuthn module; later ones find it loaded.
@@ -218,6 +219,7 @@ async function main() {
       sessions.push(s.session);
       const a = await flows.authorize(rp, s.session);
       refreshTokens.push((await flows.exchange(rp, a.code, a.verifier)).tokens.refresh_token);
+      await flows.clientCredentials(machine);
     }
     flows.extra = { "x-bench-count": "1" };
     const counted = {};
@@ -261,6 +263,7 @@ async function main() {
       refreshTokens.push(r.tokens.refresh_token);
       return r;
     });
+    await count("clientCredentialsWarm", () => flows.clientCredentials(machine));
     await count("jwksWarm", () => flows.jwks());
     await count("discovery", () => flows.discovery());
     flows.extra = {};
@@ -323,11 +326,16 @@ async function main() {
       const e = await flows.exchange(rp, a.code, a.verifier);
       answerBytes.token = Buffer.byteLength(e.res.text);
       answerBytes.refresh = Buffer.byteLength((await flows.refresh(rp, e.tokens.refresh_token)).res.text);
+      answerBytes.clientCredentials = Buffer.byteLength((await flows.clientCredentials(machine)).res.text);
     }
     const boundBodies = {
       signin: { type: "application/json", body: sampleSignIn },
       token: sampleForm,
       refresh: sampleForm,
+      clientCredentials: {
+        type: "application/x-www-form-urlencoded",
+        body: new URLSearchParams({ grant_type: "client_credentials", resource: machine.resource }).toString(),
+      },
     };
     const bound = (name) => {
       const flow = name.split("+")[0];
@@ -408,6 +416,12 @@ async function main() {
       }),
       bound("refresh"),
       bound("refresh+storage"),
+    ]);
+
+    log("  client_credentials grant");
+    [tp.clientCredentials, tp.clientCredentialsBound] = await alternating(R, T, [
+      timed(() => flows.clientCredentials(machine)),
+      bound("clientCredentials"),
     ]);
 
     log("  JWKS and discovery");

@@ -56,6 +56,42 @@ export class Flows {
     };
   }
 
+  /**
+   * A resource server, a confidential client_credentials client granted one of its scopes, through the admin API:
+   * what a machine client of a site's API looks like (RFC 6749 §4.4, RFC 8707).
+   */
+  async registerMachineClient() {
+    const admin = async (method, path, body, expected) => {
+      const res = await this.#req(method, `/admin/api${path}`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return JSON.parse(expectStatus(res, expected, `admin ${method} ${path}`).text);
+    };
+    const api = await admin(
+      "POST",
+      "/resources",
+      {
+        identifier: "https://orders.bench.example/",
+        name: "Bench API",
+        scopes: [{ value: "orders:read", description: "Read orders" }],
+      },
+      201,
+    );
+    const info = await admin(
+      "POST",
+      "/clients",
+      { client_name: "Bench machine", grant_types: ["client_credentials"] },
+      201,
+    );
+    await admin("PUT", `/clients/${info.client_id}/grants/${api.id}`, { scopes: ["orders:read"] }, 200);
+    return {
+      id: info.client_id,
+      resource: api.identifier,
+      basic: `Basic ${Buffer.from(`${encodeURIComponent(info.client_id)}:${encodeURIComponent(info.client_secret)}`).toString("base64")}`,
+    };
+  }
+
   /** Loads the sign-in page: the browser cookie and the CSRF token bound to it. */
   async browser() {
     const res = expectStatus(
@@ -143,6 +179,19 @@ export class Flows {
     const tokens = JSON.parse(expectStatus(res, 200, "refresh").text);
     if (!tokens.refresh_token || tokens.refresh_token === refreshToken)
       throw new Error("refresh did not rotate the refresh token");
+    return { res, tokens };
+  }
+
+  /** POST /token, client_credentials for the machine client's API: one access token, nothing else. */
+  async clientCredentials(machine) {
+    const body = new URLSearchParams({ grant_type: "client_credentials", resource: machine.resource }).toString();
+    const res = await this.#req("POST", "/token", {
+      headers: { authorization: machine.basic, "content-type": "application/x-www-form-urlencoded" },
+      body,
+    });
+    const tokens = JSON.parse(expectStatus(res, 200, "client_credentials").text);
+    if (!tokens.access_token || tokens.refresh_token || tokens.id_token)
+      throw new Error("client_credentials did not answer one access token alone");
     return { res, tokens };
   }
 
