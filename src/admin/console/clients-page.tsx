@@ -85,7 +85,7 @@ export function ClientsPage({ csrf, clients, next }: ClientsPageProps) {
             <option value="app">Application people sign in to (authorization code)</option>
             <option value="machine">Machine-to-machine (client_credentials, no redirect URIs)</option>
           </select>
-          <label for="redirect-uris">Redirect URIs (one per line; applications only)</label>
+          <label for="redirect-uris">Redirect URIs (one per line)</label>
           <textarea id="redirect-uris" name="redirect_uris" rows={3}></textarea>
           <label for="auth-method">Client authentication</label>
           <select id="auth-method" name="token_endpoint_auth_method">
