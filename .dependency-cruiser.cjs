@@ -16,6 +16,7 @@ const LAYERS = [
   ["src/oidc/"],
   ["src/signin/"],
   ["src/magic-link/"],
+  ["src/federation/"],
   ["src/account/"],
   ["src/passkeys/"],
   ["src/admin/"],

@@ -191,3 +191,53 @@ export const clientGrants = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.clientId, t.resourceId] }), index("client_grants_resource").on(t.resourceId)],
 );
+
+/**
+ * Upstream identity providers (federation): an OpenID Connect provider found by discovery from `issuer`, or a preset
+ * (Google, Microsoft, Apple, GitHub). The client secret (Apple: the PKCS #8 signing key) is AES-GCM sealed under
+ * KEY_ENCRYPTION_SECRET with the connection id as associated data (src/keys/crypto-box.ts).
+ */
+export const connections = sqliteTable("connections", {
+  /** A slug chosen by the administrator: it appears in URLs (`connection=` on /authorize). */
+  id: text("id").primaryKey(),
+  displayName: text("display_name").notNull(),
+  /** "oidc" or "oauth2" (GitHub). */
+  type: text("type").notNull(),
+  /** "google", "microsoft", "apple", "github", or null for a generic OpenID Provider. */
+  preset: text("preset"),
+  issuer: text("issuer"),
+  clientId: text("client_id").notNull(),
+  clientSecretEnc: text("client_secret_enc"),
+  /** JSON array of the scopes asked for upstream. */
+  scopes: text("scopes").notNull().default("[]"),
+  /** Whether the provider's email_verified is trusted for linking to an existing account (never for Microsoft). */
+  trustEmailVerified: integer("trust_email_verified", { mode: "boolean" }).notNull().default(false),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  /** Apple only: the team id (the client secret JWT's iss) and the key id (its kid). */
+  appleTeamId: text("apple_team_id"),
+  appleKeyId: text("apple_key_id"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** (connection, upstream subject) → user: how a person signs in through an upstream provider. */
+export const federatedIdentities = sqliteTable(
+  "federated_identities",
+  {
+    connectionId: text("connection_id")
+      .notNull()
+      .references(() => connections.id, { onDelete: "cascade" }),
+    /** The upstream `sub` (GitHub: the numeric user id), never the email. */
+    subject: text("subject").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** What the provider said last: the email, whether it verified it, the name. */
+    email: text("email"),
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
+    name: text("name"),
+    createdAt: integer("created_at").notNull(),
+    lastSignInAt: integer("last_sign_in_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.subject] }), index("federated_identities_user").on(t.userId)],
+);

@@ -12,6 +12,7 @@ const HKDF_INFO = {
   "signing-key": encoder.encode("latchkey signing-key private JWK"),
   "webhook-secret": encoder.encode("latchkey webhook signing secret"),
   "client-secret": encoder.encode("latchkey client_secret_jwt HMAC secret"),
+  "connection-secret": encoder.encode("latchkey upstream connection client secret"),
 } as const;
 export type BoxPurpose = keyof typeof HKDF_INFO;
 /** NIST SP 800-38D §8.2.2: 96-bit random IVs. */

@@ -7,7 +7,7 @@
 import type { Amr } from "../user/types";
 
 /** Authentication context classes, weakest first (the order `acr_values` is checked in). */
-export const ACR_VALUES = ["email-link", "passkey", "passkey-uv"] as const;
+export const ACR_VALUES = ["federated", "email-link", "passkey", "passkey-uv"] as const;
 export type Acr = (typeof ACR_VALUES)[number];
 
 /**
@@ -23,17 +23,26 @@ export function passkeyAmr(userVerified: boolean): Amr[] {
 export const EMAIL_LINK_AMR: Amr[] = ["otp"];
 
 /**
+ * RFC 8176 §2 "fed": the person was authenticated by an upstream identity provider. What that provider checked is
+ * not known here, so nothing more is claimed.
+ */
+const FEDERATED_AMR: Amr[] = ["fed"];
+
+/**
  * The amr published for a stored session or grant. Records written before this mapping carry "hwk"/"swk" (read
  * from an unattested BE flag) and "email" (not registered): those are dropped or mapped, so no token claims them.
  */
 export function publishedAmr(stored: readonly Amr[]): Amr[] {
   if (stored.includes("pop")) return passkeyAmr(stored.includes("mfa"));
+  if (stored.includes("fed")) return FEDERATED_AMR.slice();
   return EMAIL_LINK_AMR.slice();
 }
 
 /** OIDC Core §2 acr: the class of the sign-in, from what it proved (a lower class without UV). */
 export function acrOf(amr: readonly Amr[]): Acr {
   if (amr.includes("pop")) return amr.includes("mfa") ? "passkey-uv" : "passkey";
+  // The weakest class: the upstream's own checks are unknown to Latchkey.
+  if (amr.includes("fed")) return "federated";
   return "email-link";
 }
 

@@ -45,7 +45,10 @@ export function browserBinding(): MiddlewareHandler<AppEnv> {
  * A record's note of the browser it belongs to: a hash of the binding cookie's id, never the id itself, separated by
  * purpose so one record's hash says nothing about another's (magic links, parked authorization requests).
  */
-export function browserBindingHash(browserId: string, purpose: "magic-link" | "parked-request"): Promise<string> {
+export function browserBindingHash(
+  browserId: string,
+  purpose: "magic-link" | "parked-request" | "federation",
+): Promise<string> {
   return sha256b64url(`${purpose}-browser:${browserId}`);
 }
 

@@ -7,7 +7,7 @@ import type { CurrentSession } from "../app-types";
 import { type AuditEvent, type AuditSink, recordEvents } from "../audit/record";
 import { stampLastSignIn } from "../db/users";
 import { randomToken, sha256b64url } from "../lib/crypto";
-import type { Amr, OneTimeId } from "../user/types";
+import type { Amr, OneTimeId, SignInMethod } from "../user/types";
 import { userObject } from "../user/user-object";
 
 const SESSION_IDLE_TTL_MS = 14 * 24 * 3600 * 1000;
@@ -16,7 +16,7 @@ const SESSION_ABSOLUTE_TTL_MS = 90 * 24 * 3600 * 1000;
 /** What a sign-in method hands over once it has proven who the person is. */
 export interface VerifiedSignIn {
   userId: string;
-  method: "passkey" | "email";
+  method: SignInMethod;
   /** RFC 8176 authentication method references the method proved. */
   amr: Amr[];
   /** The ceremony's one-time id, consumed atomically with the session's creation. */
@@ -25,6 +25,8 @@ export interface VerifiedSignIn {
   credentialId: string | null;
   /** An emailed link opened in another browser than the one that asked for it (RFC 9700 §4.7). */
   crossDevice?: boolean;
+  /** Federation: the connection the person came through, for the audit events. */
+  connectionId?: string;
 }
 
 /** What the session needs to know about the browser: the session it holds now (if any), its user agent and country. */
@@ -42,9 +44,9 @@ export type StartedSession =
   | { ok: true; session: CurrentSession; cookie: { value: string; maxAgeS: number } }
   | { ok: false; reason: "replayed" | "disabled" };
 
-/** The sign-in method as audit events name it (docs/events.md): "passkey" or "link". */
-function auditMethod(method: VerifiedSignIn["method"]): "passkey" | "link" {
-  return method === "email" ? "link" : "passkey";
+/** The sign-in method as audit events name it (docs/events.md): "passkey", "link" or "federation". */
+function auditMethod(method: SignInMethod): "passkey" | "link" | "federation" {
+  return method === "email" ? "link" : method;
 }
 
 /**
@@ -98,7 +100,13 @@ export async function startSession(
     {
       type: "signin.succeeded",
       userId: signIn.userId,
-      detail: { method, sid: started, credential_id: signIn.credentialId, cross_device: signIn.crossDevice === true },
+      detail: {
+        method,
+        sid: started,
+        credential_id: signIn.credentialId,
+        cross_device: signIn.crossDevice === true,
+        ...(signIn.connectionId ? { connection: signIn.connectionId } : {}),
+      },
     },
     { type: "session.started", userId: signIn.userId, detail: { sid: started, method, amr: signIn.amr } },
   ];

@@ -6,7 +6,7 @@ import type { AppEnv } from "../app-types";
 export async function renderPage(
   c: Context<AppEnv>,
   element: unknown,
-  status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503 = 200,
+  status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 502 | 503 = 200,
 ): Promise<Response> {
   const body = await (element as HtmlEscapedString | Promise<HtmlEscapedString>);
   return c.html(`<!doctype html>${body.toString()}`, status, { "Cache-Control": "no-store" });

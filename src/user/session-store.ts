@@ -2,7 +2,7 @@
  * Sessions in the user's Durable Object (table `sessions`, created by src/user/schema.ts): looked up by the
  * SHA-256 of the cookie secret, listed and ended by their public sid. Callers (UserDO) own the transactions.
  */
-import type { Amr, SessionInfo, SessionInput } from "./types";
+import type { Amr, SessionInfo, SessionInput, SignInMethod } from "./types";
 
 /** How often a session's last use (and so its sliding idle expiry) is written at most. */
 const LAST_SEEN_RESOLUTION_MS = 60 * 1000;
@@ -124,7 +124,7 @@ function rowToSession(row: Record<string, SqlStorageValue>): SessionInfo {
     userAgent: String(row.user_agent),
     country: row.country === null ? null : String(row.country),
     amr: JSON.parse(String(row.amr)) as Amr[],
-    method: String(row.method) as "passkey" | "email",
+    method: String(row.method) as SignInMethod,
     credentialId: row.credential_id === null || row.credential_id === undefined ? null : String(row.credential_id),
     crossDevice: Number(row.cross_device) === 1,
     authTime: Number(row.auth_time),

@@ -7,9 +7,12 @@
  * RFC 8176 §2 values (see src/sessions/assurance.ts); "hwk", "swk" and "email" only in records written before it,
  * never published.
  */
-export type Amr = "pop" | "user" | "mfa" | "otp" | "hwk" | "swk" | "email";
+export type Amr = "pop" | "user" | "mfa" | "otp" | "fed" | "hwk" | "swk" | "email";
 
 // ---------------------------------------------------------------- sessions and one-time ids
+
+/** How a session was started: a passkey, an emailed link, or an upstream identity provider (federation). */
+export type SignInMethod = "passkey" | "email" | "federation";
 
 /** What a session records about how it started, whoever reads it. */
 interface SessionFacts {
@@ -17,7 +20,7 @@ interface SessionFacts {
   userAgent: string;
   country: string | null;
   amr: Amr[];
-  method: "passkey" | "email";
+  method: SignInMethod;
   /** The passkey the session was started with (null for an email link): removing it can end the session. */
   credentialId: string | null;
   /** Started by an emailed link opened in another browser than the one that asked for it (RFC 9700 §4.7). */

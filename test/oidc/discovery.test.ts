@@ -48,7 +48,7 @@ const EXPECTED = {
   ],
   introspection_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA", "HS256"],
   code_challenge_methods_supported: ["S256"],
-  acr_values_supported: ["email-link", "passkey", "passkey-uv"],
+  acr_values_supported: ["federated", "email-link", "passkey", "passkey-uv"],
   claims_supported: [
     "sub",
     "iss",

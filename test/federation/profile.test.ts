@@ -1,0 +1,63 @@
+/** Upstream answers to profiles: OIDC claims and GitHub's /user and /user/emails shapes. */
+import { describe, expect, it } from "vitest";
+import { githubProfile } from "../../src/federation/github";
+import { profileFromClaims } from "../../src/federation/profile";
+
+describe("profileFromClaims", () => {
+  it("reads sub, a normalised email, email_verified (Apple's string too) and the name", () => {
+    expect(profileFromClaims({ sub: "abc", email: "Ann@Example.COM", email_verified: "true", name: "Ann" })).toEqual({
+      subject: "abc",
+      email: "ann@example.com",
+      emailVerified: true,
+      name: "Ann",
+    });
+    expect(profileFromClaims({ sub: "abc", given_name: "Ann", family_name: "Lee" }).name).toBe("Ann Lee");
+  });
+
+  it("does not call an address verified that the provider did not verify, or that is not an address", () => {
+    expect(profileFromClaims({ sub: "a", email: "ann@example.com" }).emailVerified).toBe(false);
+    expect(profileFromClaims({ sub: "a", email: "ann@example.com", email_verified: "false" }).emailVerified).toBe(
+      false,
+    );
+    expect(profileFromClaims({ sub: "a", email: "not an address", email_verified: true })).toMatchObject({
+      email: null,
+      emailVerified: false,
+    });
+  });
+});
+
+describe("githubProfile", () => {
+  const user = { id: 583231, login: "octocat", name: "The Octocat" };
+
+  it("takes the primary address and whether GitHub verified it", () => {
+    const emails = [
+      { email: "other@example.com", primary: false, verified: true, visibility: null },
+      { email: "octocat@github.com", primary: true, verified: true, visibility: "public" },
+    ];
+    expect(githubProfile(user, emails)).toEqual({
+      subject: "583231",
+      email: "octocat@github.com",
+      emailVerified: true,
+      name: "The Octocat",
+    });
+  });
+
+  it("does not let a verified secondary address stand in for an unverified primary one", () => {
+    const emails = [
+      { email: "other@example.com", primary: false, verified: true, visibility: null },
+      { email: "octocat@github.com", primary: true, verified: false, visibility: "public" },
+    ];
+    expect(githubProfile(user, emails)).toMatchObject({ email: "octocat@github.com", emailVerified: false });
+  });
+
+  it("has no address without a primary one, and is null for a /user without a numeric id", () => {
+    expect(githubProfile({ ...user, name: null }, [])).toEqual({
+      subject: "583231",
+      email: null,
+      emailVerified: false,
+      name: "octocat",
+    });
+    expect(githubProfile({ id: "583231" }, [])).toBeNull();
+    expect(githubProfile(null, null)).toBeNull();
+  });
+});
