@@ -1,10 +1,22 @@
 /** Upstream identity provider connections (federation) in D1. */
-import { eq } from "drizzle-orm";
+import { asc, count, eq } from "drizzle-orm";
 import { db } from "./client";
 import { connections } from "./schema";
 
 export type ConnectionRow = typeof connections.$inferSelect;
 export type NewConnectionRow = typeof connections.$inferInsert;
+
+/** At most this many connections: each is a button on the sign-in page. */
+export const MAX_CONNECTIONS = 50;
+
+/** Oldest first: the order of the sign-in page's buttons. */
+export async function listConnectionRows(d1: D1Database): Promise<ConnectionRow[]> {
+  return db(d1).select().from(connections).orderBy(asc(connections.createdAt), asc(connections.id)).all();
+}
+
+export async function countConnections(d1: D1Database): Promise<number> {
+  return (await db(d1).select({ n: count() }).from(connections).get())?.n ?? 0;
+}
 
 export async function findConnectionRow(d1: D1Database, id: string): Promise<ConnectionRow | null> {
   return (await db(d1).select().from(connections).where(eq(connections.id, id)).get()) ?? null;

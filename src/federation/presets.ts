@@ -36,6 +36,12 @@ const PRESET_FACTS: Record<Preset, PresetFacts> = {
   github: { type: "oauth2", issuer: "https://github.com", scopes: ["read:user", "user:email"], emailTrustable: true },
 };
 
+/** The type, issuer and scopes a preset connection starts with (the issuer may be changed: a tenant, an Enterprise host). */
+export function presetDefaults(preset: Preset): { type: ConnectionType; issuer: string; scopes: string[] } {
+  const { type, issuer, scopes } = PRESET_FACTS[preset];
+  return { type, issuer, scopes: [...scopes] };
+}
+
 /** Whether an upstream's `email_verified` may make an address proven: the connection trusts it and the preset can. */
 export function emailTrusted(connection: { preset: Preset | null; trustEmailVerified: boolean }): boolean {
   if (!connection.trustEmailVerified) return false;

@@ -8,6 +8,7 @@ import { auditSink, recordEvents } from "../../audit/record";
 import { adminBearer, configuredAdminToken } from "../../middleware/admin-bearer";
 import { adoptVariables } from "../../middleware/sub-app";
 import { clientOperations } from "./clients";
+import { connectionOperations } from "./connections";
 import { eventOperations } from "./events";
 import { insufficientScope, oauthAdminToken, requiredScope } from "./oauth-admin-token";
 import { openApiDocument } from "./openapi";
@@ -25,6 +26,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...resourceOperations,
   ...eventOperations,
   ...webhookOperations,
+  ...connectionOperations,
 ];
 
 const bearer = adminBearer({ verifiers: [configuredAdminToken, oauthAdminToken] });
