@@ -12,6 +12,7 @@ import { renderPage } from "../../ui/render";
 import { Problem } from "../api/problem";
 import { requireAdmin } from "./access";
 import { consoleClientRoutes } from "./clients";
+import { consoleConnectionRoutes } from "./connections";
 import { consoleEventRoutes } from "./events";
 import { consoleResourceRoutes } from "./resources";
 import { consoleUserRoutes } from "./users";
@@ -36,6 +37,7 @@ consoleApp.get("/", (c) => c.redirect("/admin/users", 302));
 consoleApp.route("/", consoleUserRoutes);
 consoleApp.route("/", consoleClientRoutes);
 consoleApp.route("/", consoleResourceRoutes);
+consoleApp.route("/", consoleConnectionRoutes);
 consoleApp.route("/", consoleWebhookRoutes);
 consoleApp.route("/", consoleEventRoutes);
 

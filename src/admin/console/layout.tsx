@@ -2,12 +2,13 @@
 import type { Child } from "hono/jsx";
 import { Layout } from "../../ui/layout";
 
-type ConsoleSection = "users" | "clients" | "resources" | "webhooks" | "events";
+type ConsoleSection = "users" | "clients" | "resources" | "connections" | "webhooks" | "events";
 
 const SECTIONS: readonly { id: ConsoleSection; href: string; label: string }[] = [
   { id: "users", href: "/admin/users", label: "Users" },
   { id: "clients", href: "/admin/clients", label: "Clients" },
   { id: "resources", href: "/admin/resources", label: "APIs" },
+  { id: "connections", href: "/admin/connections", label: "Connections" },
   { id: "webhooks", href: "/admin/webhooks", label: "Webhooks" },
   { id: "events", href: "/admin/events", label: "Audit log" },
 ];

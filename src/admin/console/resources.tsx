@@ -1,12 +1,11 @@
 /** Console routes for APIs (resource servers) and clients' grants on them; the rules are the admin model's. */
 import { Hono } from "hono";
-import * as v from "valibot";
+import type * as v from "valibot";
 import type { AppEnv } from "../../app-types";
 import { auditSink } from "../../audit/record";
 import { csrfToken } from "../../sessions/browser";
 import { renderPage } from "../../ui/render";
 import { pageRequest } from "../api/pagination";
-import { Problem } from "../api/problem";
 import { listClientGrants, putClientGrant, removeClientGrant } from "../model/client-grants";
 import {
   createResource,
@@ -17,7 +16,7 @@ import {
   updateResource,
   updateResourceBody,
 } from "../model/resources";
-import { actorOf, consoleForm } from "./form";
+import { actorOf, consoleForm, parsedForm } from "./form";
 import { ClientGrantsPage, ResourcePage, ResourcesPage } from "./resources-page";
 
 export const consoleResourceRoutes = new Hono<AppEnv>();
@@ -40,13 +39,7 @@ function fieldsOf<S extends v.GenericSchema>(schema: S, form: Map<string, string
       }),
     access_token_ttl_seconds: ttl === "" ? null : /^\d{1,9}$/.test(ttl) ? Number(ttl) : Number.NaN,
   };
-  const parsed = v.safeParse(schema, body);
-  if (parsed.success) return parsed.output as v.InferOutput<S>;
-  const errors = parsed.issues.map((i) => ({
-    pointer: `/${(i.path ?? []).map((p) => String(p.key)).join("/")}`,
-    detail: `${(i.path ?? []).map((p) => String(p.key)).join(" ")}: ${i.message}`,
-  }));
-  throw new Problem(422, "validation", "The form is invalid.", errors);
+  return parsedForm(schema, body);
 }
 
 consoleResourceRoutes.get("/resources", async (c) => {

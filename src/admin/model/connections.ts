@@ -47,7 +47,7 @@ export const connectionSchema = v.object({
   created_at: timestamp,
   updated_at: timestamp,
 });
-type ConnectionWire = v.InferOutput<typeof connectionSchema>;
+export type ConnectionWire = v.InferOutput<typeof connectionSchema>;
 
 const slug = v.pipe(
   v.string(),

@@ -228,3 +228,40 @@ describe("webhooks pages", () => {
     expect(http.status).toBe(422);
   });
 });
+
+describe("connections page", () => {
+  it("adds a preset connection from the form (the secret never shown again), disables it and deletes it", async () => {
+    const { browser } = await newAdmin();
+    const csrf = await browser.csrf();
+    const id = `gh-${crypto.randomUUID().slice(0, 8)}`;
+    const res = await browser.fetch("/admin/connections", {
+      form: { csrf, id, display_name: "GitHub", preset: "github", client_id: "Iv1.x", client_secret: "gh-secret-1" },
+    });
+    expect(res.status).toBe(303);
+    const list = await (await browser.fetch("/admin/connections?done=created", { headers: HTML })).text();
+    expect(list).toContain("Connection added.");
+    expect(list).toContain(id);
+    expect(list).toContain("https://github.com");
+    expect(list).not.toContain("gh-secret-1");
+    const off = await browser.fetch(`/admin/connections/${id}/enabled`, { form: { csrf, enabled: "false" } });
+    expect(off.status).toBe(303);
+    const row = await env.DB.prepare("SELECT enabled FROM connections WHERE id = ?")
+      .bind(id)
+      .first<{ enabled: number }>();
+    expect(row?.enabled).toBe(0);
+    expect((await browser.fetch(`/admin/connections/${id}/delete`, { form: { csrf } })).status).toBe(303);
+    expect(await env.DB.prepare("SELECT id FROM connections WHERE id = ?").bind(id).first()).toBeNull();
+  });
+
+  it("refuses a form that could not work, with each field's reason, and writes nothing", async () => {
+    const { browser } = await newAdmin();
+    const csrf = await browser.csrf();
+    const id = `bad-${crypto.randomUUID().slice(0, 8)}`;
+    const res = await browser.fetch("/admin/connections", {
+      form: { csrf, id, display_name: "Bad", issuer: "http://idp.example", client_id: "c", client_secret: "s" },
+    });
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain("must be an https URL");
+    expect(await env.DB.prepare("SELECT id FROM connections WHERE id = ?").bind(id).first()).toBeNull();
+  });
+});
