@@ -148,6 +148,7 @@ async function checked(
     hasSecret: boolean;
     appleTeamId: string | null;
     appleKeyId: string | null;
+    trustEmailVerified: boolean;
   },
 ): Promise<InvalidField[]> {
   const errors: InvalidField[] = [];
@@ -160,6 +161,12 @@ async function checked(
   if (fields.type === "oauth2" && fields.preset !== "github")
     errors.push({ pointer: "/type", detail: 'only the "github" preset is an OAuth 2.0 connection' });
   if (!fields.hasSecret) errors.push({ pointer: "/client_secret", detail: "is required" });
+  // Microsoft identity platform, ID token claims: `email` is not verified by Entra (the "nOAuth" class).
+  if (fields.preset === "microsoft" && fields.trustEmailVerified)
+    errors.push({
+      pointer: "/trust_email_verified",
+      detail: "Microsoft Entra's email claim is never trusted for linking",
+    });
   if (fields.preset === "apple") {
     // Sign in with Apple: the client secret is an ES256 JWT Latchkey signs with this key (its kid, its team).
     if (!fields.appleTeamId) errors.push({ pointer: "/apple_team_id", detail: "is required for Apple" });
@@ -224,6 +231,7 @@ export async function createConnection(
     hasSecret: body.client_secret !== undefined,
     appleTeamId,
     appleKeyId,
+    trustEmailVerified: body.trust_email_verified ?? false,
   });
   if (errors.length > 0) throw invalid(errors);
   if ((await countConnections(sink.env.DB)) >= MAX_CONNECTIONS)
@@ -275,6 +283,7 @@ export async function updateConnection(
     hasSecret: body.client_secret !== undefined || current.clientSecretEnc !== null,
     appleTeamId,
     appleKeyId,
+    trustEmailVerified: body.trust_email_verified ?? current.trustEmailVerified,
   });
   if (errors.length > 0) throw invalid(errors);
   const set: Partial<NewConnectionRow> = { updatedAt: now };

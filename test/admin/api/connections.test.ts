@@ -139,6 +139,15 @@ describe("admin API connections", () => {
     ]) {
       expect((await adminCall("POST", "/connections", body)).status, JSON.stringify(body)).toBe(422);
     }
+    const entra = await adminCall("POST", "/connections", {
+      id: slug("entra"),
+      display_name: "Microsoft",
+      preset: "microsoft",
+      client_id: "c",
+      client_secret: "s",
+      trust_email_verified: true,
+    });
+    expect(pointers(entra)).toEqual(["/trust_email_verified"]);
     // The id, type and preset cannot change (another one is another connection).
     const id = slug("fixed");
     await adminCall("POST", "/connections", {
