@@ -111,5 +111,9 @@ const loadConsole = async () => (await import("./admin/console/app")).consoleApp
 app.all("/admin", (c) => handToSubApp(c, loadConsole));
 app.all("/admin/*", (c) => handToSubApp(c, loadConsole));
 
+// Federation (upstream identity providers and oauth4webapi) likewise: the passkey and token paths never load it.
+const loadFederation = async () => (await import("./federation/routes")).federationApp;
+app.all("/auth/federation/*", (c) => handToSubApp(c, loadFederation));
+
 app.onError((err, c) => formatError(c, err, formats.of(c.req.path)));
 app.notFound((c) => formatNotFound(c, formats.of(c.req.path)));

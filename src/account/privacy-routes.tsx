@@ -7,12 +7,12 @@ import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
 import { assertCsrf, csrfToken } from "../sessions/browser";
 import { clearCookie } from "../sessions/cookies";
+import { mayMakeSensitiveChange, REAUTHENTICATE_TO_DELETE_PATH } from "../sessions/fresh-sign-in";
 import { ReauthenticatePage } from "../ui/pages/account";
 import { AccountDeletedPage, DeleteAccountPage } from "../ui/pages/account-delete";
 import { renderPage } from "../ui/render";
 import { buildDataExport } from "./data-export";
 import { deleteAccount } from "./delete-account";
-import { mayMakeSensitiveChange, REAUTHENTICATE_TO_DELETE_PATH } from "./fresh-sign-in";
 
 export const privacyRoutes = new Hono<AppEnv>();
 
@@ -59,7 +59,7 @@ privacyRoutes.get("/account/delete", async (c) => {
 
 privacyRoutes.post("/account/delete", async (c) => {
   const { session, form } = await signedInForm(c);
-  // NIST SP 800-63B §7.2.1: reauthenticate before a change this grave (src/account/fresh-sign-in.ts).
+  // NIST SP 800-63B §7.2.1: reauthenticate before a change this grave (src/sessions/fresh-sign-in.ts).
   if (!mayMakeSensitiveChange(session, Date.now())) {
     return renderPage(c, <ReauthenticatePage href={REAUTHENTICATE_TO_DELETE_PATH} action={DELETE_ACTION} />, 403);
   }

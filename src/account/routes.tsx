@@ -2,17 +2,19 @@
 import { type Context, Hono } from "hono";
 import type { AppEnv, CurrentSession } from "../app-types";
 import { type AuditEvent, auditSink, recordEvents } from "../audit/record";
+import { findConnectionRow, signInConnections } from "../db/connections";
 import { listCredentials, renameCredential } from "../db/credentials";
+import { identityKey, listIdentitiesOfUser, unlinkIdentity } from "../db/federated-identities";
 import { findUserById } from "../db/users";
 import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
 import { MAX_CREDENTIAL_ID_CHARS } from "../lib/credential-id";
 import { assertCsrf, csrfToken } from "../sessions/browser";
+import { mayMakeSensitiveChange, REAUTHENTICATE_PATH } from "../sessions/fresh-sign-in";
+import { notifySignInChange } from "../signin/sign-in-change-mail";
 import { AccountPage, ConfirmDeleteLastPage, ReauthenticatePage } from "../ui/pages/account";
 import { renderPage } from "../ui/render";
 import { userObject } from "../user/user-object";
-import { mayMakeSensitiveChange, REAUTHENTICATE_PATH } from "./fresh-sign-in";
-import { notifyPasskeyChange } from "./passkey-change-mail";
 import { privacyRoutes } from "./privacy-routes";
 import { removePasskey } from "./remove-passkey";
 
@@ -29,15 +31,19 @@ const NOTICES: Record<string, string> = {
   renamed: "Passkey renamed.",
   deleted: "Passkey deleted. Any other session it signed in has ended.",
   ended: "Session ended.",
+  linked: "Provider linked: you can sign in with it from now on.",
+  unlinked: "Provider unlinked.",
 };
 
 accountRoutes.get("/account", async (c) => {
   const session = c.get("session");
   if (!session) return c.redirect("/signin?return_to=%2Faccount", 302);
-  const [user, passkeys, sessions] = await Promise.all([
+  const [user, passkeys, sessions, identities, connections] = await Promise.all([
     findUserById(c.env.DB, session.userId),
     listCredentials(c.env.DB, session.userId),
     userObject(c.env, session.userId).listSessions(Date.now()),
+    listIdentitiesOfUser(c.env.DB, session.userId),
+    signInConnections(c.env.DB),
   ]);
   if (!user) return c.redirect("/signin", 302);
   const notice = NOTICES[c.req.query("done") ?? ""];
@@ -52,6 +58,16 @@ accountRoutes.get("/account", async (c) => {
       currentSid={session.sid}
       notice={notice}
       reauthenticate={fresh ? null : REAUTHENTICATE_PATH}
+      providers={{
+        linked: identities.map((i) => ({
+          connectionId: i.connectionId,
+          subject: i.subject,
+          displayName: connections.find((conn) => conn.id === i.connectionId)?.displayName ?? i.connectionId,
+          email: i.email,
+          lastSignInAt: i.lastSignInAt,
+        })),
+        available: connections.filter((conn) => !identities.some((i) => i.connectionId === conn.id)),
+      }}
     />,
   );
 });
@@ -81,7 +97,7 @@ accountRoutes.post("/account/passkeys/rename", async (c) => {
 accountRoutes.post("/account/passkeys/delete", async (c) => {
   const { session, form } = await accountForm(c);
   const now = Date.now();
-  // Removing a passkey needs a recent sign-in (src/account/fresh-sign-in.ts): otherwise a page that says so.
+  // Removing a passkey needs a recent sign-in (src/sessions/fresh-sign-in.ts): otherwise a page that says so.
   if (!mayMakeSensitiveChange(session, now))
     return renderPage(c, <ReauthenticatePage href={REAUTHENTICATE_PATH} />, 403);
   const id = field(form, "id", MAX_CREDENTIAL_ID_CHARS);
@@ -107,7 +123,7 @@ accountRoutes.post("/account/passkeys/delete", async (c) => {
   );
   recordEvents(sink, endedEvents, now);
   const user = await findUserById(c.env.DB, session.userId);
-  if (user) notifyPasskeyChange(c, { to: user.email, change: "removed", passkeyName: target.name, at: now });
+  if (user) notifySignInChange(c, { to: user.email, change: "removed", method: "passkey", name: target.name, at: now });
   return c.redirect("/account?done=deleted", 303);
 });
 
@@ -119,4 +135,35 @@ accountRoutes.post("/account/sessions/end", async (c) => {
   const detail = { sid, reason: "ended_from_account", by_sid: session.sid };
   recordEvents(auditSink(c), { type: "session.ended", userId: session.userId, detail });
   return c.redirect("/account?done=ended", 303);
+});
+
+/** Unlinking a provider changes how the account is signed in to: a recent sign-in, and never the last way in. */
+accountRoutes.post("/account/providers/unlink", async (c) => {
+  const { session, form } = await accountForm(c);
+  const now = Date.now();
+  if (!mayMakeSensitiveChange(session, now))
+    return renderPage(c, <ReauthenticatePage href={REAUTHENTICATE_PATH} />, 403);
+  const connectionId = field(form, "connection", 64);
+  // The upstream subject exactly as stored (OIDC Core §2: at most 255 ASCII characters; never trimmed).
+  const subject = form.get("subject") ?? "";
+  if (!subject || subject.length > 255) throw new ApiError("invalid_request", '"subject" is missing or too long.');
+  const result = await unlinkIdentity(c.env.DB, { userId: session.userId, connectionId, subject });
+  if (result === "not_found") throw new ApiError("not_found", "That provider is not linked to your account.");
+  if (result === "last_way_in")
+    throw new ApiError("last_credential", "This provider is your only way to sign in: add a passkey first.");
+  // As with a removed passkey: the sessions started through it end (this one stays), and the owner is told.
+  const ended = await userObject(c.env, session.userId).endSessionsThrough(
+    identityKey(connectionId, subject),
+    session.sid,
+    now,
+  );
+  const detail = { connection: connectionId, sessions_ended: ended.length };
+  recordEvents(auditSink(c), { type: "federation.unlinked", userId: session.userId, detail }, now);
+  const [user, connection] = await Promise.all([
+    findUserById(c.env.DB, session.userId),
+    findConnectionRow(c.env.DB, connectionId),
+  ]);
+  const name = connection?.displayName ?? connectionId;
+  if (user) notifySignInChange(c, { to: user.email, change: "removed", method: "provider", name, at: now });
+  return c.redirect("/account?done=unlinked", 303);
 });

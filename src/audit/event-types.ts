@@ -32,6 +32,8 @@ export const AUDIT_TYPES = [
   "connection.created",
   "connection.updated",
   "connection.deleted",
+  "federation.linked",
+  "federation.unlinked",
   "user.created",
   "user.updated",
   "user.disabled",

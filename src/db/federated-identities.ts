@@ -73,6 +73,14 @@ export async function createUserWithIdentity(
 }
 
 /**
+ * An identity as the user's Durable Object records it on the sessions started through it (so that unlinking it can
+ * end them): its connection and upstream subject.
+ */
+export function identityKey(connectionId: string, subject: string): string {
+  return JSON.stringify([connectionId, subject]);
+}
+
+/**
  * Removes the identity unless it is the user's last way in: no passkey, no verified address (no link sign-in)
  * and no other identity. One statement, so a parallel unlink cannot remove both of the last two.
  */
@@ -104,4 +112,19 @@ export async function unlinkIdentity(
     .where(and(eq(f.userId, key.userId), eq(f.connectionId, key.connectionId), eq(f.subject, key.subject)))
     .all();
   return (row?.n ?? 0) > 0 ? "last_way_in" : "not_found";
+}
+
+/** A returning sign-in: what the provider said this time, and when. */
+export async function touchIdentity(
+  d1: D1Database,
+  key: { connectionId: string; subject: string },
+  seen: SeenProfile,
+  now: number,
+): Promise<void> {
+  const f = federatedIdentities;
+  await db(d1)
+    .update(f)
+    .set({ ...seen, lastSignInAt: now })
+    .where(and(eq(f.connectionId, key.connectionId), eq(f.subject, key.subject)))
+    .run();
 }

@@ -76,6 +76,11 @@ export const clients = sqliteTable("clients", {
    * KEY_ENCRYPTION_SECRET, for clients registered with that method only (others keep only secretHash).
    */
   secretEnc: text("secret_enc"),
+  /**
+   * Latchkey extension: the federation connections (ids) this client's users may sign in with, a JSON array; null =
+   * every enabled one, [] = none (passkeys and emailed links only). Ids of connections deleted since are ignored.
+   */
+  connections: text("connections"),
 });
 
 export const signingKeys = sqliteTable("signing_keys", {

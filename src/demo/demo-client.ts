@@ -24,5 +24,6 @@ export function demoClient(config: Config): ClientRecord {
     jwksUri: null,
     tokenEndpointAuthSigningAlg: null,
     secretEnc: null,
+    connections: null,
   };
 }

@@ -23,6 +23,14 @@ export interface Connection {
   appleKeyId: string | null;
 }
 
+/**
+ * Latchkey's redirect URI for one connection, registered at its provider. One per connection: the path says which
+ * provider an answer is from (RFC 9700 §4.4.2, mix-up defense by distinct redirect URIs).
+ */
+export function federationCallbackPath(connectionId: string): `/auth/federation/callback/${string}` {
+  return `/auth/federation/callback/${encodeURIComponent(connectionId)}`;
+}
+
 export function rowToConnection(row: ConnectionRow): Connection {
   return {
     id: row.id,

@@ -29,6 +29,7 @@ export function githubProfile(user: unknown, emails: unknown): UpstreamProfile |
   // A verified secondary address does not stand in for the primary one: the primary is the one GitHub mails.
   const primary = list.find((e) => e.primary) ?? null;
   const name = typeof u.name === "string" && u.name ? u.name : typeof u.login === "string" ? u.login : null;
-  const email = primary ? upstreamEmail(primary.email) : null;
-  return { subject: String(u.id), email, emailVerified: email !== null && primary?.verified === true, name };
+  const address = primary ? upstreamEmail(primary.email) : null;
+  const verified = address?.asSent === true && primary?.verified === true;
+  return { subject: String(u.id), email: address?.email ?? null, emailVerified: verified, name };
 }

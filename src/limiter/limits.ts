@@ -8,7 +8,8 @@ export type LimitName =
   | "passkeyHintPerIp"
   | "authorizePerIp"
   | "tokenFailurePerClient"
-  | "registerPerIp";
+  | "registerPerIp"
+  | "federationPerIp";
 
 export type RateLimits = Record<LimitName, RateLimit>;
 
@@ -22,6 +23,7 @@ const DEFAULT_LIMITS: RateLimits = {
   authorizePerIp: { limit: 120, windowMs: 10 * MIN },
   tokenFailurePerClient: { limit: 60, windowMs: MIN },
   registerPerIp: { limit: 20, windowMs: 60 * MIN },
+  federationPerIp: { limit: 60, windowMs: 10 * MIN },
 };
 
 /** Parses `{"magicLinkPerAddress": {"limit": 5, "windowSeconds": 900}, ...}`; throws on anything malformed. */

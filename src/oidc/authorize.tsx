@@ -5,6 +5,7 @@
 import { type Context, Hono } from "hono";
 import { clientIp, hit } from "../abuse/rate-limiter";
 import type { AppEnv, CurrentSession } from "../app-types";
+import { offeredConnections, signInConnections } from "../db/connections";
 import { findUserById } from "../db/users";
 import type { OAuthErrorCode } from "../errors";
 import { readForm } from "../lib/body";
@@ -100,6 +101,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
     clientId: target.client.id,
     clientName: target.client.name,
     clientLogoUri: target.client.logoUri,
+    clientConnections: target.client.connections,
     redirectUri,
     redirectUriSent: get("redirect_uri") !== undefined,
     expectedSub: hintedSub,
@@ -134,6 +136,13 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
       return fail("temporarily_unavailable", "too many sign-in requests from this network; retry later");
   }
   const rid = await parkRequest(c.env, parked, now);
+  // A client may send the person straight to one upstream provider; the parked request waits for its return.
+  const connection = get("connection");
+  if (connection && /^[a-z0-9][a-z0-9-]{0,62}$/.test(connection)) {
+    const q = new URLSearchParams({ return_to: `/authorize/continue?rid=${rid}` });
+    if (req.loginHint) q.set("login_hint", req.loginHint.slice(0, 254));
+    return c.redirect(`/auth/federation/${connection}/start?${q}`, 302);
+  }
   return renderPage(
     c,
     <SignInPage
@@ -142,6 +151,7 @@ authorizeRoutes.on(["GET", "POST"], "/authorize", async (c) => {
       loginHint={req.loginHint?.slice(0, 254)}
       client={{ name: target.client.name, logoUri: target.client.logoUri }}
       turnstileSiteKey={config.turnstile?.siteKey}
+      connections={offeredConnections(await signInConnections(c.env.DB), target.client.connections)}
     />,
   );
 });
@@ -171,6 +181,7 @@ authorizeRoutes.get("/authorize/continue", async (c) => {
         returnTo={`/authorize/continue?rid=${rid}`}
         client={{ name: client.name, logoUri: client.logoUri }}
         turnstileSiteKey={c.get("config").turnstile?.siteKey}
+        connections={offeredConnections(await signInConnections(c.env.DB), client.connections)}
       />,
     );
   }

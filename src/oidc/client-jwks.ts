@@ -4,6 +4,7 @@
  * JWKS_REFETCH_MIN_INTERVAL_S per URI, so an unknown kid cannot make us hammer the client's server.
  */
 import type { JSONWebKeySet } from "jose";
+import { ResponseTooLarge, readResponseCapped } from "../lib/response-body";
 import { parseClientJwkSet } from "./client-jwk-set";
 import type { ClientRecord } from "./clients";
 
@@ -22,31 +23,16 @@ export function clearJwksCache(): void {
   cache.clear();
 }
 
-/** Reads at most `limit` bytes of the body; more is refused without reading the rest. */
+/** Reads at most `limit` bytes of the body as UTF-8; more is refused without reading the rest. */
 async function readLimited(res: Response, limit: number): Promise<string> {
-  const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new ClientKeysUnavailable(`response larger than ${limit} bytes`);
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new ClientKeysUnavailable(`response larger than ${limit} bytes`);
-    }
-    chunks.push(value);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readResponseCapped(res, limit);
+  } catch (e) {
+    if (e instanceof ResponseTooLarge) throw new ClientKeysUnavailable(e.message);
+    throw e;
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(all);
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
 }
 
 async function fetchJwks(uri: string): Promise<JSONWebKeySet> {

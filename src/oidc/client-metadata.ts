@@ -1,4 +1,5 @@
 /** RFC 7591 client metadata at registration: untrusted input parsed into ClientMetadata (pure). */
+import { CONNECTION_ID } from "../lib/connection-id";
 import { LOOPBACK_HOSTS } from "../lib/loopback";
 import {
   CLIENT_AUTH_METHODS,
@@ -25,6 +26,11 @@ export interface ClientMetadata extends JwtAuthMetadata, GrantTypesMetadata {
   application_type: ApplicationType;
   /** Latchkey extension: a first-party client skips the consent screen. */
   first_party: boolean;
+  /**
+   * Latchkey extension: the federation connections its users may sign in with (ids); absent = every enabled one,
+   * [] = none. Whether each id names a connection is register-client.ts's check (it needs D1).
+   */
+  connections?: string[];
 }
 
 export type MetadataResult =
@@ -41,6 +47,8 @@ const APPLICATION_TYPES: readonly ApplicationType[] = ["web", "native"];
 const MAX_URIS = 20;
 const MAX_URI_LENGTH = 2000;
 const MAX_NAME_LENGTH = 200;
+/** As many as there can be connections (src/db/connections.ts MAX_CONNECTIONS). */
+const MAX_CLIENT_CONNECTIONS = 50;
 /** C0/C1 controls and bidi overrides: they have no place in a name shown on the consent page and can spoof it. */
 const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
@@ -240,6 +248,18 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   if (typeof firstParty !== "boolean")
     throw new MetadataError("invalid_client_metadata", "first_party", "first_party must be a boolean");
 
+  const connections = stringArray(o, "connections", true);
+  if (connections !== undefined) {
+    if (connections.length > MAX_CLIENT_CONNECTIONS)
+      throw new MetadataError(
+        "invalid_client_metadata",
+        "connections",
+        `connections lists at most ${MAX_CLIENT_CONNECTIONS} connection ids`,
+      );
+    if (!connections.every((id) => CONNECTION_ID.test(id)))
+      throw new MetadataError("invalid_client_metadata", "connections", "connections must be connection ids");
+  }
+
   const metadata: ClientMetadata = {
     redirect_uris: redirectUris,
     token_endpoint_auth_method: authMethod,
@@ -252,6 +272,7 @@ function parseOrThrow(body: unknown, options: MetadataOptions): ClientMetadata {
   };
   if (name !== undefined) metadata.client_name = name;
   if (logoUri !== undefined) metadata.logo_uri = logoUri;
+  if (connections !== undefined) metadata.connections = connections;
   return metadata;
 }
 

@@ -34,6 +34,8 @@ export interface ClientRecord {
   tokenEndpointAuthSigningAlg: AssertionAlg | null;
   /** client_secret_jwt only: the secret itself (and the previous one), AES-GCM sealed (client-secret-box.ts). */
   secretEnc: string | null;
+  /** Latchkey extension: the federation connections its users may use (ids); null = every enabled one. */
+  connections: string[] | null;
 }
 
 function rowToRecord(row: ClientRow): ClientRecord {
@@ -56,6 +58,7 @@ function rowToRecord(row: ClientRow): ClientRecord {
     jwksUri: row.jwksUri,
     tokenEndpointAuthSigningAlg: row.tokenEndpointAuthSigningAlg as AssertionAlg | null,
     secretEnc: row.secretEnc,
+    connections: row.connections === null ? null : (JSON.parse(row.connections) as string[]),
   };
 }
 
@@ -79,6 +82,7 @@ export function recordToRow(record: ClientRecord, createdAt: number): NewClientR
     jwksUri: record.jwksUri,
     tokenEndpointAuthSigningAlg: record.tokenEndpointAuthSigningAlg,
     secretEnc: record.secretEnc,
+    connections: record.connections === null ? null : JSON.stringify(record.connections),
     createdAt,
   };
 }

@@ -10,6 +10,8 @@ export interface ParkedRequest {
   clientId: string;
   clientName: string;
   clientLogoUri: string | null;
+  /** The federation connections the client allows (null or absent in older records: every enabled one). */
+  clientConnections?: string[] | null;
   redirectUri: string;
   redirectUriSent: boolean;
   /** OIDC Core §3.1.2.1 id_token_hint: only this user may complete the request (null: anyone). */
@@ -70,10 +72,16 @@ export async function forgetParkedRequest(env: Env, rid: string): Promise<void> 
   await env.KV.delete(`az:${rid}`);
 }
 
-export async function loadParkedClient(
-  env: Env,
-  rid: string,
-): Promise<{ name: string; logoUri: string | null } | null> {
+/** The client of a parked request as the sign-in page shows it, and the connections it offers there. */
+export interface ParkedClient {
+  name: string;
+  logoUri: string | null;
+  connections: string[] | null;
+}
+
+export async function loadParkedClient(env: Env, rid: string): Promise<ParkedClient | null> {
   const record = await loadParkedRequest(env, rid, Date.now());
-  return record ? { name: record.clientName, logoUri: record.clientLogoUri } : null;
+  return record
+    ? { name: record.clientName, logoUri: record.clientLogoUri, connections: record.clientConnections ?? null }
+    : null;
 }

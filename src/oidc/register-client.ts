@@ -5,6 +5,7 @@
 import type { Env } from "../config";
 import { getConfig } from "../config";
 import { insertClientRow } from "../db/clients";
+import { existingConnectionIds } from "../db/connections";
 import { randomToken, sha256b64url } from "../lib/crypto";
 import type { ClientMetadata } from "./client-metadata";
 import { sealClientSecrets } from "./client-secret-box";
@@ -43,7 +44,19 @@ export function metadataFields(
     jwks: metadata.jwks ?? null,
     jwksUri: metadata.jwks_uri ?? null,
     tokenEndpointAuthSigningAlg: metadata.token_endpoint_auth_signing_alg ?? null,
+    connections: metadata.connections ?? null,
   };
+}
+
+/**
+ * Why the metadata's `connections` cannot be stored (an id no connection has: a typo would silently hide a provider),
+ * or null. Connections deleted later are only ignored at sign-in.
+ */
+export async function connectionsProblem(d1: D1Database, metadata: ClientMetadata): Promise<string | null> {
+  const ids = metadata.connections ?? [];
+  const existing = await existingConnectionIds(d1, ids);
+  const unknown = ids.filter((id) => !existing.has(id));
+  return unknown.length ? `connections names no connection: ${unknown.join(", ")}` : null;
 }
 
 /** Whether clients using `method` get a client secret: not public clients, not private_key_jwt (OIDC Core §9). */

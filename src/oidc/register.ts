@@ -6,7 +6,7 @@ import { ApiError, OAuthError } from "../errors";
 import { readJson } from "../lib/body";
 import { adminBearer } from "../middleware/admin-bearer";
 import { parseClientMetadata } from "./client-metadata";
-import { registerClient } from "./register-client";
+import { connectionsProblem, registerClient } from "./register-client";
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
 
@@ -32,6 +32,8 @@ registerRoutes.post("/register", registrationAdmin.middleware, async function re
   }
   const parsed = parseClientMetadata(body, { insecureDev: config.insecureDev });
   if (!parsed.ok) throw new OAuthError(parsed.error, parsed.description);
+  const unknown = await connectionsProblem(c.env.DB, parsed.metadata);
+  if (unknown) throw new OAuthError("invalid_client_metadata", unknown);
 
   const info = await registerClient(c.env, parsed.metadata, Date.now());
   recordEvents(auditSink(c), {

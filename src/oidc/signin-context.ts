@@ -1,13 +1,10 @@
 /** What the sign-in page says about where the person is going (the client of a parked authorization). */
 import type { Env } from "../config";
-import { loadParkedClient, loadParkedRequest } from "./parked-request";
+import { loadParkedClient, loadParkedRequest, type ParkedClient } from "./parked-request";
 
 const PARKED_CONTINUATION = /^\/authorize\/continue\?rid=([A-Za-z0-9_-]{20,64})$/;
 
-export async function signInContext(
-  env: Env,
-  returnTo: string,
-): Promise<{ name: string; logoUri: string | null } | null> {
+export async function signInContext(env: Env, returnTo: string): Promise<ParkedClient | null> {
   const match = PARKED_CONTINUATION.exec(returnTo);
   if (!match) return null;
   return loadParkedClient(env, match[1]!);

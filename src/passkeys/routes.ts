@@ -1,8 +1,6 @@
 /** JSON endpoints of the passkey ceremonies; every one is CSRF-checked and bound to the browser cookie. */
 import { type Context, Hono } from "hono";
 import { clientIp, hit } from "../abuse/rate-limiter";
-import { mayMakeSensitiveChange } from "../account/fresh-sign-in";
-import { notifyPasskeyChange } from "../account/passkey-change-mail";
 import type { AppEnv } from "../app-types";
 import { type AuditSink, auditSink, recordEvents } from "../audit/record";
 import { findUserById } from "../db/users";
@@ -11,7 +9,9 @@ import { readJson } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
 import { asObject, normalizeEmail, optionalString } from "../lib/validate";
 import { assertCsrf } from "../sessions/browser";
+import { mayMakeSensitiveChange } from "../sessions/fresh-sign-in";
 import { browserFacts, setSessionCookie } from "../signin/session-cookie";
+import { notifySignInChange } from "../signin/sign-in-change-mail";
 import { ACCOUNT_DISABLED, startSession } from "../signin/start-session";
 import { recordSignIn, startAuthentication, verifyAuthentication } from "./authentication";
 import { finishRegistration, startRegistration } from "./registration";
@@ -81,7 +81,7 @@ async function passkeySession(sink: AuditSink, c: Context<AppEnv>, body: unknown
   return started;
 }
 
-/** Adding a passkey needs a recent sign-in (src/account/fresh-sign-in.ts); the page links to a new one. */
+/** Adding a passkey needs a recent sign-in (src/sessions/fresh-sign-in.ts); the page links to a new one. */
 function requireFreshSignIn(c: Context<AppEnv>, now: number): void {
   const session = c.get("session");
   if (!session || !mayMakeSensitiveChange(session, now)) {
@@ -108,7 +108,7 @@ passkeyRoutes.post("/auth/passkey/register/verify", async (c) => {
   const passkey = await finishRegistration(c.env, c.get("config"), user, c.get("browserId"), body, now);
   const detail = { credential_id: passkey.id, aaguid: passkey.aaguid, backup_eligible: passkey.backupEligible };
   recordEvents(auditSink(c), { type: "passkey.added", userId: user.id, detail }, now);
-  notifyPasskeyChange(c, { to: user.email, change: "added", passkeyName: passkey.name, at: now });
+  notifySignInChange(c, { to: user.email, change: "added", method: "passkey", name: passkey.name, at: now });
   const redirect = safeReturnTo(optionalString(body, "return_to"), c.get("config").origin);
   return c.json({ ok: true, passkey: { id: passkey.id, name: passkey.name }, redirect }, 201, {
     "Cache-Control": "no-store",

@@ -26,7 +26,7 @@ export const EMAIL_LINK_AMR: Amr[] = ["otp"];
  * RFC 8176 §2 "fed": the person was authenticated by an upstream identity provider. What that provider checked is
  * not known here, so nothing more is claimed.
  */
-const FEDERATED_AMR: Amr[] = ["fed"];
+export const FEDERATED_AMR: Amr[] = ["fed"];
 
 /**
  * The amr published for a stored session or grant. Records written before this mapping carry "hwk"/"swk" (read

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-types";
 import { auditSink, recordEvents } from "../audit/record";
+import { offeredConnections, signInConnections } from "../db/connections";
 import { ApiError } from "../errors";
 import { readForm } from "../lib/body";
 import { safeReturnTo } from "../lib/return-to";
@@ -20,7 +21,7 @@ pageRoutes.get("/", (c) => c.redirect(c.get("session") ? "/account" : "/signin",
 pageRoutes.get("/signin", async (c) => {
   const config = c.get("config");
   const returnTo = safeReturnTo(c.req.query("return_to"), config.origin);
-  const client = await signInContext(c.env, returnTo);
+  const [client, connections] = await Promise.all([signInContext(c.env, returnTo), signInConnections(c.env.DB)]);
   return renderPage(
     c,
     <SignInPage
@@ -29,6 +30,7 @@ pageRoutes.get("/signin", async (c) => {
       loginHint={c.req.query("login_hint")?.slice(0, 254)}
       client={client}
       turnstileSiteKey={config.turnstile?.siteKey}
+      connections={offeredConnections(connections, client?.connections ?? null)}
     />,
   );
 });

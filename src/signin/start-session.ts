@@ -27,6 +27,8 @@ export interface VerifiedSignIn {
   crossDevice?: boolean;
   /** Federation: the connection the person came through, for the audit events. */
   connectionId?: string;
+  /** Federation: the identity signed in through (db/federated-identities.ts identityKey); unlinking it ends it. */
+  identity?: string;
 }
 
 /** What the session needs to know about the browser: the session it holds now (if any), its user agent and country. */
@@ -77,6 +79,7 @@ export async function startSession(
       method: signIn.method,
       credentialId: signIn.credentialId,
       crossDevice: signIn.crossDevice === true,
+      identity: signIn.identity ?? null,
       idleTtlMs: SESSION_IDLE_TTL_MS,
       absoluteTtlMs: SESSION_ABSOLUTE_TTL_MS,
     },

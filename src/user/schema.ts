@@ -93,7 +93,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     up(sql) {
       // RFC 9700 §4.7: a session started by an emailed link opened in another browser than the one that asked
-      // for it may not add or remove passkeys (src/account/fresh-sign-in.ts). Sessions before it: 0 (not one).
+      // for it may not add or remove passkeys (src/sessions/fresh-sign-in.ts). Sessions before it: 0 (not one).
       if (!hasColumn(sql, "sessions", "cross_device")) {
         sql.exec("ALTER TABLE sessions ADD COLUMN cross_device INTEGER NOT NULL DEFAULT 0");
       }
@@ -123,6 +123,14 @@ export const MIGRATIONS: readonly Migration[] = [
       // RFC 8707: the resource (its identifier) a grant family was authorized for; null for families before it and
       // for grants without one (their access tokens are for the issuer).
       if (!hasColumn(sql, "families", "resource")) sql.exec("ALTER TABLE families ADD COLUMN resource TEXT");
+    },
+  },
+  {
+    version: 5,
+    up(sql) {
+      // Federation: the upstream identity a session was started through (src/db/federated-identities.ts identityKey),
+      // so unlinking it ends those sessions. Sessions before it were not started through one: null.
+      if (!hasColumn(sql, "sessions", "identity")) sql.exec("ALTER TABLE sessions ADD COLUMN identity TEXT");
     },
   },
 ];

@@ -24,8 +24,8 @@ export function insertSession(sql: SqlStorage, input: SessionInput, now: number)
   };
   sql.exec(
     `INSERT INTO sessions (sid, secret_hash, created_at, last_seen_at, idle_ttl_ms, idle_expires_at,
-       absolute_expires_at, user_agent, country, amr, method, auth_time, credential_id, cross_device)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       absolute_expires_at, user_agent, country, amr, method, auth_time, credential_id, cross_device, identity)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     session.sid,
     input.secretHash,
     now,
@@ -40,6 +40,7 @@ export function insertSession(sql: SqlStorage, input: SessionInput, now: number)
     now,
     input.credentialId,
     input.crossDevice ? 1 : 0,
+    input.identity ?? null,
   );
   return session;
 }
@@ -95,6 +96,17 @@ export function deleteSession(sql: SqlStorage, sid: string): boolean {
 export function deleteSessionsStartedWith(sql: SqlStorage, credentialId: string, keepSid: string | null): string[] {
   return sql
     .exec("DELETE FROM sessions WHERE credential_id = ? AND sid IS NOT ? RETURNING sid", credentialId, keepSid)
+    .toArray()
+    .map((r) => String(r.sid));
+}
+
+/**
+ * Deletes the sessions started through an upstream identity (db/federated-identities.ts identityKey), but `keepSid`;
+ * returns their sids.
+ */
+export function deleteSessionsThrough(sql: SqlStorage, identity: string, keepSid: string | null): string[] {
+  return sql
+    .exec("DELETE FROM sessions WHERE identity = ? AND sid IS NOT ? RETURNING sid", identity, keepSid)
     .toArray()
     .map((r) => String(r.sid));
 }

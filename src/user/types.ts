@@ -28,6 +28,8 @@ interface SessionFacts {
 }
 
 export interface SessionInput extends SessionFacts {
+  /** Federation: the upstream identity it was started through (db/federated-identities.ts identityKey); unlinking ends it. */
+  identity?: string | null;
   /** SHA-256 (base64url) of the session secret held in the cookie. */
   secretHash: string;
   idleTtlMs: number;

@@ -124,6 +124,20 @@ export class UserDO extends DurableObject<object> {
     });
   }
 
+  /**
+   * An unlinked upstream identity takes the sessions started through it (identityKey) with it, but `keepSid` (the
+   * session that unlinked it), and their grants, offline ones included: the identity may be one the person never
+   * meant to link. Returns the sids ended.
+   */
+  endSessionsThrough(identity: string, keepSid: string | null, now: number): string[] {
+    if (!this.#ready) return [];
+    return this.ctx.storage.transactionSync(() => {
+      const sids = sessions.deleteSessionsThrough(this.#sql, identity, keepSid);
+      for (const sid of sids) grants.revokeAllSessionGrants(this.#sql, sid, now);
+      return sids;
+    });
+  }
+
   /** "Sign out everywhere": ends every session and revokes every grant of this user at once. Returns sessions ended. */
   endAllSessions(): number {
     if (!this.#ready) return 0;

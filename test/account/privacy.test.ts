@@ -2,7 +2,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { EXPORT_EVENTS_DAYS, EXPORT_EVENTS_MAX } from "../../src/account/data-export";
-import { FRESH_SIGN_IN_MS } from "../../src/account/fresh-sign-in";
+import { FRESH_SIGN_IN_MS } from "../../src/sessions/fresh-sign-in";
 import {
   addPasskey,
   passkeySignIn,

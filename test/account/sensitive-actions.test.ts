@@ -1,6 +1,6 @@
 /** Sensitive account actions: a recent sign-in to add or remove a passkey, a mail to the owner, sessions that end. */
 import { describe, expect, it } from "vitest";
-import { FRESH_SIGN_IN_MS, REAUTHENTICATE_PATH } from "../../src/account/fresh-sign-in";
+import { FRESH_SIGN_IN_MS, REAUTHENTICATE_PATH } from "../../src/sessions/fresh-sign-in";
 import { addPasskey, passkeySignIn, sessionAlive, signUp, userWithPasskey } from "../helpers/accounts";
 import { ORIGIN, TestBrowser } from "../helpers/browser";
 import { listMail, waitForMail } from "../helpers/mailbox";

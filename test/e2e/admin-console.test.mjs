@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
 import { assertSignedOut, confirmLink, newEmail, pathOf, requestMagicLink } from "./flows.mjs";
-import { ADMIN_TOKEN, startStack, withBrowsers } from "./harness.mjs";
+import { adminApi, startStack, withBrowsers } from "./harness.mjs";
 
 const TIMEOUT = 240_000;
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -29,15 +29,6 @@ async function assertAccessible(page, label) {
     assert.deepEqual(violations, [], `axe-core violations on ${label} (${colorScheme})`);
   }
   await page.emulateMedia({ colorScheme: null });
-}
-
-async function adminApi(origin, method, path, body) {
-  const res = await fetch(`${origin}/admin/api${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: res.status === 204 ? null : await res.json() };
 }
 
 async function userIdOf(origin, email) {

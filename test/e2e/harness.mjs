@@ -12,6 +12,16 @@ import { SMTPServer } from "smtp-server";
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const RESULTS_DIR = join(ROOT, "test-results");
 export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
+
+/** A call to the admin API with the bootstrap token: its status and parsed body (null for 204). */
+export async function adminApi(origin, method, path, body) {
+  const res = await fetch(`${origin}/admin/api${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: res.status === 204 ? null : await res.json() };
+}
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const READY_TIMEOUT_MS = 120_000;

@@ -23,6 +23,7 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({
   jwksUri: null,
   tokenEndpointAuthSigningAlg: null,
   secretEnc: null,
+  connections: null,
   ...over,
 });
 

@@ -115,6 +115,7 @@ describe("successful authentication", () => {
       jwksUri: null,
       tokenEndpointAuthSigningAlg: null,
       secretEnc: null,
+      connections: null,
     };
     await ensureClient(E, record);
     await expectOk(await call({}, basic(record.id, secret)), record.id);

@@ -79,6 +79,7 @@ describe("POST /register: success", () => {
       jwksUri: null,
       tokenEndpointAuthSigningAlg: null,
       secretEnc: null,
+      connections: null,
     });
   });
 

@@ -1,6 +1,7 @@
 /** The user's Durable Object seen from inside: housekeeping by its alarm, and nothing stored for made-up ids. */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { identityKey } from "../../src/db/federated-identities";
 import type { UserDO } from "../../src/user/user-do";
 import { TestBrowser } from "../helpers/browser";
 
@@ -27,6 +28,37 @@ describe("the user's Durable Object", () => {
     expect(await stub.listSessions(now)).toHaveLength(0);
     // Purged consumption records are past their expiry, so they can no longer be replayed anyway.
     expect(await stub.getSession("h1", now)).toBeNull();
+  });
+});
+
+describe("sessions started through an upstream identity", () => {
+  it("end when it is unlinked, but the session that unlinked it and those of other identities stay", async () => {
+    const stub = env.USER.get(env.USER.idFromName("user:identity-sessions-0001"));
+    const now = Date.now();
+    const identity = identityKey("acme", "sub-1");
+    const base = {
+      userAgent: "t",
+      country: null,
+      amr: ["fed" as const],
+      method: "federation" as const,
+      credentialId: null,
+      crossDevice: false,
+      idleTtlMs: 60_000,
+      absoluteTtlMs: 600_000,
+    };
+    const start = (sid: string, through: string | null) =>
+      stub.signIn(
+        { id: `fed:${sid}`, expiresAt: now + 60_000 },
+        { ...base, sid, secretHash: `h-${sid}`, identity: through },
+        now,
+      );
+    await start("a", identity);
+    await start("b", identity);
+    await start("c", identityKey("acme", "sub-2"));
+    await start("d", null);
+    expect(await stub.endSessionsThrough(identity, "b", now)).toEqual(["a"]);
+    const left = (await stub.listSessions(now)).map((s) => s.sid).sort();
+    expect(left).toEqual(["b", "c", "d"]);
   });
 });
 

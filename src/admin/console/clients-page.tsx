@@ -8,6 +8,7 @@ interface ClientRowView {
   client_name?: string | undefined;
   token_endpoint_auth_method: string;
   redirect_uris: string[];
+  connections?: string[] | undefined;
   created_at: string;
   previous_secret_expires_at: string | null;
 }
@@ -30,6 +31,7 @@ export function ClientsPage({ csrf, clients, next }: ClientsPageProps) {
               <th scope="col">Client id</th>
               <th scope="col">Authentication</th>
               <th scope="col">Redirect URIs</th>
+              <th scope="col">Sign-in providers</th>
               <th scope="col">Secret</th>
               <th scope="col">APIs</th>
             </tr>
@@ -43,6 +45,8 @@ export function ClientsPage({ csrf, clients, next }: ClientsPageProps) {
                 </td>
                 <td>{cl.token_endpoint_auth_method}</td>
                 <td>{cl.redirect_uris.join(" ")}</td>
+                {/* Client metadata `connections` (set over the API): absent = every enabled connection. */}
+                <td>{cl.connections ? cl.connections.join(" ") || "none" : "all enabled"}</td>
                 <td>
                   {cl.token_endpoint_auth_method === "none" ? (
                     "public client"

@@ -1,4 +1,5 @@
 /** Federation connections: the list (enable, disable, delete) and the form that adds one. */
+import { federationCallbackPath } from "../../federation/connection";
 import type { ConnectionWire } from "../model/connections";
 import { ConsoleLayout, Csrf } from "./layout";
 
@@ -7,8 +8,10 @@ export function ConnectionsPage(props: { csrf: string; connections: ConnectionWi
   return (
     <ConsoleLayout title="Connections" section="connections" csrf={csrf} notice={props.notice}>
       <p class="hint">
-        Upstream identity providers people may sign in with. Sign-in through them is not built yet: connections are
-        stored and managed here and in the admin API.
+        Upstream identity providers people may sign in with: each enabled one is a &ldquo;Continue with&rdquo; button on
+        the sign-in page. At each provider, register the redirect URI shown under it: this site's{" "}
+        <code>/auth/federation/callback/&lt;id&gt;</code>, one per connection, so that an answer cannot be passed off as
+        another provider's.
       </p>
       <div class="table-wrap">
         <table>
@@ -34,6 +37,9 @@ export function ConnectionsPage(props: { csrf: string; connections: ConnectionWi
                   <td>
                     {conn.preset ?? conn.type}
                     <small>{conn.issuer}</small>
+                    <small>
+                      Redirect URI: <code>{federationCallbackPath(conn.id)}</code>
+                    </small>
                   </td>
                   <td>
                     {conn.preset === "microsoft" ? "never (Microsoft)" : conn.trust_email_verified ? "yes" : "no"}

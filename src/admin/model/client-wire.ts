@@ -22,6 +22,12 @@ const jwksUri = v.pipe(
   v.string(),
   v.description("RFC 7591 §2 jwks_uri: where a private_key_jwt client publishes them"),
 );
+const connectionIds = v.pipe(
+  v.array(v.string()),
+  v.description(
+    "Latchkey extension: the federation connections (ids) this client's users may sign in with; absent or null = every enabled one, [] = none",
+  ),
+);
 const assertionAlg = v.pipe(
   v.picklist(TOKEN_ENDPOINT_AUTH_SIGNING_ALGS),
   v.description("OIDC Registration 1.0 §2: the alg of the client's JWT assertions"),
@@ -45,6 +51,7 @@ const metadataFields = {
   jwks: jwkSet,
   jwks_uri: jwksUri,
   token_endpoint_auth_signing_alg: assertionAlg,
+  connections: connectionIds,
 };
 type Fields = typeof metadataFields;
 
@@ -85,6 +92,7 @@ const metadataShape = {
   jwks: v.optional(jwkSet),
   jwks_uri: v.optional(jwksUri),
   token_endpoint_auth_signing_alg: v.optional(assertionAlg),
+  connections: v.optional(connectionIds),
 };
 
 /** RFC 7591 §3.2.1 client information response: what POST /register and POST /admin/api/clients answer. */
@@ -138,6 +146,7 @@ export function metadataOfRow(row: ClientRow): ClientMetadata {
     metadata.token_endpoint_auth_signing_alg = row.tokenEndpointAuthSigningAlg as NonNullable<
       ClientMetadata["token_endpoint_auth_signing_alg"]
     >;
+  if (row.connections !== null) metadata.connections = JSON.parse(row.connections) as string[];
   return metadata;
 }
 

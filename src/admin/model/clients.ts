@@ -11,11 +11,17 @@ import { clients } from "../../db/schema";
 import { sha256b64url } from "../../lib/crypto";
 import { CLIENT_SECRET_GRACE_S } from "../../lib/token-lifetimes";
 import type { TokenEndpointAuthMethod } from "../../oidc/capabilities";
-import { type MetadataOptions, type MetadataResult, parseClientMetadata } from "../../oidc/client-metadata";
+import {
+  type ClientMetadata,
+  type MetadataOptions,
+  type MetadataResult,
+  parseClientMetadata,
+} from "../../oidc/client-metadata";
 import { openClientSecrets, sealClientSecrets } from "../../oidc/client-secret-box";
 import { forgetClient } from "../../oidc/clients";
 import {
   type ClientInformation,
+  connectionsProblem,
   issuesSecret,
   metadataFields,
   newClientSecret,
@@ -34,6 +40,11 @@ function metadataProblem(result: Extract<MetadataResult, { ok: false }>): Proble
   return new Problem(422, result.error.replaceAll("_", "-"), result.description, [
     { pointer: result.field ? `/${result.field}` : "", detail: result.description },
   ]);
+}
+
+async function assertConnectionsExist(d1: D1Database, metadata: ClientMetadata): Promise<void> {
+  const detail = await connectionsProblem(d1, metadata);
+  if (detail) throw new Problem(422, "invalid-client-metadata", detail, [{ pointer: "/connections", detail }]);
 }
 
 function notFound(): Problem {
@@ -76,6 +87,7 @@ export async function createClient(
 ): Promise<ClientInformation> {
   const parsed = parseClientMetadata(body, options);
   if (!parsed.ok) throw metadataProblem(parsed);
+  await assertConnectionsExist(sink.env.DB, parsed.metadata);
   const info = await registerClient(sink.env, parsed.metadata, now);
   recordEvents(sink, {
     type: "client.registered",
@@ -121,6 +133,7 @@ export async function updateClient(
   if (!row) throw notFound();
   const parsed = parseClientMetadata({ ...metadataOfRow(row), ...changes }, options);
   if (!parsed.ok) throw metadataProblem(parsed);
+  if ("connections" in changes) await assertConnectionsExist(sink.env.DB, parsed.metadata);
   const method = parsed.metadata.token_endpoint_auth_method;
   const detail = methodChangeProblem(row.tokenEndpointAuthMethod as TokenEndpointAuthMethod, method);
   if (detail)
@@ -135,6 +148,7 @@ export async function updateClient(
       grantTypes: JSON.stringify(fields.grantTypes),
       responseTypes: JSON.stringify(fields.responseTypes),
       jwks: fields.jwks === null ? null : JSON.stringify(fields.jwks),
+      connections: fields.connections === null ? null : JSON.stringify(fields.connections),
       // Off client_secret_jwt, the clear secret is no longer needed: only its hash stays.
       ...(method === "client_secret_jwt" ? {} : { secretEnc: null }),
       updatedAt: now,

@@ -12,6 +12,7 @@ import {
   countConnections,
   deleteConnectionRow,
   findConnectionRow,
+  forgetSignInConnections,
   insertConnectionRow,
   listConnectionRows,
   MAX_CONNECTIONS,
@@ -21,6 +22,7 @@ import {
 import { type Preset, rowToConnection } from "../../federation/connection";
 import { presetDefaults } from "../../federation/presets";
 import { encryptString } from "../../keys/crypto-box";
+import { CONNECTION_ID } from "../../lib/connection-id";
 import { LOOPBACK_HOSTS } from "../../lib/loopback";
 import { type InvalidField, Problem } from "../api/problem";
 import { rfc3339, timestamp } from "../api/wire";
@@ -49,10 +51,7 @@ export const connectionSchema = v.object({
 });
 export type ConnectionWire = v.InferOutput<typeof connectionSchema>;
 
-const slug = v.pipe(
-  v.string(),
-  v.regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, "lower-case letters, digits and inner hyphens, 1 to 64"),
-);
+const slug = v.pipe(v.string(), v.regex(CONNECTION_ID, "lower-case letters, digits and inner hyphens, 1 to 64"));
 const displayName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100));
 const issuer = v.pipe(v.string(), v.maxLength(512));
 const clientId = v.pipe(v.string(), v.minLength(1), v.maxLength(255));
@@ -254,6 +253,7 @@ export async function createConnection(
   };
   if (!(await insertConnectionRow(sink.env.DB, row)))
     throw new Problem(409, "conflict", "Another connection has this id.");
+  forgetSignInConnections();
   recordEvents(sink, { type: "connection.created", actor, detail: { connection: row.id, preset, issuer: row.issuer } });
   return getConnection(sink.env.DB, row.id);
 }
@@ -298,6 +298,7 @@ export async function updateConnection(
   if (body.apple_key_id !== undefined) set.appleKeyId = appleKeyId;
   const row = await updateConnectionRow(d1, id, set);
   if (!row) throw notFound();
+  forgetSignInConnections();
   // The field names only: the secret's value is never in the log.
   recordEvents(sink, { type: "connection.updated", actor, detail: { connection: id, fields: Object.keys(body) } });
   return wire(row);
@@ -306,5 +307,6 @@ export async function updateConnection(
 /** Its federated identities go with it (cascade): its people keep their passkeys and, if proven, their address. */
 export async function deleteConnection(sink: AuditSink, actor: Actor, id: string): Promise<void> {
   if (!(await deleteConnectionRow(sink.env.DB, id))) throw notFound();
+  forgetSignInConnections();
   recordEvents(sink, { type: "connection.deleted", actor, detail: { connection: id } });
 }

@@ -4,6 +4,7 @@ import type { SessionInfo } from "../../user/types";
 import { describeDevice, formatTime } from "../format";
 import { Layout, Status } from "../layout";
 import { PasskeySummary } from "../passkey-summary";
+import { AccountProviders, type LinkedProvider } from "./account-providers";
 
 export interface AccountProps {
   csrf: string;
@@ -14,9 +15,20 @@ export interface AccountProps {
   notice?: string;
   /** Where to sign in again when the sign-in is too old for passkey changes (null: recent enough). */
   reauthenticate: string | null;
+  /** Upstream identities linked to the account, and the enabled providers it has none at. */
+  providers?: { linked: LinkedProvider[]; available: { id: string; displayName: string }[] };
 }
 
-export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notice, reauthenticate }: AccountProps) {
+export function AccountPage({
+  csrf,
+  email,
+  passkeys,
+  sessions,
+  currentSid,
+  notice,
+  reauthenticate,
+  providers,
+}: AccountProps) {
   return (
     <Layout title="Your account" csrf={csrf} page="account">
       <header class="row">
@@ -68,6 +80,8 @@ export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notic
         <Status />
       </section>
 
+      {providers ? <AccountProviders csrf={csrf} linked={providers.linked} available={providers.available} /> : null}
+
       <section aria-labelledby="sessions-heading">
         <h2 id="sessions-heading">Where you are signed in</h2>
         <ul class="list" aria-label="Sessions">
@@ -77,8 +91,8 @@ export function AccountPage({ csrf, email, passkeys, sessions, currentSid, notic
                 <strong>{describeDevice(s.userAgent)}</strong>
                 {s.sid === currentSid ? <span class="badge">This device</span> : null}
                 <small>
-                  Signed in {formatTime(s.createdAt)} with {s.method === "passkey" ? "a passkey" : "an email link"} ·
-                  last active {formatTime(s.lastSeenAt)}
+                  Signed in {formatTime(s.createdAt)} with {SIGNED_IN_WITH[s.method]} · last active{" "}
+                  {formatTime(s.lastSeenAt)}
                   {s.country ? ` · ${s.country}` : ""}
                 </small>
               </div>
@@ -164,3 +178,9 @@ export function ConfirmDeleteLastPage({ csrf, id, name }: { csrf: string; id: st
     </Layout>
   );
 }
+
+const SIGNED_IN_WITH: Record<SessionInfo["method"], string> = {
+  passkey: "a passkey",
+  email: "an email link",
+  federation: "a sign-in provider",
+};

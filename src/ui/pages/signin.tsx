@@ -10,9 +10,11 @@ export interface SignInProps {
   message?: string;
   /** Cloudflare Turnstile site key when the robot check is on. */
   turnstileSiteKey?: string | null;
+  /** Enabled upstream identity providers: a "Continue with" link each (src/federation/routes.tsx). */
+  connections?: { id: string; displayName: string }[];
 }
 
-export function SignInPage({ csrf, returnTo, loginHint, client, message, turnstileSiteKey }: SignInProps) {
+export function SignInPage({ csrf, returnTo, loginHint, client, message, turnstileSiteKey, connections }: SignInProps) {
   return (
     <Layout title="Sign in" csrf={csrf} page="signin">
       {client ? (
@@ -42,9 +44,26 @@ export function SignInPage({ csrf, returnTo, loginHint, client, message, turnsti
         </button>
       </form>
       <Status />
+      {connections && connections.length > 0 ? (
+        <ul class="connections" aria-label="Other ways to sign in">
+          {connections.map((conn) => (
+            <li>
+              <a class="button" href={federationStart(conn.id, returnTo, loginHint)}>
+                Continue with {conn.displayName}
+              </a>
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <p class="hint">
         No password needed. New here? Enter your email and we will send you a link to create your account.
       </p>
     </Layout>
   );
+}
+
+function federationStart(id: string, returnTo: string, loginHint?: string): string {
+  const q = new URLSearchParams({ return_to: returnTo });
+  if (loginHint) q.set("login_hint", loginHint);
+  return `/auth/federation/${encodeURIComponent(id)}/start?${q}`;
 }
