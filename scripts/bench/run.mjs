@@ -153,6 +153,7 @@ async function main() {
       latchkeyLazyRegistry: { dir: builds.production.dir, flags: ["new_module_registry"] },
       oneBundle: { dir: builds.oneBundle.dir },
       latchkeyWithoutAdmin: { dir: builds.withoutAdmin.dir },
+      latchkeyWithoutFederation: { dir: builds.withoutFederation.dir },
       // OpenAuth's Cloudflare example runs with nodejs_compat (its storage module imports node:fs).
       openauth: {
         dir: builds.openauth.dir,

@@ -103,10 +103,13 @@ export async function buildAll() {
     mkdirSync(dirname(join(plusDir, m.name)), { recursive: true });
     cpSync(resolve(ROOT, "dist/worker", m.name), join(plusDir, m.name));
   }
-  const withoutAdmin = uploadWithoutAdmin(JSON.parse(readFileSync(metaPath, "utf8")), production);
+  const metafile = JSON.parse(readFileSync(metaPath, "utf8"));
+  const withoutAdmin = uploadWithout(metafile, production, "src/admin/", "without-admin");
+  const withoutFederation = uploadWithout(metafile, production, "src/federation/", "without-federation");
   return {
     production: { dir: resolve(ROOT, "dist/worker"), wrangler, ...production },
     withoutAdmin,
+    withoutFederation,
     // OpenAuth's issuer, bundled the same way, for the startup comparison (scripts/bench/openauth-worker.ts).
     openauth: {
       dir: join(OUT, "openauth"),
@@ -124,14 +127,15 @@ export async function buildAll() {
 }
 
 /**
- * The upload without the admin API and console: every module the Worker can reach except through a dynamic import of
- * an admin entry (src/admin/...). workerd compiles every uploaded module, so the cold-start difference between this
- * and the real upload is what admin code costs the sign-in and token paths.
+ * The upload without a lazily loaded part (the admin API and console, `src/admin/`; federation, `src/federation/`):
+ * every module the Worker can reach except through a dynamic import of that part's entry. workerd compiles every
+ * uploaded module, so the cold-start difference between this and the real upload is what the part costs the sign-in
+ * and token paths.
  */
-function uploadWithoutAdmin(metafile, production) {
+function uploadWithout(metafile, production, entryPrefix, dirName) {
   const outputs = metafile.outputs;
   const keyOf = (f) => Object.keys(outputs).find((k) => resolve(ROOT, k) === resolve(ROOT, "dist/worker", f));
-  const isAdminEntry = (k) => outputs[k]?.entryPoint?.startsWith("src/admin/");
+  const isAdminEntry = (k) => outputs[k]?.entryPoint?.startsWith(entryPrefix);
   const kept = new Set();
   const walk = (k) => {
     if (!k || kept.has(k) || !outputs[k]) return;
@@ -142,7 +146,7 @@ function uploadWithoutAdmin(metafile, production) {
     }
   };
   walk(keyOf("index.js"));
-  const dir = join(OUT, "without-admin");
+  const dir = join(OUT, dirName);
   rmSync(dir, { recursive: true, force: true });
   const admin = [];
   for (const m of production.modules) {

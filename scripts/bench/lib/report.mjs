@@ -19,6 +19,7 @@ const TARGETS = {
   startupGzipBytes: 80_000,
   coldStartRatio: 1.6,
   adminColdStartMs: 3,
+  federationColdStartMs: 2,
   memoryGrowth: 0.05,
   memoryTrendPerMinute: 0.01,
 };
@@ -143,6 +144,14 @@ export function writeReport(path, r) {
     cpuMs: cold.latchkey.cpuMs - cold.latchkeyWithoutAdmin.cpuMs,
     startupCpuMs: cold.latchkey.startupCpuMs - cold.latchkeyWithoutAdmin.startupCpuMs,
   };
+  // What federation (oauth4webapi and src/federation/) costs the same cold start (issue 13).
+  const federationDelta = cold.latchkeyWithoutFederation
+    ? {
+        totalMs: cold.latchkey.totalMs - cold.latchkeyWithoutFederation.totalMs,
+        cpuMs: cold.latchkey.cpuMs - cold.latchkeyWithoutFederation.cpuMs,
+      }
+    : null;
+  const federationGzip = r.builds.withoutFederation?.admin.gzip ?? 0;
   const withoutAdmin = r.builds.withoutAdmin;
   const adminModules = new Set(withoutAdmin.adminModules);
   const adminGzip = withoutAdmin.admin.gzip;
@@ -229,6 +238,19 @@ export function writeReport(path, r) {
       // Both the wall-time and the CPU difference: a wall-time difference alone is within the spread of a busy machine.
       verdict(adminDelta.totalMs < TARGETS.adminColdStartMs && adminDelta.cpuMs < TARGETS.adminColdStartMs),
     ],
+    ...(federationDelta
+      ? [
+          [
+            "Cold start: what federation adds (Latchkey − Latchkey without it)",
+            `< ${TARGETS.federationColdStartMs} ms`,
+            `${ms(federationDelta.totalMs)} (CPU ${ms(federationDelta.cpuMs)}); federation modules ${kB(federationGzip)} gzip`,
+            verdict(
+              federationDelta.totalMs < TARGETS.federationColdStartMs &&
+                federationDelta.cpuMs < TARGETS.federationColdStartMs,
+            ),
+          ],
+        ]
+      : []),
     ...(load
       ? [
           [
