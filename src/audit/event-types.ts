@@ -56,6 +56,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "session.ended",
   "passkey.added",
   "passkey.removed",
+  "federation.linked",
+  "federation.unlinked",
   "security.counter_regression",
   "security.refresh_reuse",
 ] as const;
@@ -73,6 +75,8 @@ export const WEBHOOK_EVENT_OF: Partial<Record<AuditType, WebhookEventType>> = {
   "session.ended": "session.ended",
   "passkey.added": "passkey.added",
   "passkey.removed": "passkey.removed",
+  "federation.linked": "federation.linked",
+  "federation.unlinked": "federation.unlinked",
   "passkey.counter_regression": "security.counter_regression",
   "refresh.reused": "security.refresh_reuse",
 };
