@@ -1,16 +1,15 @@
 /**
  * Federated sign-in under /auth/federation, loaded on first use (src/app.tsx): start (to the provider), callback
- * (back from it, through every check in upstream.ts), and the link confirmation for an address that must be
- * proven first. Every failure is the sign-in page with what went wrong, an audit event, and no session.
+ * (back from it, through every check in upstream.ts); the link confirmation is link-routes.tsx's. Every failure is
+ * the sign-in page with what went wrong, an audit event, and no session (failure-page.tsx).
  */
 import { type Context, Hono } from "hono";
 import { clientIp, hit } from "../abuse/rate-limiter";
 import type { AppEnv } from "../app-types";
 import { auditSink, recordEvents } from "../audit/record";
-import { findConnectionRow, offeredConnections, signInConnections } from "../db/connections";
+import { findConnectionRow } from "../db/connections";
 import { countCredentials } from "../db/credentials";
-import { findIdentity, identityKey, linkIdentity } from "../db/federated-identities";
-import { findUserByEmail, findUserById } from "../db/users";
+import { identityKey } from "../db/federated-identities";
 import { decryptString } from "../keys/crypto-box";
 import { readForm } from "../lib/body";
 import { CONNECTION_ID } from "../lib/connection-id";
@@ -20,28 +19,19 @@ import { safeReturnTo } from "../lib/return-to";
 import { formatError, formatNotFound } from "../middleware/error-format";
 import { adoptVariables } from "../middleware/sub-app";
 import { sameRequestAsGet } from "../oidc/same-request-as-get";
-import { parkedRedirectUri, signInContext } from "../oidc/signin-context";
-import { allowFormRedirect } from "../security-headers";
+import { signInContext } from "../oidc/signin-context";
 import { FEDERATED_AMR } from "../sessions/assurance";
-import { assertCsrf, browserBindingHash, csrfToken, isCrossSiteUnsafe } from "../sessions/browser";
+import { assertCsrf, browserBindingHash, isCrossSiteUnsafe } from "../sessions/browser";
 import { mayMakeSensitiveChange, REAUTHENTICATE_PATH } from "../sessions/fresh-sign-in";
 import { browserFacts, setSessionCookie } from "../signin/session-cookie";
-import { notifySignInChange } from "../signin/sign-in-change-mail";
 import { ACCOUNT_DISABLED, startSession } from "../signin/start-session";
 import { ErrorPage } from "../ui/pages/error";
-import { FederationLinkPage } from "../ui/pages/federation-link";
-import { SignInPage } from "../ui/pages/signin";
 import { renderPage } from "../ui/render";
-import { userObject } from "../user/user-object";
 import { type Connection, federationCallbackPath, rowToConnection } from "./connection";
+import { FAILURES, failure, signInPage } from "./failure-page";
 import { FLOW_TTL_S, type FlowState, flowOneTimeId, saveFlow, takeFlow } from "./flow-state";
-import {
-  forgetPendingLink,
-  loadPendingLink,
-  type PendingLink,
-  pendingLinkOneTimeId,
-  savePendingLink,
-} from "./pending-link";
+import { announceLink, linkFromAccount, linkRoutes } from "./link-routes";
+import { savePendingLink } from "./pending-link";
 import { resolveIdentity } from "./resolve-identity";
 import { authorizationUrl, completeUpstream, type UpstreamClient, UpstreamError } from "./upstream";
 
@@ -49,70 +39,7 @@ export const federationApp = new Hono<AppEnv>().basePath("/auth/federation");
 federationApp.use("*", adoptVariables);
 federationApp.onError((err, c) => formatError(c, err, "page"));
 federationApp.notFound((c) => formatNotFound(c, "page"));
-
-type Status = 400 | 403 | 404 | 409 | 429 | 502;
-
-/** What the person is told, by failure; the reason is the audit event's. */
-const FAILURES: Record<string, { status: Status; message: string }> = {
-  unknown_connection: { status: 404, message: "That sign-in provider is not available here." },
-  rate_limited: { status: 429, message: "Too many sign-in attempts from this network. Wait a few minutes." },
-  state_invalid: {
-    status: 400,
-    message: "That sign-in attempt has expired or was already used. Start again below.",
-  },
-  other_browser: { status: 400, message: "That sign-in was started in another browser. Start again here." },
-  denied: { status: 400, message: "The sign-in at the provider was cancelled or refused." },
-  unavailable: {
-    status: 502,
-    message: "The sign-in provider did not answer in time. Try again, or sign in another way.",
-  },
-  invalid: { status: 400, message: "The sign-in provider's answer could not be trusted, so you are not signed in." },
-  no_email: { status: 400, message: "The provider did not share an email address, which this site needs." },
-  conflict: { status: 409, message: "That sign-in could not be finished. Try again." },
-  linked_elsewhere: { status: 409, message: "That account at the provider is already linked to another account here." },
-  replayed: { status: 400, message: "That sign-in attempt was already used. Start again below." },
-};
-
-/** The sign-in page with what went wrong, so the person can go on another way; recorded as signin.failed. */
-async function failure(
-  c: Context<AppEnv>,
-  reason: keyof typeof FAILURES,
-  returnTo: string,
-  connectionId: string | null,
-  detail?: string,
-): Promise<Response> {
-  const { status, message } = FAILURES[reason]!;
-  recordEvents(auditSink(c), {
-    type: "signin.failed",
-    outcome: "failure",
-    actor: "anonymous",
-    detail: { method: "federation", reason, connection: connectionId, ...(detail ? { upstream: detail } : {}) },
-  });
-  return signInPage(c, returnTo, message, null, status);
-}
-
-async function signInPage(
-  c: Context<AppEnv>,
-  returnTo: string,
-  message: string,
-  loginHint: string | null,
-  status: Status | 200,
-): Promise<Response> {
-  const [client, connections] = await Promise.all([signInContext(c.env, returnTo), signInConnections(c.env.DB)]);
-  return renderPage(
-    c,
-    <SignInPage
-      csrf={await csrfToken(c)}
-      returnTo={returnTo}
-      loginHint={loginHint ?? undefined}
-      client={client}
-      message={message}
-      turnstileSiteKey={c.get("config").turnstile?.siteKey}
-      connections={offeredConnections(connections, client?.connections ?? null)}
-    />,
-    status,
-  );
-}
+federationApp.route("/", linkRoutes);
 
 async function enabledConnection(c: Context<AppEnv>, id: string): Promise<Connection | null> {
   if (!CONNECTION_ID.test(id)) return null;
@@ -268,22 +195,8 @@ federationApp.on(["GET", "POST"], "/callback/:id", async (c) => {
       { type: "user.created", userId, detail: { method: "federation", connection: connection.id } },
       now,
     );
-  if (resolved.linked) {
-    recordEvents(
-      sink,
-      { type: "federation.linked", userId, detail: { connection: connection.id, automatic: true } },
-      now,
-    );
-    // The address the provider vouched for is the account's: the owner hears of the new way in.
-    if (profile.email)
-      notifySignInChange(c, {
-        to: profile.email,
-        change: "added",
-        method: "provider",
-        name: connection.displayName,
-        at: now,
-      });
-  }
+  // The address the provider vouched for is the account's: the owner hears of the new way in.
+  if (resolved.linked) announceLink(c, { userId, email: profile.email, connection, automatic: true }, now);
   const started = await startSession(
     sink,
     {
@@ -310,105 +223,4 @@ federationApp.on(["GET", "POST"], "/callback/:id", async (c) => {
     return c.redirect(offer, 303);
   }
   return c.redirect(flow.returnTo, 303);
-});
-
-/** The account page's "Link": the identity joins the signed-in account, unless it is another account's already. */
-async function linkFromAccount(
-  c: Context<AppEnv>,
-  flow: FlowState,
-  connection: Connection,
-  profile: { subject: string; email: string | null; emailVerified: boolean; name: string | null },
-  now: number,
-): Promise<Response> {
-  const session = c.get("session");
-  if (!session || session.userId !== flow.linkUserId) return failure(c, "state_invalid", "/account", connection.id);
-  // Single-use in the user's Durable Object, not KV alone (takeFlow's delete is not atomic).
-  if (!(await userObject(c.env, session.userId).consumeOnce(await flowOneTimeId(flow))))
-    return failure(c, "replayed", "/account", connection.id);
-  const key = { connectionId: connection.id, subject: profile.subject };
-  const existing = await findIdentity(c.env.DB, key.connectionId, key.subject);
-  if (existing && existing.userId !== session.userId) return failure(c, "linked_elsewhere", "/account", connection.id);
-  if (!existing) {
-    const seen = { email: profile.email, emailVerified: profile.emailVerified, name: profile.name };
-    const linked = await linkIdentity(c.env.DB, { ...key, userId: session.userId }, seen, now);
-    if (linked !== session.userId) return failure(c, "linked_elsewhere", "/account", connection.id);
-    const detail = { connection: connection.id, automatic: false };
-    recordEvents(auditSink(c), { type: "federation.linked", userId: session.userId, detail }, now);
-    const user = await findUserById(c.env.DB, session.userId);
-    if (user)
-      notifySignInChange(c, {
-        to: user.email,
-        change: "added",
-        method: "provider",
-        name: connection.displayName,
-        at: now,
-      });
-  }
-  return c.redirect("/account?done=linked", 303);
-}
-
-/**
- * Whether this session may confirm the pending link: signed in as the account that has the address, after the
- * provider answered, by a way that proves the address or the account (an emailed link asked for in this browser,
- * or a passkey), never by federation itself.
- */
-async function mayConfirm(c: Context<AppEnv>, pending: PendingLink): Promise<boolean> {
-  const session = c.get("session");
-  if (!session || session.method === "federation" || session.crossDevice || session.authTime < pending.createdAt)
-    return false;
-  if (pending.browserHash !== (await browserBindingHash(c.get("browserId"), "federation"))) return false;
-  const owner = await findUserByEmail(c.env.DB, pending.email);
-  return owner?.id === session.userId;
-}
-
-const PENDING_GONE = "This link request has expired or was already used. Sign in again with the provider.";
-
-federationApp.get("/link", async (c) => {
-  const id = c.req.query("pending");
-  const pending = await loadPendingLink(c.env, id, Date.now());
-  if (!pending) return signInPage(c, "/account", PENDING_GONE, null, 400);
-  const row = await findConnectionRow(c.env.DB, pending.connectionId);
-  const provider = row?.displayName ?? pending.connectionId;
-  if (!(await mayConfirm(c, pending))) {
-    // The "nOAuth" rule: the provider's word does not prove the address here; an emailed link (or a passkey) does.
-    // The same words whether or not an account has the address (no enumeration); an emailed link creates one.
-    const message = `${provider} did not prove your address. To sign in with ${provider}, first prove that ${pending.email} is yours: sign in with your passkey or an emailed link, then link ${provider}.`;
-    return signInPage(c, `/auth/federation/link?pending=${id}`, message, pending.email, 200);
-  }
-  const target = await parkedRedirectUri(c.env, pending.returnTo);
-  if (target) allowFormRedirect(c, target);
-  return renderPage(
-    c,
-    <FederationLinkPage
-      csrf={await csrfToken(c)}
-      pending={id!}
-      provider={provider}
-      email={pending.email}
-      skipTo={pending.returnTo}
-    />,
-  );
-});
-
-federationApp.post("/link", async (c) => {
-  const form = await readForm(c);
-  await assertCsrf(c, form.get("csrf"));
-  const now = Date.now();
-  const id = form.get("pending") ?? "";
-  const pending = await loadPendingLink(c.env, id, now);
-  const session = c.get("session");
-  if (!pending || !session) return signInPage(c, "/account", PENDING_GONE, null, 400);
-  if (!(await mayConfirm(c, pending))) return c.redirect(`/auth/federation/link?pending=${id}`, 303);
-  // Single-use in the user's Durable Object, not KV alone.
-  if (!(await userObject(c.env, session.userId).consumeOnce(pendingLinkOneTimeId(id, pending))))
-    return signInPage(c, "/account", PENDING_GONE, null, 400);
-  const seen = { email: pending.email, emailVerified: pending.emailVerified, name: pending.name };
-  const key = { connectionId: pending.connectionId, subject: pending.subject, userId: session.userId };
-  const linked = await linkIdentity(c.env.DB, key, seen, now);
-  c.executionCtx.waitUntil(forgetPendingLink(c.env, id).catch(() => {}));
-  if (linked !== session.userId) return failure(c, "linked_elsewhere", "/account", pending.connectionId);
-  const detail = { connection: pending.connectionId, automatic: false };
-  recordEvents(auditSink(c), { type: "federation.linked", userId: session.userId, detail }, now);
-  const provider = (await findConnectionRow(c.env.DB, pending.connectionId))?.displayName ?? pending.connectionId;
-  notifySignInChange(c, { to: pending.email, change: "added", method: "provider", name: provider, at: now });
-  return c.redirect(pending.returnTo, 303);
 });
